@@ -1,0 +1,141 @@
+import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { MailroomError } from '../../core/errors';
+import type { ItemKey } from '../../core/table-keys';
+import type { Item, QueryInput, QueryPage, Table, WriteOp } from '../../ports';
+
+const NOT_EXISTS = 'attribute_not_exists(pk)';
+const EXISTS = 'attribute_exists(pk)';
+
+/** The single Mailroom table on DynamoDB (or DynamoDB Local: same API, same code). */
+export class DynamoDbTable implements Table {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    });
+  }
+
+  async get<T extends Item>(key: ItemKey): Promise<T | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keyOf(key), ConsistentRead: true }));
+    return out.Item as T | undefined;
+  }
+
+  async put(item: Item, options: { ifNotExists?: boolean } = {}): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: options.ifNotExists ? NOT_EXISTS : undefined,
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  async update<T extends Item>(key: ItemKey, set: Record<string, unknown>, remove: string[] = []): Promise<T | undefined> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets = Object.entries(set)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v], i) => {
+        names[`#s${i}`] = k;
+        values[`:s${i}`] = v;
+        return `#s${i} = :s${i}`;
+      });
+    const removes = remove.map((k, i) => {
+      names[`#r${i}`] = k;
+      return `#r${i}`;
+    });
+    const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
+      .filter(Boolean)
+      .join(' ');
+    if (!expression) return this.get<T>(key);
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(key),
+          UpdateExpression: expression,
+          ConditionExpression: EXISTS,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes as T;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return undefined;
+      throw err;
+    }
+  }
+
+  async delete(key: ItemKey): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: keyOf(key) }));
+  }
+
+  async query<T extends Item>(input: QueryInput): Promise<QueryPage<T>> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': input.pk, ':prefix': input.skPrefix },
+        Limit: input.limit,
+        ExclusiveStartKey: input.startAfter ? keyOf(input.startAfter) : undefined,
+        ScanIndexForward: !input.newestFirst,
+        ConsistentRead: true,
+      }),
+    );
+    const lastKey = out.LastEvaluatedKey as ItemKey | undefined;
+    return { items: (out.Items ?? []) as T[], lastKey: lastKey ? keyOf(lastKey) : undefined };
+  }
+
+  async transactWrite(ops: WriteOp[]): Promise<void> {
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: ops.map((op) =>
+            'put' in op
+              ? { Put: { TableName: this.tableName, Item: op.put, ConditionExpression: op.ifNotExists ? NOT_EXISTS : undefined } }
+              : { Delete: { TableName: this.tableName, Key: keyOf(op.delete), ConditionExpression: op.ifExists ? EXISTS : undefined } },
+          ),
+        }),
+      );
+    } catch (err) {
+      if (err instanceof TransactionCanceledException && err.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')) {
+        throw new MailroomError('conflict', 'a conflicting item already exists or was changed');
+      }
+      throw err;
+    }
+  }
+
+  async increment(key: ItemKey, attribute: string, by: number): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keyOf(key),
+        UpdateExpression: 'ADD #a :by',
+        ExpressionAttributeNames: { '#a': attribute },
+        ExpressionAttributeValues: { ':by': by },
+      }),
+    );
+  }
+}
+
+const keyOf = (key: ItemKey): ItemKey => ({ pk: key.pk, sk: key.sk });

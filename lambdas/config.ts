@@ -1,0 +1,87 @@
+/** The only reader of process.env. Lambda handlers and the local stack both build their config here. */
+export interface RuntimeConfig {
+  tableName: string;
+  bucketName: string;
+  /** Where SES (or the local SMTP server) writes raw mail before it is parsed. */
+  inboundPrefix: string;
+  domains: string[];
+  /** Domains where mail to an unknown address creates the inbox instead of being dropped. */
+  autoCreateDomains: string[];
+  defaultRetentionDays: number;
+  /** Above this many bytes, raw/attachment downloads redirect to a short-lived URL (API Gateway caps payloads). */
+  maxInlineDownloadBytes: number;
+}
+
+export const ENV = {
+  tableName: 'MAILROOM_TABLE_NAME',
+  bucketName: 'MAILROOM_BUCKET_NAME',
+  inboundPrefix: 'MAILROOM_INBOUND_PREFIX',
+  domains: 'MAILROOM_DOMAIN',
+  autoCreateDomains: 'MAILROOM_AUTO_CREATE_DOMAINS',
+  defaultRetentionDays: 'MAILROOM_RETENTION_DAYS',
+  maxInlineDownloadBytes: 'MAILROOM_MAX_INLINE_DOWNLOAD_BYTES',
+} as const;
+
+export const DEFAULT_INBOUND_PREFIX = 'inbound/';
+export const DEFAULT_RETENTION_DAYS = 30;
+
+const list = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`${name} must be set`);
+  return value;
+}
+
+function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!(value > 0)) throw new Error(`${name} must be a positive number, got "${raw}"`);
+  return value;
+}
+
+export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const domains = list(required(env, ENV.domains));
+  return {
+    tableName: required(env, ENV.tableName),
+    bucketName: required(env, ENV.bucketName),
+    inboundPrefix: env[ENV.inboundPrefix] || DEFAULT_INBOUND_PREFIX,
+    domains,
+    autoCreateDomains: list(env[ENV.autoCreateDomains]),
+    defaultRetentionDays: positiveNumber(env, ENV.defaultRetentionDays, DEFAULT_RETENTION_DAYS),
+    maxInlineDownloadBytes: positiveNumber(env, ENV.maxInlineDownloadBytes, 4 * 1024 * 1024),
+  };
+}
+
+export interface LocalConfig {
+  host: string;
+  smtpPort: number;
+  httpPort: number;
+  dataDir: string;
+  domains: string[];
+  adminKey?: string;
+}
+
+/** `npm start` settings (see the README's configuration table). */
+export function localConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalConfig {
+  const port = (name: string, fallback: number) => {
+    const value = Number(env[name] ?? fallback);
+    if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`${name} must be a TCP port, got "${env[name]}"`);
+    return value;
+  };
+  const domains = list(env.MAILROOM_DOMAIN ?? 'mailroom.test');
+  if (domains.length === 0) throw new Error('MAILROOM_DOMAIN must name at least one domain');
+  return {
+    host: env.MAILROOM_HOST || '127.0.0.1',
+    smtpPort: port('MAILROOM_SMTP_PORT', 2525),
+    httpPort: port('MAILROOM_HTTP_PORT', 3000),
+    dataDir: env.MAILROOM_DATA_DIR || '.mailroom',
+    domains,
+    adminKey: env.MAILROOM_ADMIN_KEY || undefined,
+  };
+}

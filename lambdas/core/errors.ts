@@ -1,0 +1,27 @@
+/** Domain errors carry a code; the HTTP edge maps each code to a status in one table. */
+export type ErrorCode =
+  | 'validation_error'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unprocessable'
+  | 'rate_limited'
+  | 'internal';
+
+export class MailroomError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'MailroomError';
+  }
+}
+
+export const notFound = (what: string): MailroomError => new MailroomError('not_found', `${what} not found`);
+export const invalid = (message: string, details?: Record<string, unknown>): MailroomError =>
+  new MailroomError('validation_error', message, details);

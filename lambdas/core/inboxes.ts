@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import type { Item } from '../ports';
+import type { CoreDeps } from './deps';
+import { MailroomError, invalid, notFound } from './errors';
+import { newId } from './ids';
+import { isLive, listNewestFirst, type ListPage, type ListRequest } from './listing';
+import { DOMAIN_PATTERN, LOCAL_PART_PATTERN } from './mail/addresses';
+import { addressClaimKey, blobKeys, inboxKey, inboxListPrefix, messageListPrefix } from './table-keys';
+
+export interface InboxItem extends Item {
+  type: 'inbox';
+  id: string;
+  orgId: string;
+  address: string;
+  localPart: string;
+  domain: string;
+  label: string | null;
+  metadata: Record<string, string>;
+  retentionDays: number | null;
+  createdAt: string;
+  updatedAt: string;
+  /** Epoch seconds; set for temporary inboxes. */
+  expiresAt?: number;
+}
+
+export interface Inbox {
+  id: string;
+  address: string;
+  localPart: string;
+  domain: string;
+  label: string | null;
+  metadata: Record<string, string>;
+  retentionDays: number;
+  expiresAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CreateInboxInput {
+  localPart?: string;
+  domain?: string;
+  label?: string;
+  metadata?: Record<string, string>;
+  retentionDays?: number;
+  ttlMinutes?: number;
+}
+
+export interface UpdateInboxInput {
+  label?: string | null;
+  metadata?: Record<string, string>;
+  retentionDays?: number | null;
+}
+
+export function toInbox(item: InboxItem, defaultRetentionDays: number): Inbox {
+  return {
+    id: item.id,
+    address: item.address,
+    localPart: item.localPart,
+    domain: item.domain,
+    label: item.label,
+    metadata: item.metadata,
+    retentionDays: item.retentionDays ?? defaultRetentionDays,
+    expiresAt: item.expiresAt ? new Date(item.expiresAt * 1000).toISOString() : null,
+    createdAt: item.createdAt,
+    updatedAt: item.updatedAt,
+  };
+}
+
+/** Random local parts are 12 base36 characters: unguessable enough that a test inbox is not found by chance. */
+function randomLocalPart(): string {
+  return BigInt(`0x${randomBytes(8).toString('hex')}`).toString(36).padStart(12, '0').slice(-12);
+}
+
+export async function createInbox(deps: CoreDeps, orgId: string, input: CreateInboxInput): Promise<InboxItem> {
+  const domain = (input.domain ?? deps.settings.domains[0]).toLowerCase();
+  if (!DOMAIN_PATTERN.test(domain) || !deps.settings.domains.includes(domain)) {
+    throw invalid(`domain must be one of ${deps.settings.domains.join(', ')}`, { field: 'domain' });
+  }
+  const localPart = (input.localPart ?? randomLocalPart()).toLowerCase();
+  if (!LOCAL_PART_PATTERN.test(localPart)) {
+    throw invalid('localPart may contain letters, digits, ".", "_" and "-" (no "+"), and must start and end with a letter or digit', {
+      field: 'localPart',
+    });
+  }
+  const now = deps.clock.now();
+  const address = `${localPart}@${domain}`;
+  const id = newId('inb', now);
+  const item: InboxItem = {
+    ...inboxKey(orgId, id),
+    type: 'inbox',
+    id,
+    orgId,
+    address,
+    localPart,
+    domain,
+    label: input.label ?? null,
+    metadata: input.metadata ?? {},
+    retentionDays: input.retentionDays ?? null,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    expiresAt: input.ttlMinutes ? Math.floor(now.getTime() / 1000) + input.ttlMinutes * 60 : undefined,
+  };
+  try {
+    await deps.table.transactWrite([
+      { put: item, ifNotExists: true },
+      { put: { ...addressClaimKey(address), orgId, inboxId: id, expiresAt: item.expiresAt }, ifNotExists: true },
+    ]);
+  } catch (err) {
+    if (err instanceof MailroomError && err.code === 'conflict') {
+      throw new MailroomError('conflict', `the address ${address} is already taken`, { field: 'localPart' });
+    }
+    throw err;
+  }
+  return item;
+}
+
+export async function getInbox(deps: CoreDeps, orgId: string, inboxId: string): Promise<InboxItem> {
+  const item = await deps.table.get<InboxItem>(inboxKey(orgId, inboxId));
+  if (!item || !isLive(deps.clock.now())(item)) throw notFound('inbox');
+  return item;
+}
+
+export async function listInboxes(deps: CoreDeps, orgId: string, request: ListRequest): Promise<ListPage<Inbox>> {
+  const { items, nextCursor } = await listNewestFirst<InboxItem>(deps.table, inboxListPrefix(orgId), request, isLive(deps.clock.now()));
+  return { data: items.map((i) => toInbox(i, deps.settings.defaultRetentionDays)), nextCursor };
+}
+
+export async function updateInbox(deps: CoreDeps, orgId: string, inboxId: string, input: UpdateInboxInput): Promise<InboxItem> {
+  await getInbox(deps, orgId, inboxId);
+  const updated = await deps.table.update<InboxItem>(inboxKey(orgId, inboxId), {
+    label: input.label,
+    metadata: input.metadata,
+    retentionDays: input.retentionDays,
+    updatedAt: deps.clock.now().toISOString(),
+  });
+  if (!updated) throw notFound('inbox');
+  return updated;
+}
+
+/** Removes the inbox, its messages and their stored bytes, and frees the address. */
+export async function deleteInbox(deps: CoreDeps, orgId: string, inboxId: string): Promise<void> {
+  const inbox = await getInbox(deps, orgId, inboxId);
+  const range = messageListPrefix(orgId, inboxId);
+  for (;;) {
+    const page = await deps.table.query({ ...range, limit: 100 });
+    await Promise.all(page.items.map((m) => deps.table.delete(m)));
+    if (!page.lastKey) break;
+  }
+  await deps.blobs.deletePrefix(blobKeys.inboxPrefix(orgId, inboxId));
+  await deps.table.transactWrite([{ delete: inboxKey(orgId, inboxId) }, { delete: addressClaimKey(inbox.address) }]);
+}

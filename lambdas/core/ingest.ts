@@ -1,0 +1,180 @@
+import type { CoreDeps } from './deps';
+import { MailroomError } from './errors';
+import { hashId, deterministicId } from './ids';
+import { createInbox, type InboxItem } from './inboxes';
+import { isLive } from './listing';
+import { LOCAL_PART_PATTERN, parseRecipient, type Recipient } from './mail/addresses';
+import { extractFromMail } from './mail/extract';
+import { parseMime, type ParseOutcome } from './mail/parse-mime';
+import type { AttachmentMeta, MessageContent, MessageItem, Verdicts } from './messages';
+import { addressClaimKey, blobKeys, DEFAULT_ORG_ID, droppedMailCounter, inboxKey, messageKey } from './table-keys';
+
+/** One received mail as SES (or the local SMTP server) hands it over: raw bytes already stored at `rawKey`. */
+export interface InboundMail {
+  sesMessageId: string;
+  receivedAt: Date;
+  /** Envelope recipients (RCPT TO) in our domains. */
+  recipients: string[];
+  verdicts: Verdicts;
+  rawKey: string;
+}
+
+export interface IngestResult {
+  stored: { orgId: string; inboxId: string; messageId: string; duplicate: boolean }[];
+  dropped: string[];
+  parseError: string | null;
+}
+
+/** SES writes this object when a receipt rule is created; it is not mail. */
+export const SES_SETUP_NOTIFICATION = 'AMAZON_SES_SETUP_NOTIFICATION';
+
+/** Above this, text/html/headers go to the bucket so items stay far below DynamoDB's 400 KB limit. */
+const INLINE_CONTENT_BYTES = 64 * 1024;
+const SNIPPET_CHARS = 200;
+
+interface Target {
+  inbox: InboxItem;
+  recipient: Recipient;
+}
+
+export async function ingestMail(deps: CoreDeps, mail: InboundMail): Promise<IngestResult> {
+  const result: IngestResult = { stored: [], dropped: [], parseError: null };
+  if (mail.sesMessageId === SES_SETUP_NOTIFICATION) return result;
+
+  const raw = await deps.blobs.get(mail.rawKey);
+  // Throwing makes Lambda retry and, in the end, park the event in the dead-letter queue: never a silent loss.
+  if (!raw) throw new Error(`raw mail ${mail.rawKey} is not in the bucket`);
+
+  const { targets, dropped } = await resolveRecipients(deps, mail.recipients);
+  result.dropped = dropped;
+  if (dropped.length) await countDropped(deps, mail, dropped);
+  if (targets.length === 0) return result;
+
+  const parsed = await parseMime(raw);
+  if (!parsed.ok) {
+    result.parseError = parsed.code;
+    deps.log.warn('mail stored with a parse error', { sesMessageId: mail.sesMessageId, code: parsed.code, reason: parsed.reason });
+  }
+  for (const target of targets) {
+    result.stored.push(await storeCopy(deps, mail, raw.length, parsed, target));
+  }
+  return result;
+}
+
+async function resolveRecipients(deps: CoreDeps, recipients: string[]): Promise<{ targets: Target[]; dropped: string[] }> {
+  const targets = new Map<string, Target>();
+  const dropped: string[] = [];
+  for (const raw of recipients) {
+    const recipient = parseRecipient(raw);
+    const inbox = recipient && deps.settings.domains.includes(recipient.domain) ? await findOrCreateInbox(deps, recipient) : undefined;
+    if (!inbox || !recipient) dropped.push(raw);
+    else if (!targets.has(inbox.id)) targets.set(inbox.id, { inbox, recipient });
+  }
+  return { targets: [...targets.values()], dropped };
+}
+
+async function findOrCreateInbox(deps: CoreDeps, recipient: Recipient): Promise<InboxItem | undefined> {
+  const existing = await findInbox(deps, recipient.address);
+  if (existing || !deps.settings.autoCreateDomains.includes(recipient.domain) || !LOCAL_PART_PATTERN.test(recipient.localPart)) {
+    return existing;
+  }
+  try {
+    return await createInbox(deps, DEFAULT_ORG_ID, { localPart: recipient.localPart, domain: recipient.domain });
+  } catch (err) {
+    // Two messages for a new address raced; the other one created the inbox.
+    if (err instanceof MailroomError && err.code === 'conflict') return findInbox(deps, recipient.address);
+    throw err;
+  }
+}
+
+async function findInbox(deps: CoreDeps, address: string): Promise<InboxItem | undefined> {
+  const claim = await deps.table.get<{ pk: string; sk: string; orgId: string; inboxId: string }>(addressClaimKey(address));
+  if (!claim) return undefined;
+  const inbox = await deps.table.get<InboxItem>(inboxKey(claim.orgId, claim.inboxId));
+  return inbox && isLive(deps.clock.now())(inbox) ? inbox : undefined;
+}
+
+async function countDropped(deps: CoreDeps, mail: InboundMail, dropped: string[]): Promise<void> {
+  await deps.table.increment(droppedMailCounter(mail.receivedAt.toISOString().slice(0, 10)), 'count', dropped.length);
+  deps.log.warn('mail for unknown addresses dropped', {
+    sesMessageId: mail.sesMessageId,
+    count: dropped.length,
+    domains: [...new Set(dropped.map((d) => d.slice(d.lastIndexOf('@') + 1)))],
+  });
+}
+
+async function storeCopy(
+  deps: CoreDeps,
+  mail: InboundMail,
+  size: number,
+  parsed: ParseOutcome,
+  { inbox, recipient }: Target,
+): Promise<IngestResult['stored'][number]> {
+  const { orgId, id: inboxId } = inbox;
+  const id = deterministicId('msg', mail.receivedAt, mail.sesMessageId, inboxId);
+  const key = messageKey(orgId, inboxId, id);
+  const done = { orgId, inboxId, messageId: id };
+  if (await deps.table.get(key)) return { ...done, duplicate: true };
+
+  const message = parsed.message;
+  await deps.blobs.copy(mail.rawKey, blobKeys.raw(orgId, inboxId, id));
+  const attachments: AttachmentMeta[] = [];
+  for (const [index, a] of message.attachments.entries()) {
+    const attachmentId = `att_${index + 1}`;
+    await deps.blobs.put(blobKeys.attachment(orgId, inboxId, id, attachmentId), a.content, a.contentType);
+    attachments.push({
+      id: attachmentId,
+      filename: a.filename,
+      contentType: a.contentType,
+      size: a.size,
+      sha256: a.sha256,
+      contentId: a.contentId,
+      inline: a.inline,
+    });
+  }
+  const content: MessageContent = { text: message.text, html: message.html, headers: message.headers };
+  const contentJson = JSON.stringify(content);
+  const inline = Buffer.byteLength(contentJson) <= INLINE_CONTENT_BYTES;
+  if (!inline) await deps.blobs.put(blobKeys.content(orgId, inboxId, id), Buffer.from(contentJson), 'application/json');
+
+  const retentionDays = inbox.retentionDays ?? deps.settings.defaultRetentionDays;
+  const retainedUntil = Math.floor(mail.receivedAt.getTime() / 1000) + retentionDays * 86400;
+  const item: MessageItem = {
+    ...key,
+    type: 'message',
+    id,
+    orgId,
+    inboxId,
+    threadId: hashId('thr', message.references[0] ?? message.inReplyTo ?? message.messageId ?? id),
+    direction: 'inbound',
+    from: message.from,
+    to: message.to,
+    cc: message.cc,
+    replyTo: message.replyTo,
+    subject: message.subject,
+    receivedAt: mail.receivedAt.toISOString(),
+    sentAt: message.date,
+    size,
+    snippet: snippetOf(message.text),
+    verdicts: mail.verdicts,
+    extracted: extractFromMail(message.subject, message.text, message.html),
+    recipient: recipient.address,
+    tag: recipient.tag,
+    messageIdHeader: message.messageId,
+    inReplyTo: message.inReplyTo,
+    references: message.references,
+    attachments,
+    quarantined: mail.verdicts.virus === 'FAIL',
+    parseError: parsed.ok ? null : { code: parsed.code, reason: parsed.reason },
+    content: inline ? content : undefined,
+    sesMessageId: mail.sesMessageId,
+    expiresAt: inbox.expiresAt ? Math.min(inbox.expiresAt, retainedUntil) : retainedUntil,
+  };
+  const created = await deps.table.put(item, { ifNotExists: true });
+  return { ...done, duplicate: !created };
+}
+
+function snippetOf(text: string | null): string {
+  const flat = (text ?? '').replace(/\s+/g, ' ').trim();
+  return flat.length > SNIPPET_CHARS ? `${flat.slice(0, SNIPPET_CHARS - 1)}…` : flat;
+}

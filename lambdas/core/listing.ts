@@ -1,0 +1,36 @@
+import type { Item, Table } from '../ports';
+import { decodeCursor, encodeCursor } from './cursor';
+
+export interface ListRequest {
+  limit: number;
+  cursor?: string;
+}
+
+export interface ListPage<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+/** Queries a key range newest first, skipping items `keep` rejects (expired, hidden) until a page is full. */
+export async function listNewestFirst<T extends Item>(
+  table: Table,
+  range: { pk: string; skPrefix: string },
+  request: ListRequest,
+  keep: (item: T) => boolean,
+): Promise<{ items: T[]; nextCursor: string | null }> {
+  const items: T[] = [];
+  let startAfter = decodeCursor(request.cursor, range.pk, range.skPrefix);
+  // Bounded so a long run of expired items costs a few reads, not a scan; the cursor resumes after them.
+  for (let reads = 0; reads < 10 && items.length < request.limit; reads++) {
+    const page = await table.query<T>({ ...range, limit: request.limit - items.length, startAfter, newestFirst: true });
+    items.push(...page.items.filter(keep));
+    startAfter = page.lastKey;
+    if (!startAfter) return { items, nextCursor: null };
+  }
+  const last = items.length === request.limit ? items[items.length - 1] : undefined;
+  return { items, nextCursor: encodeCursor(last ? { pk: last.pk, sk: last.sk } : startAfter) };
+}
+
+/** DynamoDB deletes expired items late; reads must not return them. */
+export const isLive = (now: Date) => (item: { expiresAt?: unknown }): boolean =>
+  typeof item.expiresAt !== 'number' || item.expiresAt > Math.floor(now.getTime() / 1000);

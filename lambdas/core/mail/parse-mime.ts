@@ -1,0 +1,216 @@
+import { createHash } from 'node:crypto';
+import libmime from 'libmime';
+import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+
+/**
+ * The one place that knows which MIME parser Mailroom uses. Everything else sees `ParsedMessage`,
+ * so switching parsers touches this file only.
+ */
+
+export interface ParseLimits {
+  /** Largest message parsed at all (SES accepts up to 40 MB). */
+  maxBytes: number;
+  /** MIME parts of any kind; bounds work on pathological messages. */
+  maxParts: number;
+  /** multipart containers; each nested level needs one, so this bounds nesting depth. */
+  maxMultipartContainers: number;
+  /** Bytes of header lines in one part. */
+  maxHeaderBytes: number;
+}
+
+export const DEFAULT_PARSE_LIMITS: ParseLimits = {
+  maxBytes: 40 * 1024 * 1024,
+  maxParts: 1000,
+  maxMultipartContainers: 100,
+  maxHeaderBytes: 1024 * 1024,
+};
+
+export interface MailAddress {
+  address: string;
+  name: string;
+}
+
+export interface HeaderField {
+  name: string;
+  value: string;
+}
+
+export interface ParsedAttachment {
+  filename: string | null;
+  contentType: string;
+  contentId: string | null;
+  inline: boolean;
+  content: Buffer;
+  size: number;
+  sha256: string;
+}
+
+export interface ParsedMessage {
+  subject: string;
+  from: MailAddress | null;
+  to: MailAddress[];
+  cc: MailAddress[];
+  replyTo: MailAddress[];
+  date: string | null;
+  messageId: string | null;
+  inReplyTo: string | null;
+  references: string[];
+  headers: HeaderField[];
+  text: string | null;
+  html: string | null;
+  attachments: ParsedAttachment[];
+}
+
+export type ParseFailureCode = 'too_large' | 'too_deep' | 'too_many_parts' | 'header_too_large' | 'malformed';
+
+export type ParseOutcome =
+  | { ok: true; message: ParsedMessage }
+  /** The body could not be parsed; `headers` holds whatever the top-level header block yielded. */
+  | { ok: false; code: ParseFailureCode; reason: string; message: ParsedMessage };
+
+/** Largest top-level header block read when salvaging headers from a message that failed to parse. */
+const SALVAGE_HEADER_BYTES = 64 * 1024;
+
+export async function parseMime(raw: Buffer, limits: Partial<ParseLimits> = {}): Promise<ParseOutcome> {
+  const l = { ...DEFAULT_PARSE_LIMITS, ...limits };
+  if (raw.length > l.maxBytes) {
+    return failure(raw, 'too_large', `message is ${raw.length} bytes; the limit is ${l.maxBytes}`);
+  }
+  const containers = countMultipartContainers(raw, l.maxMultipartContainers + 1);
+  if (containers > l.maxMultipartContainers) {
+    return failure(raw, 'too_deep', `message nests more than ${l.maxMultipartContainers} multipart containers`);
+  }
+  try {
+    const parsed = await simpleParser(raw, {
+      keepCidLinks: true,
+      skipTextToHtml: true,
+      skipImageLinks: true,
+      maxHeadSize: l.maxHeaderBytes,
+      maxChildNodes: l.maxParts,
+    } as Parameters<typeof simpleParser>[1]);
+    return { ok: true, message: toParsedMessage(parsed) };
+  } catch (err) {
+    return failure(raw, classify(err), `could not parse MIME: ${(err as Error).message}`);
+  }
+}
+
+function classify(err: unknown): ParseFailureCode {
+  const text = `${(err as { code?: string }).code ?? ''} ${(err as Error).message ?? ''}`;
+  if (/child ?nodes|EMAXCHILDNODES/i.test(text)) return 'too_many_parts';
+  if (/head(er)? ?size|EMAXHEADSIZE|header.*(too large|exceed)/i.test(text)) return 'header_too_large';
+  return 'malformed';
+}
+
+/** Counts `Content-Type: multipart/...` header lines, stopping early once past `stopAt`. */
+function countMultipartContainers(raw: Buffer, stopAt: number): number {
+  const pattern = /^content-type:[ \t]*multipart\//gim;
+  const text = raw.toString('latin1');
+  let count = 0;
+  while (pattern.exec(text) && ++count < stopAt);
+  return count;
+}
+
+async function failure(raw: Buffer, code: ParseFailureCode, reason: string): Promise<ParseOutcome> {
+  return { ok: false, code, reason, message: await salvageHeaders(raw) };
+}
+
+/** Reads just the top-level header block so a broken message still shows its sender and subject. */
+async function salvageHeaders(raw: Buffer): Promise<ParsedMessage> {
+  const head = raw.subarray(0, SALVAGE_HEADER_BYTES);
+  // Without a blank line within reach, keep the complete lines read so far.
+  const end = endOfHeaderBlock(head);
+  const block = head.subarray(0, end >= 0 ? end : head.lastIndexOf('\n') + 1);
+  try {
+    const parsed = await simpleParser(Buffer.concat([block, Buffer.from('\r\n\r\n')]), { skipTextToHtml: true });
+    return { ...toParsedMessage(parsed), text: null, html: null, attachments: [] };
+  } catch {
+    return emptyMessage();
+  }
+}
+
+function endOfHeaderBlock(bytes: Buffer): number {
+  const crlf = bytes.indexOf('\r\n\r\n');
+  const lf = bytes.indexOf('\n\n');
+  if (crlf < 0) return lf;
+  return lf < 0 ? crlf : Math.min(crlf, lf);
+}
+
+function emptyMessage(): ParsedMessage {
+  return {
+    subject: '',
+    from: null,
+    to: [],
+    cc: [],
+    replyTo: [],
+    date: null,
+    messageId: null,
+    inReplyTo: null,
+    references: [],
+    headers: [],
+    text: null,
+    html: null,
+    attachments: [],
+  };
+}
+
+function toParsedMessage(parsed: ParsedMail): ParsedMessage {
+  return {
+    subject: parsed.subject ?? '',
+    from: addresses(parsed.from)[0] ?? null,
+    to: addresses(parsed.to),
+    cc: addresses(parsed.cc),
+    replyTo: addresses(parsed.replyTo),
+    date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : null,
+    messageId: parsed.messageId ?? null,
+    inReplyTo: parsed.inReplyTo ?? null,
+    references: parsed.references === undefined ? [] : ([] as string[]).concat(parsed.references),
+    headers: parsed.headerLines.map(({ line }) => headerField(line)),
+    text: parsed.text ?? null,
+    html: typeof parsed.html === 'string' ? parsed.html : null,
+    attachments: parsed.attachments.map((a) => ({
+      filename: a.filename ?? null,
+      contentType: a.contentType,
+      contentId: a.contentId ?? null,
+      inline: a.contentDisposition === 'inline' || (a.related ?? false),
+      content: a.content,
+      size: a.content.length,
+      sha256: createHash('sha256').update(a.content).digest('hex'),
+    })),
+  };
+}
+
+/** Header lines arrive as binary strings; raw 8-bit headers are usually UTF-8, otherwise Latin-1. */
+function decodeEightBit(line: string): string {
+  if (!/[\x80-\xff]/.test(line)) return line;
+  const utf8 = Buffer.from(line, 'latin1').toString('utf8');
+  return utf8.includes('\ufffd') ? line : utf8;
+}
+
+function headerField(binaryLine: string): HeaderField {
+  const line = decodeEightBit(binaryLine);
+  const colon = line.indexOf(':');
+  const name = colon >= 0 ? line.slice(0, colon).trim() : line.trim();
+  const rawValue = colon >= 0 ? line.slice(colon + 1).replace(/\r?\n[ \t]+/g, ' ').trim() : '';
+  let value = rawValue;
+  try {
+    value = libmime.decodeWords(rawValue);
+  } catch {
+    // An undecodable encoded word is shown as sent rather than failing the message.
+  }
+  return { name, value };
+}
+
+function addresses(field: AddressObject | AddressObject[] | undefined): MailAddress[] {
+  if (!field) return [];
+  const out: MailAddress[] = [];
+  for (const obj of ([] as AddressObject[]).concat(field)) {
+    for (const entry of obj.value) {
+      if (entry.group) {
+        for (const member of entry.group) if (member.address) out.push({ address: member.address, name: member.name ?? '' });
+      } else if (entry.address) {
+        out.push({ address: entry.address, name: entry.name ?? '' });
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,207 @@
+import type { Item } from '../ports';
+import type { CoreDeps } from './deps';
+import { notFound } from './errors';
+import { getInbox } from './inboxes';
+import { isLive, listNewestFirst, type ListPage, type ListRequest } from './listing';
+import type { Extracted } from './mail/extract';
+import type { HeaderField, MailAddress, ParseFailureCode } from './mail/parse-mime';
+import { blobKeys, messageKey, messageListPrefix } from './table-keys';
+
+export type VerdictStatus = 'PASS' | 'FAIL' | 'GRAY' | 'PROCESSING_FAILED' | 'DISABLED';
+
+export interface Verdicts {
+  spam: VerdictStatus;
+  virus: VerdictStatus;
+  spf: VerdictStatus;
+  dkim: VerdictStatus;
+  dmarc: VerdictStatus;
+}
+
+export interface AttachmentMeta {
+  id: string;
+  filename: string | null;
+  contentType: string;
+  size: number;
+  sha256: string;
+  contentId: string | null;
+  inline: boolean;
+}
+
+/** Bodies and headers: inline in the item when small, otherwise one JSON object in the bucket. */
+export interface MessageContent {
+  text: string | null;
+  html: string | null;
+  headers: HeaderField[];
+}
+
+export interface MessageItem extends Item {
+  type: 'message';
+  id: string;
+  orgId: string;
+  inboxId: string;
+  threadId: string;
+  direction: 'inbound';
+  from: MailAddress | null;
+  to: MailAddress[];
+  cc: MailAddress[];
+  replyTo: MailAddress[];
+  subject: string;
+  receivedAt: string;
+  sentAt: string | null;
+  size: number;
+  snippet: string;
+  verdicts: Verdicts;
+  extracted: Extracted;
+  /** The envelope recipient this copy was delivered to, and its `+tag` if any. */
+  recipient: string;
+  tag: string | null;
+  messageIdHeader: string | null;
+  inReplyTo: string | null;
+  references: string[];
+  attachments: AttachmentMeta[];
+  quarantined: boolean;
+  parseError: { code: ParseFailureCode; reason: string } | null;
+  content?: MessageContent;
+  sesMessageId: string;
+  expiresAt: number;
+}
+
+export interface MessageSummary {
+  id: string;
+  inboxId: string;
+  threadId: string;
+  direction: 'inbound';
+  from: MailAddress | null;
+  to: MailAddress[];
+  cc: MailAddress[];
+  subject: string;
+  receivedAt: string;
+  size: number;
+  snippet: string;
+  hasAttachments: boolean;
+  verdicts: Verdicts;
+  extracted: Extracted;
+  recipient: string;
+  tag: string | null;
+  quarantined: boolean;
+  parseError: { code: ParseFailureCode; reason: string } | null;
+}
+
+export interface Message extends MessageSummary, MessageContent {
+  replyTo: MailAddress[];
+  sentAt: string | null;
+  messageIdHeader: string | null;
+  inReplyTo: string | null;
+  references: string[];
+  attachments: AttachmentMeta[];
+}
+
+export function toSummary(m: MessageItem): MessageSummary {
+  return {
+    id: m.id,
+    inboxId: m.inboxId,
+    threadId: m.threadId,
+    direction: m.direction,
+    from: m.from,
+    to: m.to,
+    cc: m.cc,
+    subject: m.subject,
+    receivedAt: m.receivedAt,
+    size: m.size,
+    snippet: m.snippet,
+    hasAttachments: m.attachments.some((a) => !a.inline),
+    verdicts: m.verdicts,
+    extracted: m.extracted,
+    recipient: m.recipient,
+    tag: m.tag,
+    quarantined: m.quarantined,
+    parseError: m.parseError,
+  };
+}
+
+export interface ListMessagesRequest extends ListRequest {
+  includeQuarantined?: boolean;
+}
+
+export async function listMessages(
+  deps: CoreDeps,
+  orgId: string,
+  inboxId: string,
+  request: ListMessagesRequest,
+): Promise<ListPage<MessageSummary>> {
+  await getInbox(deps, orgId, inboxId);
+  const live = isLive(deps.clock.now());
+  const { items, nextCursor } = await listNewestFirst<MessageItem>(
+    deps.table,
+    messageListPrefix(orgId, inboxId),
+    request,
+    (m) => live(m) && (request.includeQuarantined || !m.quarantined),
+  );
+  return { data: items.map(toSummary), nextCursor };
+}
+
+export async function getMessageItem(deps: CoreDeps, orgId: string, inboxId: string, messageId: string): Promise<MessageItem> {
+  await getInbox(deps, orgId, inboxId);
+  const item = await deps.table.get<MessageItem>(messageKey(orgId, inboxId, messageId));
+  if (!item || !isLive(deps.clock.now())(item)) throw notFound('message');
+  return item;
+}
+
+export async function getMessage(deps: CoreDeps, orgId: string, inboxId: string, messageId: string): Promise<Message> {
+  const item = await getMessageItem(deps, orgId, inboxId, messageId);
+  const content = item.content ?? (await loadContent(deps, item));
+  return {
+    ...toSummary(item),
+    replyTo: item.replyTo,
+    sentAt: item.sentAt,
+    messageIdHeader: item.messageIdHeader,
+    inReplyTo: item.inReplyTo,
+    references: item.references,
+    attachments: item.attachments,
+    text: content.text,
+    html: content.html,
+    headers: content.headers,
+  };
+}
+
+async function loadContent(deps: CoreDeps, item: MessageItem): Promise<MessageContent> {
+  const stored = await deps.blobs.get(blobKeys.content(item.orgId, item.inboxId, item.id));
+  if (!stored) throw new Error(`content of message ${item.id} is missing from the bucket`);
+  return JSON.parse(stored.toString('utf8')) as MessageContent;
+}
+
+export interface StoredBytes {
+  key: string;
+  size: number;
+  filename: string;
+  contentType: string;
+}
+
+export async function locateRaw(deps: CoreDeps, orgId: string, inboxId: string, messageId: string): Promise<StoredBytes> {
+  const item = await getMessageItem(deps, orgId, inboxId, messageId);
+  return { key: blobKeys.raw(orgId, inboxId, messageId), size: item.size, filename: `${messageId}.eml`, contentType: 'message/rfc822' };
+}
+
+export async function locateAttachment(
+  deps: CoreDeps,
+  orgId: string,
+  inboxId: string,
+  messageId: string,
+  attachmentId: string,
+): Promise<StoredBytes> {
+  const item = await getMessageItem(deps, orgId, inboxId, messageId);
+  const attachment = item.attachments.find((a) => a.id === attachmentId);
+  if (!attachment) throw notFound('attachment');
+  return {
+    key: blobKeys.attachment(orgId, inboxId, messageId, attachmentId),
+    size: attachment.size,
+    filename: attachment.filename ?? attachmentId,
+    contentType: attachment.contentType,
+  };
+}
+
+export async function deleteMessage(deps: CoreDeps, orgId: string, inboxId: string, messageId: string): Promise<void> {
+  await getMessageItem(deps, orgId, inboxId, messageId);
+  await deps.blobs.deletePrefix(blobKeys.messagePrefix(orgId, inboxId, messageId));
+  await deps.table.delete(messageKey(orgId, inboxId, messageId));
+}

@@ -1,0 +1,49 @@
+import type { z } from 'zod';
+import type { Principal, Scope } from '../core/auth';
+import type { CoreDeps } from '../core/deps';
+import type { StoredBytes } from '../core/messages';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export type Reply =
+  | { status: number; json: unknown }
+  | { status: 204 }
+  /** Bytes kept in the bucket: served inline when small, by a short-lived redirect when large. */
+  | { status: 200; stored: StoredBytes; disposition: 'inline' | 'attachment' };
+
+export interface HttpSettings {
+  /** Above this many bytes, downloads redirect to a short-lived URL instead of passing through the API. */
+  maxInlineDownloadBytes: number;
+  version: string;
+}
+
+export interface RouteContext<P, Q, B> {
+  deps: CoreDeps;
+  http: HttpSettings;
+  principal: Principal;
+  params: P;
+  query: Q;
+  body: B;
+  requestId: string;
+  openapi: () => unknown;
+}
+
+export interface Route<P = any, Q = any, B = any> {
+  method: Method;
+  /** OpenAPI-style template, e.g. `/v1/inboxes/{inboxId}`. */
+  path: string;
+  summary: string;
+  tag: string;
+  /** Omitted for public routes (health, openapi). */
+  scope?: Scope;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  response: { status: number; description: string; schema?: z.ZodType; contentType?: string };
+  handle(ctx: RouteContext<P, Q, B>): Promise<Reply>;
+}
+
+/** Keeps each route's handler typed by its own schemas while the table holds them all. */
+export function route<P = Record<string, never>, Q = Record<string, never>, B = undefined>(r: Route<P, Q, B>): Route<P, Q, B> {
+  return r;
+}

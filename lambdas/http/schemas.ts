@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { ID_PATTERN } from '../core/ids';
+
+/** Request and response shapes: one source for validation and for `GET /v1/openapi.json`. */
+
+export const id = (what: string) => z.string().regex(ID_PATTERN).describe(`${what} id`);
+export const attachmentId = z.string().regex(/^att_\d{1,4}$/).describe('attachment id');
+
+export const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20).describe('page size (1–100)'),
+  cursor: z.string().max(2048).optional().describe('`nextCursor` of the previous page'),
+});
+
+const flag = z
+  .enum(['true', 'false'])
+  .default('false')
+  .transform((v) => v === 'true');
+
+export const messageListQuery = listQuery.extend({
+  includeQuarantined: flag.describe('also list messages SES flagged as carrying a virus'),
+});
+
+const metadata = z
+  .record(z.string().min(1).max(64), z.string().max(500))
+  .refine((m) => Object.keys(m).length <= 20, 'metadata holds at most 20 keys')
+  .describe('your own key/value pairs (at most 20)');
+
+export const createInboxBody = z
+  .object({
+    localPart: z.string().min(1).max(64).optional().describe('the part before @; random when omitted'),
+    domain: z.string().min(1).max(253).optional().describe('one of the configured domains; the first when omitted'),
+    label: z.string().max(200).optional(),
+    metadata: metadata.optional(),
+    retentionDays: z.number().int().min(1).max(3650).optional().describe('how long messages are kept'),
+    ttlMinutes: z
+      .number()
+      .int()
+      .min(10)
+      .max(30 * 24 * 60)
+      .optional()
+      .describe('a temporary inbox: it and its messages expire after this many minutes'),
+  })
+  .strict();
+
+export const updateInboxBody = z
+  .object({
+    label: z.string().max(200).nullable().optional(),
+    metadata: metadata.optional(),
+    retentionDays: z.number().int().min(1).max(3650).nullable().optional(),
+  })
+  .strict();
+
+const address = z.object({ address: z.string(), name: z.string() }).meta({ id: 'Address' });
+const verdict = z.enum(['PASS', 'FAIL', 'GRAY', 'PROCESSING_FAILED', 'DISABLED']);
+
+export const inboxSchema = z
+  .object({
+    id: z.string(),
+    address: z.string(),
+    localPart: z.string(),
+    domain: z.string(),
+    label: z.string().nullable(),
+    metadata: z.record(z.string(), z.string()),
+    retentionDays: z.number().int(),
+    expiresAt: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Inbox' });
+
+export const messageSummarySchema = z
+  .object({
+    id: z.string(),
+    inboxId: z.string(),
+    threadId: z.string(),
+    direction: z.enum(['inbound']),
+    from: address.nullable(),
+    to: z.array(address),
+    cc: z.array(address),
+    subject: z.string(),
+    receivedAt: z.string(),
+    size: z.number().int(),
+    snippet: z.string(),
+    hasAttachments: z.boolean(),
+    verdicts: z.object({ spam: verdict, virus: verdict, spf: verdict, dkim: verdict, dmarc: verdict }),
+    extracted: z.object({ codes: z.array(z.string()), links: z.array(z.string()) }),
+    recipient: z.string().describe('the envelope address this copy was delivered to, without its +tag'),
+    tag: z.string().nullable().describe('the +tag of the recipient address, if any'),
+    quarantined: z.boolean(),
+    parseError: z.object({ code: z.string(), reason: z.string() }).nullable().describe('set when the MIME could not be parsed; raw bytes are kept'),
+  })
+  .meta({ id: 'MessageSummary' });
+
+export const messageSchema = messageSummarySchema
+  .extend({
+    replyTo: z.array(address),
+    sentAt: z.string().nullable().describe('the Date header'),
+    messageIdHeader: z.string().nullable(),
+    inReplyTo: z.string().nullable(),
+    references: z.array(z.string()),
+    text: z.string().nullable(),
+    html: z.string().nullable(),
+    headers: z.array(z.object({ name: z.string(), value: z.string() })),
+    attachments: z.array(
+      z.object({
+        id: z.string(),
+        filename: z.string().nullable(),
+        contentType: z.string(),
+        size: z.number().int(),
+        sha256: z.string(),
+        contentId: z.string().nullable(),
+        inline: z.boolean(),
+      }),
+    ),
+  })
+  .meta({ id: 'Message' });
+
+export const page = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+
+export const errorSchema = z
+  .object({
+    error: z.object({ code: z.string(), message: z.string(), requestId: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
+  })
+  .meta({ id: 'Error' });
+
+export const healthSchema = z.object({ status: z.literal('ok'), version: z.string() });

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SESEvent } from 'aws-lambda';
+import type { Blobs, Logger } from '../ports';
+import { sesEventFor } from './ses-stand-in';
+
+export interface Envelope {
+  from: string;
+  recipients: string[];
+}
+
+interface SpoolEntry {
+  event: SESEvent;
+  rawKey: string;
+}
+
+const ATTEMPTS = 3;
+const RETRY_DELAY_MS = [1000, 5000];
+
+/**
+ * Plays the part of SES between "250 OK" and the parser: accepted mail is fsynced into the spool
+ * before the SMTP reply, then stored and parsed in the background. Entries survive a crash or
+ * Ctrl-C and are replayed on the next start; after three failed attempts an entry moves to
+ * `failed/` (the local dead-letter queue) instead of vanishing.
+ */
+export class InboundSpool {
+  private readonly dir: string;
+  private readonly failedDir: string;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    dataDir: string,
+    private readonly blobs: Blobs,
+    private readonly inboundPrefix: string,
+    private readonly parse: (event: SESEvent) => Promise<unknown>,
+    private readonly log: Logger,
+  ) {
+    this.dir = join(dataDir, 'spool');
+    this.failedDir = join(this.dir, 'failed');
+    mkdirSync(this.failedDir, { recursive: true });
+  }
+
+  /** Resolves once the mail is durably on disk; processing continues in the background. */
+  async accept(raw: Buffer, envelope: Envelope): Promise<string> {
+    // Opaque and unique per accepted message, as SES message ids are.
+    const messageId = randomBytes(20).toString('hex');
+    const entry: SpoolEntry = {
+      event: sesEventFor({ messageId, receivedAt: new Date(), from: envelope.from, recipients: envelope.recipients }),
+      rawKey: `${this.inboundPrefix}${messageId}`,
+    };
+    await writeDurably(join(this.dir, `${messageId}.eml`), raw);
+    await writeDurably(join(this.dir, `${messageId}.json`), Buffer.from(JSON.stringify(entry)));
+    this.track(this.process(messageId));
+    return messageId;
+  }
+
+  /** Re-processes whatever was accepted but not finished before the last stop. */
+  async replay(): Promise<number> {
+    const pending = (await readdir(this.dir)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length));
+    for (const id of pending) this.track(this.process(id));
+    return pending.length;
+  }
+
+  /** Waits for everything accepted so far to be stored (or parked in failed/). */
+  async drain(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  private async process(id: string): Promise<void> {
+    const entry = JSON.parse(await readFile(join(this.dir, `${id}.json`), 'utf8')) as SpoolEntry;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // As SES does: the S3 action stores the raw object, then the Lambda action runs the parser.
+        await this.blobs.put(entry.rawKey, await readFile(join(this.dir, `${id}.eml`)), 'message/rfc822');
+        await this.parse(entry.event);
+        await rm(join(this.dir, `${id}.json`));
+        await rm(join(this.dir, `${id}.eml`), { force: true });
+        return;
+      } catch (err) {
+        if (attempt >= ATTEMPTS) {
+          this.log.error('inbound mail failed to process; kept in spool/failed', { id, error: (err as Error).message });
+          await rename(join(this.dir, `${id}.eml`), join(this.failedDir, `${id}.eml`));
+          await rename(join(this.dir, `${id}.json`), join(this.failedDir, `${id}.json`));
+          return;
+        }
+        this.log.warn('inbound mail processing failed; retrying', { id, attempt, error: (err as Error).message });
+        await new Promise((r) => setTimeout(r, RETRY_DELAY_MS[attempt - 1]));
+      }
+    }
+  }
+}
+
+async function writeDurably(path: string, data: Buffer): Promise<void> {
+  const file = await open(path, 'w', 0o600);
+  try {
+    await file.writeFile(data);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}

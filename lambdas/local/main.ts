@@ -1,0 +1,46 @@
+import { localConfigFromEnv } from '../config';
+import { startLocalStack } from './stack';
+
+/** `npm start`: runs the local stack until Ctrl-C, then stops it without losing accepted mail. */
+async function main(): Promise<void> {
+  const config = localConfigFromEnv();
+  const stack = await startLocalStack(config);
+  const adminKeyLine =
+    stack.adminKeySource === 'MAILROOM_ADMIN_KEY' ? 'from MAILROOM_ADMIN_KEY' : `${stack.adminKey}   (kept in ${stack.adminKeySource})`;
+  process.stdout.write(
+    [
+      '',
+      'Mailroom is running',
+      `  API        ${stack.apiUrl}/v1   (OpenAPI: ${stack.apiUrl}/v1/openapi.json)`,
+      `  SMTP       ${stack.smtp.host}:${stack.smtp.port}`,
+      `  Domain     ${stack.domains.join(', ')}   (mail to any address there creates its inbox)`,
+      `  Admin key  ${adminKeyLine}`,
+      `  Data       ${config.dataDir}`,
+      '',
+      `  curl -H "Authorization: Bearer $(cat ${config.dataDir}/admin.key)" ${stack.apiUrl}/v1/inboxes`,
+      '',
+      'Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: finishing accepted mail and stopping...\n`);
+    stack.stop().then(
+      () => process.exit(0),
+      (err: Error) => {
+        process.stderr.write(`error while stopping: ${err.message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`Mailroom could not start: ${err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,136 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DEFAULT_INBOUND_PREFIX, DEFAULT_RETENTION_DAYS } from '../config';
+import { generateApiKey, isWellFormedApiKey } from '../core/api-keys';
+import type { CoreDeps } from '../core/deps';
+import { ensureDefaultOrg, isRegistered, registerApiKey } from '../core/key-registry';
+import { DEFAULT_ORG_ID } from '../core/table-keys';
+import { jsonLogger } from '../adapters/json-logger';
+import { processSesEvent } from '../handlers/process-ses-event';
+import { coreDepsFor } from '../handlers/runtime';
+import { createApi } from '../http/api';
+import type { Logger } from '../ports';
+import { MAILROOM_VERSION } from '../version';
+import { ensureTable, LOCAL_REGION, startDynamoDbLocal } from './dynamodb-local';
+import { startHttpListener } from './http-listener';
+import { InboundSpool } from './inbound-spool';
+import { startS3Local, S3_LOCAL_CREDENTIALS } from './s3-local';
+import { startSmtpListener } from './smtp-listener';
+import { startTtlSweeper } from './ttl-sweeper';
+
+export interface LocalStackOptions {
+  dataDir: string;
+  host: string;
+  smtpPort: number;
+  httpPort: number;
+  domains: string[];
+  /** Domains where mail to an unknown address creates the inbox (default: all local domains). */
+  autoCreateDomains?: string[];
+  adminKey?: string;
+  retentionDays?: number;
+  /** Keep DynamoDB in memory (tests); the default persists under the data dir. */
+  inMemoryTable?: boolean;
+  log?: Logger;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  smtp: { host: string; port: number };
+  domains: string[];
+  adminKey: string;
+  /** Where the admin key came from: the environment or the key file. */
+  adminKeySource: string;
+  deps: CoreDeps;
+  /** Waits until every accepted message has been stored. */
+  drain(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const TABLE = 'mailroom';
+const BUCKET = 'mailroom-mail';
+
+/** `npm start`: DynamoDB Local + an S3-compatible server + SMTP + HTTP, running the Lambda handlers' code. */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const log = options.log ?? jsonLogger();
+  const stops: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop();
+  };
+  try {
+    const dynamo = await startDynamoDbLocal({ host: options.host, dataDir: options.inMemoryTable ? undefined : join(dataDir, 'dynamodb') });
+    stops.push(() => dynamo.stop());
+    await ensureTable(dynamo.client, TABLE);
+    const s3 = await startS3Local({ host: options.host, dataDir: join(dataDir, 's3'), bucket: BUCKET });
+    stops.push(() => s3.stop());
+
+    const config = {
+      tableName: TABLE,
+      bucketName: BUCKET,
+      inboundPrefix: DEFAULT_INBOUND_PREFIX,
+      domains: options.domains,
+      autoCreateDomains: options.autoCreateDomains ?? options.domains,
+      defaultRetentionDays: options.retentionDays ?? DEFAULT_RETENTION_DAYS,
+      // No API Gateway payload cap on a laptop: always serve bytes directly.
+      maxInlineDownloadBytes: Number.MAX_SAFE_INTEGER,
+    };
+    // DynamoDB Local accepts any credentials, so s3rver's serve both servers.
+    const deps = coreDepsFor(config, { dynamodb: dynamo.endpoint, s3: s3.endpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS }, log);
+
+    const sweeper = startTtlSweeper(dynamo.client, TABLE, log);
+    stops.push(() => sweeper.stop());
+
+    const { adminKey, adminKeySource } = await ensureAdminKey(deps, dataDir, options.adminKey);
+
+    const spool = new InboundSpool(dataDir, deps.blobs, config.inboundPrefix, (event) => processSesEvent(deps, event), log);
+    const smtp = await startSmtpListener({ host: options.host, port: options.smtpPort, domains: options.domains, spool, log });
+    stops.push(() => spool.drain());
+    stops.push(() => smtp.close());
+    const replayed = await spool.replay();
+    if (replayed) log.info('replaying mail accepted before the last stop', { count: replayed });
+
+    const api = createApi(deps, { maxInlineDownloadBytes: config.maxInlineDownloadBytes, version: MAILROOM_VERSION });
+    const http = await startHttpListener({ host: options.host, port: options.httpPort, api });
+    stops.push(() => http.close());
+
+    return {
+      apiUrl: `http://${options.host}:${http.port}`,
+      smtp: { host: options.host, port: smtp.port },
+      domains: options.domains,
+      adminKey,
+      adminKeySource,
+      deps,
+      drain: () => spool.drain(),
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** MAILROOM_ADMIN_KEY if given; otherwise the key kept in `<data dir>/admin.key`, generated on first start. */
+async function ensureAdminKey(deps: CoreDeps, dataDir: string, configured: string | undefined) {
+  await ensureDefaultOrg(deps);
+  const keyFile = join(dataDir, 'admin.key');
+  let adminKey = configured;
+  let adminKeySource = 'MAILROOM_ADMIN_KEY';
+  if (adminKey && !isWellFormedApiKey(adminKey)) {
+    throw new Error('MAILROOM_ADMIN_KEY is not a Mailroom key (mr_ + 49 base62 characters); unset it to have one generated');
+  }
+  if (!adminKey) {
+    adminKeySource = keyFile;
+    if (existsSync(keyFile)) {
+      adminKey = readFileSync(keyFile, 'utf8').trim();
+    } else {
+      adminKey = generateApiKey();
+      mkdirSync(dataDir, { recursive: true });
+      writeFileSync(keyFile, `${adminKey}\n`, { mode: 0o600 });
+    }
+  }
+  if (!(await isRegistered(deps.table, adminKey))) {
+    await registerApiKey(deps, { key: adminKey, orgId: DEFAULT_ORG_ID, name: 'admin', scopes: ['admin'] });
+  }
+  return { adminKey, adminKeySource };
+}

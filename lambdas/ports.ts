@@ -1,0 +1,63 @@
+import type { ItemKey } from './core/table-keys';
+
+/** What the core needs from the outside world. AWS and the laptop each provide their own implementations. */
+
+export interface Clock {
+  now(): Date;
+}
+
+export type Item = ItemKey & Record<string, unknown>;
+
+export interface QueryInput {
+  pk: string;
+  skPrefix: string;
+  limit: number;
+  /** Opaque continuation from a previous page (the last key it returned). */
+  startAfter?: ItemKey;
+  newestFirst?: boolean;
+}
+
+export interface QueryPage<T> {
+  items: T[];
+  lastKey?: ItemKey;
+}
+
+export type WriteOp =
+  | { put: Item; ifNotExists?: boolean }
+  | { delete: ItemKey; ifExists?: boolean };
+
+export interface Table {
+  get<T extends Item>(key: ItemKey): Promise<T | undefined>;
+  /** Returns false (and writes nothing) when `ifNotExists` is set and the item exists. */
+  put(item: Item, options?: { ifNotExists?: boolean }): Promise<boolean>;
+  /** Sets attributes of an existing item; returns the updated item, or undefined when it does not exist. */
+  update<T extends Item>(key: ItemKey, set: Record<string, unknown>, remove?: string[]): Promise<T | undefined>;
+  delete(key: ItemKey): Promise<void>;
+  query<T extends Item>(input: QueryInput): Promise<QueryPage<T>>;
+  /** All-or-nothing; a failed condition throws a `conflict` MailroomError. */
+  transactWrite(ops: WriteOp[]): Promise<void>;
+  /** Atomically adds `by` to a numeric attribute, creating the item if needed. */
+  increment(key: ItemKey, attribute: string, by: number): Promise<void>;
+}
+
+export interface DownloadLink {
+  filename: string;
+  contentType: string;
+  expiresInSeconds: number;
+}
+
+export interface Blobs {
+  put(key: string, body: Buffer, contentType?: string): Promise<void>;
+  /** Undefined when no object has that key. */
+  get(key: string): Promise<Buffer | undefined>;
+  copy(fromKey: string, toKey: string): Promise<void>;
+  deletePrefix(prefix: string): Promise<void>;
+  /** A short-lived URL that serves the object directly (used when a body is too big for the API's payload limit). */
+  downloadUrl(key: string, link: DownloadLink): Promise<string>;
+}
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
