@@ -10,8 +10,6 @@ module.exports = {
   // @middy/core is ESM-only: let ts-jest turn it into CommonJS for jest's module system.
   transformIgnorePatterns: ['/node_modules/(?!(@middy)/)'],
   moduleNameMapper: { '^@middy/([^/]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30000,
   maxWorkers: 2,
 };

@@ -1,0 +1,184 @@
+import { createHash } from 'node:crypto';
+import { createInbox } from '../../lambdas/core/inboxes';
+import { SES_SETUP_NOTIFICATION } from '../../lambdas/core/ingest';
+import { getMessage, getMessageItem, listMessages } from '../../lambdas/core/messages';
+import { blobKeys, DEFAULT_ORG_ID, droppedMailCounter } from '../../lambdas/core/table-keys';
+import { processSesEvent } from '../../lambdas/handlers/process-ses-event';
+import { startBackends, type Backends } from '../support/backends';
+import { compose } from '../support/mime';
+import { deliver, sesEvent } from '../support/ses';
+
+let backends: Backends;
+beforeAll(async () => {
+  backends = await startBackends();
+});
+afterAll(() => backends.stop());
+
+const deps = () => backends.deps;
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe('receiving mail from SES', () => {
+  it('stores a message for the inbox that owns the recipient, with bodies, attachments and verdicts', async () => {
+    // Prepare
+    const inbox = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'alice' });
+    const pdf = Buffer.from('%PDF-1.4 pretend invoice\n%%EOF');
+    const raw = await compose({
+      to: 'Alice <alice@mailroom.test>',
+      subject: 'Invoice 42',
+      text: 'Please find the invoice attached.',
+      html: '<p>Please find the <b>invoice</b> attached.</p>',
+      attachments: [{ filename: 'invoice.pdf', content: pdf, contentType: 'application/pdf' }],
+    });
+
+    // Act
+    const { result } = await deliver(deps(), raw, ['alice@mailroom.test'], { verdicts: { spam: 'GRAY', dmarc: 'FAIL' } });
+
+    // Assess
+    expect(result.stored).toHaveLength(1);
+    const message = await getMessage(deps(), DEFAULT_ORG_ID, inbox.id, result.stored[0].messageId);
+    expect(message).toMatchObject({
+      inboxId: inbox.id,
+      direction: 'inbound',
+      subject: 'Invoice 42',
+      from: { address: 'ada@example.com', name: 'Ada Lovelace' },
+      to: [{ address: 'alice@mailroom.test', name: 'Alice' }],
+      text: 'Please find the invoice attached.',
+      html: '<p>Please find the <b>invoice</b> attached.</p>',
+      size: raw.length,
+      hasAttachments: true,
+      verdicts: { spam: 'GRAY', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'FAIL' },
+      quarantined: false,
+      parseError: null,
+    });
+    expect(message.attachments).toEqual([
+      { id: 'att_1', filename: 'invoice.pdf', contentType: 'application/pdf', size: pdf.length, sha256: sha256(pdf), contentId: null, inline: false },
+    ]);
+    const storedAttachment = await deps().blobs.get(blobKeys.attachment(DEFAULT_ORG_ID, inbox.id, message.id, 'att_1'));
+    expect(storedAttachment).toEqual(pdf);
+    const storedRaw = await deps().blobs.get(blobKeys.raw(DEFAULT_ORG_ID, inbox.id, message.id));
+    expect(storedRaw!.equals(raw)).toBe(true);
+    expect(message.headers).toEqual(expect.arrayContaining([{ name: 'Subject', value: 'Invoice 42' }]));
+  });
+
+  it('stores one message however many times SES delivers the same event', async () => {
+    // Prepare
+    const inbox = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'retry' });
+    const raw = await compose({ to: 'retry@mailroom.test', subject: 'once', text: 'only once' });
+    const first = await deliver(deps(), raw, ['retry@mailroom.test']);
+
+    // Act
+    const again = await processSesEvent(deps(), first.event);
+    const third = await processSesEvent(deps(), first.event);
+
+    // Assess
+    expect(again[0].stored[0]).toMatchObject({ messageId: first.result.stored[0].messageId, duplicate: true });
+    expect(third[0].stored[0].duplicate).toBe(true);
+    const page = await listMessages(deps(), DEFAULT_ORG_ID, inbox.id, { limit: 10 });
+    expect(page.data).toHaveLength(1);
+  });
+
+  it('routes name+tag@ to name@, case-insensitively, and keeps the tag', async () => {
+    const inbox = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'bob' });
+    const raw = await compose({ to: 'BOB+Signup@MailRoom.Test', subject: 'tagged', text: 'hi' });
+
+    const { result } = await deliver(deps(), raw, ['BOB+Signup@MailRoom.Test']);
+
+    const item = await getMessageItem(deps(), DEFAULT_ORG_ID, inbox.id, result.stored[0].messageId);
+    expect(item).toMatchObject({ recipient: 'bob@mailroom.test', tag: 'signup' });
+  });
+
+  it('delivers one copy per inbox when a message is addressed to several of ours', async () => {
+    const a = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'team-a' });
+    const b = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'team-b', domain: 'agents.example' });
+    const raw = await compose({ to: ['team-a@mailroom.test', 'team-b@agents.example'], cc: 'team-a+cc@mailroom.test', subject: 'both', text: 'x' });
+
+    const { result } = await deliver(deps(), raw, ['team-a@mailroom.test', 'team-b@agents.example', 'team-a+cc@mailroom.test']);
+
+    expect(result.stored.map((s) => s.inboxId).sort()).toEqual([a.id, b.id].sort());
+  });
+
+  it('ignores the setup notification SES writes when the rule is created', async () => {
+    const [result] = await processSesEvent(deps(), sesEvent({ messageId: SES_SETUP_NOTIFICATION, recipients: [] }));
+    expect(result).toEqual({ stored: [], dropped: [], parseError: null });
+  });
+
+  it('quarantines a message SES found a virus in: hidden from lists unless asked for', async () => {
+    const inbox = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'quarantine' });
+    const raw = await compose({ to: 'quarantine@mailroom.test', subject: 'totally safe.exe', text: 'open me' });
+
+    const { result } = await deliver(deps(), raw, ['quarantine@mailroom.test'], { verdicts: { virus: 'FAIL' } });
+
+    expect((await listMessages(deps(), DEFAULT_ORG_ID, inbox.id, { limit: 10 })).data).toHaveLength(0);
+    const withQuarantined = await listMessages(deps(), DEFAULT_ORG_ID, inbox.id, { limit: 10, includeQuarantined: true });
+    expect(withQuarantined.data).toEqual([expect.objectContaining({ id: result.stored[0].messageId, quarantined: true })]);
+  });
+
+  it('drops and counts mail for an unknown address outside auto-create domains', async () => {
+    const raw = await compose({ to: 'nobody@agents.example', subject: 'lost', text: 'x' });
+    const day = new Date().toISOString().slice(0, 10);
+    const before = ((await deps().table.get(droppedMailCounter(day)))?.count as number | undefined) ?? 0;
+
+    const { result } = await deliver(deps(), raw, ['nobody@agents.example']);
+
+    expect(result).toMatchObject({ stored: [], dropped: ['nobody@agents.example'] });
+    expect((await deps().table.get(droppedMailCounter(day)))?.count).toBe(before + 1);
+    expect(backends.logs).toContainEqual(expect.objectContaining({ level: 'warn', message: 'mail for unknown addresses dropped' }));
+  });
+
+  it('creates the inbox for an unknown address in an auto-create domain', async () => {
+    const raw = await compose({ to: 'fresh-signup@mailroom.test', subject: 'welcome', text: 'x' });
+
+    const { result } = await deliver(deps(), raw, ['fresh-signup@mailroom.test']);
+
+    expect(result.stored).toHaveLength(1);
+    const message = await getMessageItem(deps(), DEFAULT_ORG_ID, result.stored[0].inboxId, result.stored[0].messageId);
+    expect(message.recipient).toBe('fresh-signup@mailroom.test');
+  });
+
+  it('keeps malformed MIME byte for byte, marked with the parse error instead of failing', async () => {
+    const inbox = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'broken' });
+    const raw = Buffer.concat([
+      Buffer.from('From: Mallory <m@example.com>\r\nTo: broken@mailroom.test\r\nSubject: deep\r\n'),
+      ...Array.from({ length: 150 }, (_, i) => Buffer.from(`Content-Type: multipart/mixed; boundary=b${i}\r\n\r\n--b${i}\r\n`)),
+    ]);
+
+    const { result } = await deliver(deps(), raw, ['broken@mailroom.test']);
+
+    const message = await getMessage(deps(), DEFAULT_ORG_ID, inbox.id, result.stored[0].messageId);
+    expect(message.parseError).toEqual({ code: 'too_deep', reason: expect.stringContaining('multipart') });
+    expect(message.subject).toBe('deep');
+    expect(message.from).toEqual({ address: 'm@example.com', name: 'Mallory' });
+    expect((await deps().blobs.get(blobKeys.raw(DEFAULT_ORG_ID, inbox.id, message.id)))!.equals(raw)).toBe(true);
+  });
+
+  it('keeps large bodies in the bucket so the item stays small', async () => {
+    const inbox = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'big' });
+    const text = 'All work and no play. '.repeat(20_000);
+    const raw = await compose({ to: 'big@mailroom.test', subject: 'long read', text, html: `<pre>${text}</pre>` });
+
+    const { result } = await deliver(deps(), raw, ['big@mailroom.test']);
+
+    const item = await getMessageItem(deps(), DEFAULT_ORG_ID, inbox.id, result.stored[0].messageId);
+    expect(item.content).toBeUndefined();
+    expect(Buffer.byteLength(JSON.stringify(item))).toBeLessThan(64 * 1024);
+    const message = await getMessage(deps(), DEFAULT_ORG_ID, inbox.id, item.id);
+    expect(message.text!.replace(/\s+/g, ' ').trim()).toBe(text.trim());
+  });
+
+  it('sets each message to expire after its inbox’s retention', async () => {
+    const inbox = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'short-lived', retentionDays: 2 });
+    const raw = await compose({ to: 'short-lived@mailroom.test', subject: 'soon gone', text: 'x' });
+    const receivedAt = '2026-11-24T12:00:00.000Z';
+
+    const { result } = await deliver(deps(), raw, ['short-lived@mailroom.test'], { timestamp: receivedAt });
+
+    const item = await getMessageItem(deps(), DEFAULT_ORG_ID, inbox.id, result.stored[0].messageId);
+    expect(item.expiresAt).toBe(Date.parse(receivedAt) / 1000 + 2 * 86400);
+  });
+
+  it('fails loudly (so Lambda retries) when the raw object is missing', async () => {
+    await expect(processSesEvent(deps(), sesEvent({ messageId: 'no-such-object', recipients: ['alice@mailroom.test'] }))).rejects.toThrow(
+      'raw mail inbound/no-such-object is not in the bucket',
+    );
+  });
+});

@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_INBOUND_PREFIX } from '../../lambdas/config';
+import type { CoreDeps } from '../../lambdas/core/deps';
+import { coreDepsFor } from '../../lambdas/handlers/runtime';
+import { ensureTable, LOCAL_REGION, startDynamoDbLocal } from '../../lambdas/local/dynamodb-local';
+import { S3_LOCAL_CREDENTIALS, startS3Local } from '../../lambdas/local/s3-local';
+import type { Logger } from '../../lambdas/ports';
+
+export interface Backends {
+  deps: CoreDeps;
+  dynamodbEndpoint: string;
+  s3Endpoint: string;
+  logs: { level: string; message: string; fields?: Record<string, unknown> }[];
+  stop(): Promise<void>;
+}
+
+/** Real DynamoDB Local (in memory) and s3rver (temp dir) behind the production adapters. */
+export async function startBackends(settings: Partial<CoreDeps['settings']> = {}): Promise<Backends> {
+  const dir = mkdtempSync(join(tmpdir(), 'mailroom-test-'));
+  const dynamo = await startDynamoDbLocal({ host: '127.0.0.1' });
+  const s3 = await startS3Local({ host: '127.0.0.1', dataDir: join(dir, 's3'), bucket: 'mailroom-test' });
+  await ensureTable(dynamo.client, 'mailroom-test');
+  const logs: Backends['logs'] = [];
+  const log: Logger = {
+    info: (message, fields) => logs.push({ level: 'info', message, fields }),
+    warn: (message, fields) => logs.push({ level: 'warn', message, fields }),
+    error: (message, fields) => logs.push({ level: 'error', message, fields }),
+  };
+  const deps = coreDepsFor(
+    {
+      tableName: 'mailroom-test',
+      bucketName: 'mailroom-test',
+      inboundPrefix: DEFAULT_INBOUND_PREFIX,
+      domains: ['mailroom.test', 'agents.example'],
+      autoCreateDomains: ['mailroom.test'],
+      defaultRetentionDays: 30,
+      maxInlineDownloadBytes: 4 * 1024 * 1024,
+      ...settings,
+    },
+    { dynamodb: dynamo.endpoint, s3: s3.endpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS },
+    log,
+  );
+  return {
+    deps,
+    dynamodbEndpoint: dynamo.endpoint,
+    s3Endpoint: s3.endpoint,
+    logs,
+    stop: async () => {
+      await s3.stop();
+      await dynamo.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
