@@ -1,0 +1,155 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import { startLocalStack, type LocalStack } from '../../lambdas/local/stack';
+import { sesEventFor } from '../../lambdas/local/ses-stand-in';
+
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+function start(dataDir: string): Promise<LocalStack> {
+  return startLocalStack({ dataDir, host: '127.0.0.1', smtpPort: 0, httpPort: 0, domains: ['mailroom.test'], log: quiet });
+}
+
+function api(stack: LocalStack, path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(`${stack.apiUrl}${path}`, { ...init, headers: { Authorization: `Bearer ${stack.adminKey}`, ...init.headers } });
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const json = async (res: Promise<Response>): Promise<any> => (await res).json();
+
+/** Polls the messages list until the inbox holds `count` messages (ingest runs after the SMTP reply, as on AWS). */
+async function waitForMessages(stack: LocalStack, inboxId: string, count: number) {
+  for (let i = 0; i < 100; i++) {
+    const body = await json(api(stack, `/v1/inboxes/${inboxId}/messages`));
+    if (body.data.length >= count) return body.data;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`inbox ${inboxId} never reached ${count} messages`);
+}
+
+describe('the local stack (npm start)', () => {
+  let dataDir: string;
+  let stack: LocalStack;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'mailroom-e2e-'));
+    stack = await start(dataDir);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps a generated admin key in the data dir, readable only by its owner', () => {
+    const keyFile = join(dataDir, 'admin.key');
+    expect(readFileSync(keyFile, 'utf8').trim()).toBe(stack.adminKey);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+  });
+
+  it('receives mail over SMTP and serves it through the API with bodies, headers and exact attachments', async () => {
+    // Prepare
+    const inbox = await json(api(stack, '/v1/inboxes', { method: 'POST', body: JSON.stringify({ localPart: 'e2e' }), headers: { 'Content-Type': 'application/json' } }));
+    const image = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 31) % 256));
+    const pdf = Buffer.from('%PDF-1.7\n' + 'x'.repeat(10_000) + '\n%%EOF');
+    const transport = nodemailer.createTransport({ host: stack.smtp.host, port: stack.smtp.port, secure: false, ignoreTLS: true });
+
+    // Act
+    const info = await transport.sendMail({
+      from: 'Grace Hopper <grace@example.com>',
+      to: 'e2e+build@mailroom.test',
+      subject: 'Build 1234 ✅',
+      text: 'The build passed. Code: 771204',
+      html: '<p>The build <b>passed</b>. <img src="cid:logo@mailroom"></p>',
+      attachments: [
+        { filename: 'report.pdf', content: pdf, contentType: 'application/pdf' },
+        { filename: 'logo.png', content: image, contentType: 'image/png', cid: 'logo@mailroom' },
+      ],
+    });
+    const [summary] = await waitForMessages(stack, inbox.id, 1);
+    transport.close();
+
+    // Assess
+    expect(info.response).toMatch(/^250 /);
+    const message = await json(api(stack, `/v1/inboxes/${inbox.id}/messages/${summary.id}`));
+    expect(message).toMatchObject({
+      subject: 'Build 1234 ✅',
+      from: { address: 'grace@example.com', name: 'Grace Hopper' },
+      text: 'The build passed. Code: 771204',
+      tag: 'build',
+      extracted: { codes: ['771204'] },
+      verdicts: { spam: 'DISABLED', virus: 'DISABLED', spf: 'DISABLED', dkim: 'DISABLED', dmarc: 'DISABLED' },
+    });
+    expect(message.html).toContain('cid:logo@mailroom');
+    expect(message.headers).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'Message-ID', value: info.messageId })]));
+    expect(message.attachments).toHaveLength(2);
+    expect(message.attachments).toEqual(expect.arrayContaining([
+      expect.objectContaining({ filename: 'report.pdf', size: pdf.length, sha256: sha256(pdf), inline: false }),
+      expect.objectContaining({ filename: 'logo.png', size: image.length, sha256: sha256(image), contentId: '<logo@mailroom>', inline: true }),
+    ]));
+    for (const a of message.attachments) {
+      const bytes = Buffer.from(await (await api(stack, `/v1/inboxes/${inbox.id}/messages/${summary.id}/attachments/${a.id}`)).arrayBuffer());
+      expect(sha256(bytes)).toBe(a.sha256);
+    }
+
+    // The raw download is exactly what the SMTP server received (nodemailer's own rendering of the message).
+    const received = Buffer.from(await (await api(stack, `/v1/inboxes/${inbox.id}/messages/${summary.id}/raw`)).arrayBuffer());
+    expect(received.length).toBe(message.size);
+    expect(received.toString()).toContain(`Message-ID: ${info.messageId}`);
+  });
+
+  it('delivers the exact bytes sent, byte for byte', async () => {
+    const raw = Buffer.from(
+      'From: a@example.com\r\nTo: bytes@mailroom.test\r\nSubject: exact\r\nX-Odd:  two  spaces \r\n\r\nline one\r\n.dot-stuffed line\r\n\r\n',
+    );
+    const transport = nodemailer.createTransport({ host: stack.smtp.host, port: stack.smtp.port, secure: false, ignoreTLS: true });
+    await transport.sendMail({ envelope: { from: 'a@example.com', to: ['bytes@mailroom.test'] }, raw });
+    transport.close();
+    await stack.drain();
+    const inboxes = (await json(api(stack, '/v1/inboxes'))).data;
+    const inbox = inboxes.find((i: { address: string }) => i.address === 'bytes@mailroom.test');
+    const [summary] = await waitForMessages(stack, inbox.id, 1);
+    const got = Buffer.from(await (await api(stack, `/v1/inboxes/${inbox.id}/messages/${summary.id}/raw`)).arrayBuffer());
+    expect(got.equals(raw)).toBe(true);
+  });
+
+  it('refuses mail for domains it does not serve at RCPT TO', async () => {
+    const transport = nodemailer.createTransport({ host: stack.smtp.host, port: stack.smtp.port, secure: false, ignoreTLS: true });
+    await expect(transport.sendMail({ from: 'a@example.com', to: 'someone@elsewhere.example', subject: 'x', text: 'x' })).rejects.toMatchObject({
+      responseCode: 550,
+    });
+    transport.close();
+  });
+
+  it('keeps everything across a restart, and finishes mail accepted before a crash', async () => {
+    // Prepare: an inbox with one message, then a spooled message whose processing never ran (as after a crash).
+    const inbox = await json(api(stack, '/v1/inboxes', { method: 'POST', body: JSON.stringify({ localPart: 'durable' }), headers: { 'Content-Type': 'application/json' } }));
+    const transport = nodemailer.createTransport({ host: stack.smtp.host, port: stack.smtp.port, secure: false, ignoreTLS: true });
+    await transport.sendMail({ from: 'a@example.com', to: 'durable@mailroom.test', subject: 'before restart', text: 'one' });
+    transport.close();
+    await stack.drain();
+    await stack.stop();
+    const orphanId = 'f'.repeat(40);
+    const orphanRaw = Buffer.from('From: b@example.com\r\nTo: durable@mailroom.test\r\nSubject: accepted just before the crash\r\n\r\ntwo\r\n');
+    writeFileSync(join(dataDir, 'spool', `${orphanId}.eml`), orphanRaw);
+    writeFileSync(
+      join(dataDir, 'spool', `${orphanId}.json`),
+      JSON.stringify({
+        event: sesEventFor({ messageId: orphanId, receivedAt: new Date(), from: 'b@example.com', recipients: ['durable@mailroom.test'] }),
+        rawKey: `inbound/${orphanId}`,
+      }),
+    );
+
+    // Act
+    const adminKey = stack.adminKey;
+    stack = await start(dataDir);
+    await stack.drain();
+
+    // Assess
+    expect(stack.adminKey).toBe(adminKey);
+    const subjects = (await waitForMessages(stack, inbox.id, 2)).map((m: { subject: string }) => m.subject).sort();
+    expect(subjects).toEqual(['accepted just before the crash', 'before restart']);
+  });
+});
