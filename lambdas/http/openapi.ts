@@ -10,14 +10,19 @@ const ERROR_RESPONSES: Record<string, string> = {
   '413': 'request body too large',
 };
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, reused: 'inline', unrepresentable: 'any' }) as Record<string, unknown>;
-  return rest;
+type Components = Record<string, unknown>;
+
+/** Converts a zod schema; named shapes (`.meta({ id })`) become shared components referenced by `$ref`. */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output', components: Components): Record<string, unknown> {
+  const { $schema: _ignored, $defs, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  const toComponentRefs = <T>(value: T): T => JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/')) as T;
+  for (const [name, def] of Object.entries(($defs ?? {}) as Record<string, unknown>)) components[name] = toComponentRefs(def);
+  return toComponentRefs(rest);
 }
 
-function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): unknown[] {
+function parameters(schema: z.ZodType | undefined, where: 'path' | 'query', components: Components): unknown[] {
   if (!schema) return [];
-  const json = jsonSchema(schema, 'input') as { properties?: Record<string, { description?: string }>; required?: string[] };
+  const json = jsonSchema(schema, 'input', components) as { properties?: Record<string, { description?: string }>; required?: string[] };
   return Object.entries(json.properties ?? {}).map(([name, s]) => ({
     name,
     in: where,
@@ -30,9 +35,11 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): unk
 /** Builds the OpenAPI 3.1 document from the route table, so it cannot drift from what is enforced. */
 export function buildOpenApi(routes: Route[], version: string): unknown {
   const paths: Record<string, Record<string, unknown>> = {};
+  const components: Components = {};
+  jsonSchema(errorSchema, 'output', components); // registers the shared Error component
   for (const r of routes) {
     const success: Record<string, unknown> = { description: r.response.description };
-    if (r.response.schema) success.content = { 'application/json': { schema: jsonSchema(r.response.schema, 'output') } };
+    if (r.response.schema) success.content = { 'application/json': { schema: jsonSchema(r.response.schema, 'output', components) } };
     else if (r.response.contentType) success.content = { [r.response.contentType]: { schema: { type: 'string', format: 'binary' } } };
     const errors = Object.fromEntries(
       Object.entries(ERROR_RESPONSES)
@@ -46,8 +53,8 @@ export function buildOpenApi(routes: Route[], version: string): unknown {
       operationId: `${r.method.toLowerCase()}${r.path.replace(/\{(\w+)\}/g, 'By_$1').replace(/[^a-zA-Z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       security: r.scope ? [{ apiKey: [] }] : [],
       'x-required-scope': r.scope,
-      parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query')],
-      requestBody: r.body ? { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input') } } } : undefined,
+      parameters: [...parameters(r.params, 'path', components), ...parameters(r.query, 'query', components)],
+      requestBody: r.body ? { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input', components) } } } : undefined,
       responses: { [String(r.response.status)]: success, ...errors },
     };
   }
@@ -57,7 +64,7 @@ export function buildOpenApi(routes: Route[], version: string): unknown {
     servers: [{ url: '/' }],
     components: {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'an API key: mr_...' } },
-      schemas: { Error: jsonSchema(errorSchema, 'output') },
+      schemas: components,
     },
     paths,
   };
