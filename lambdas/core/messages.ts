@@ -66,26 +66,27 @@ export interface MessageItem extends Item {
   expiresAt: number;
 }
 
-export interface MessageSummary {
-  id: string;
-  inboxId: string;
-  threadId: string;
-  direction: 'inbound';
-  from: MailAddress | null;
-  to: MailAddress[];
-  cc: MailAddress[];
-  subject: string;
-  receivedAt: string;
-  size: number;
-  snippet: string;
-  hasAttachments: boolean;
-  verdicts: Verdicts;
-  extracted: Extracted;
-  recipient: string;
-  tag: string | null;
-  quarantined: boolean;
-  parseError: { code: ParseFailureCode; reason: string } | null;
-}
+const SUMMARY_FIELDS = [
+  'id',
+  'inboxId',
+  'threadId',
+  'direction',
+  'from',
+  'to',
+  'cc',
+  'subject',
+  'receivedAt',
+  'size',
+  'snippet',
+  'verdicts',
+  'extracted',
+  'recipient',
+  'tag',
+  'quarantined',
+  'parseError',
+] as const satisfies readonly (keyof MessageItem)[];
+
+export type MessageSummary = Pick<MessageItem, (typeof SUMMARY_FIELDS)[number]> & { hasAttachments: boolean };
 
 export interface Message extends MessageSummary, MessageContent {
   replyTo: MailAddress[];
@@ -97,26 +98,8 @@ export interface Message extends MessageSummary, MessageContent {
 }
 
 export function toSummary(m: MessageItem): MessageSummary {
-  return {
-    id: m.id,
-    inboxId: m.inboxId,
-    threadId: m.threadId,
-    direction: m.direction,
-    from: m.from,
-    to: m.to,
-    cc: m.cc,
-    subject: m.subject,
-    receivedAt: m.receivedAt,
-    size: m.size,
-    snippet: m.snippet,
-    hasAttachments: m.attachments.some((a) => !a.inline),
-    verdicts: m.verdicts,
-    extracted: m.extracted,
-    recipient: m.recipient,
-    tag: m.tag,
-    quarantined: m.quarantined,
-    parseError: m.parseError,
-  };
+  const summary = Object.fromEntries(SUMMARY_FIELDS.map((f) => [f, m[f]])) as Pick<MessageItem, (typeof SUMMARY_FIELDS)[number]>;
+  return { ...summary, hasAttachments: m.attachments.some((a) => !a.inline) };
 }
 
 export interface ListMessagesRequest extends ListRequest {

@@ -1,11 +1,18 @@
 import type { SESEvent } from 'aws-lambda';
+import type { Verdicts } from '../core/messages';
 
 /**
  * The SES receipt event the local SMTP server hands to the parser, shaped as SES sends it to Lambda.
- * Nothing scans mail on a laptop, so every verdict is DISABLED rather than a made-up PASS.
+ * Nothing scans mail on a laptop, so every verdict defaults to DISABLED rather than a made-up PASS.
  */
-export function sesEventFor(mail: { messageId: string; receivedAt: Date; from: string; recipients: string[] }): SESEvent {
-  const disabled = { status: 'DISABLED' };
+export function sesEventFor(mail: {
+  messageId: string;
+  receivedAt: Date;
+  from: string;
+  recipients: string[];
+  verdicts?: Partial<Verdicts>;
+}): SESEvent {
+  const verdict = (name: keyof Verdicts) => ({ status: mail.verdicts?.[name] ?? 'DISABLED' });
   const timestamp = mail.receivedAt.toISOString();
   return {
     Records: [
@@ -26,11 +33,11 @@ export function sesEventFor(mail: { messageId: string; receivedAt: Date; from: s
             timestamp,
             processingTimeMillis: 0,
             recipients: mail.recipients,
-            spamVerdict: disabled,
-            virusVerdict: disabled,
-            spfVerdict: disabled,
-            dkimVerdict: disabled,
-            dmarcVerdict: disabled,
+            spamVerdict: verdict('spam'),
+            virusVerdict: verdict('virus'),
+            spfVerdict: verdict('spf'),
+            dkimVerdict: verdict('dkim'),
+            dmarcVerdict: verdict('dmarc'),
             action: { type: 'Lambda', functionArn: 'arn:aws:lambda:local:000000000000:function:mailroom-parser', invocationType: 'Event' },
           },
         },

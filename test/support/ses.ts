@@ -1,50 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import type { SESEvent } from 'aws-lambda';
 import type { CoreDeps } from '../../lambdas/core/deps';
-import type { VerdictStatus } from '../../lambdas/core/messages';
+import type { Verdicts, VerdictStatus } from '../../lambdas/core/messages';
+import { sesEventFor } from '../../lambdas/local/ses-stand-in';
 import { processSesEvent } from '../../lambdas/handlers/process-ses-event';
 
-type VerdictName = 'spam' | 'virus' | 'spf' | 'dkim' | 'dmarc';
+type VerdictName = keyof Verdicts;
 
-/** A receipt event exactly as SES sends it to a Lambda action (see the SES developer guide's example). */
+/** A receipt event as SES sends it to a Lambda action, with every verdict PASS unless given. */
 export function sesEvent(options: {
   messageId: string;
   recipients: string[];
   timestamp?: string;
   verdicts?: Partial<Record<VerdictName, VerdictStatus>>;
 }): SESEvent {
-  const timestamp = options.timestamp ?? new Date().toISOString();
-  const v = (name: VerdictName) => ({ status: options.verdicts?.[name] ?? 'PASS' });
-  return {
-    Records: [
-      {
-        eventSource: 'aws:ses',
-        eventVersion: '1.0',
-        ses: {
-          mail: {
-            timestamp,
-            source: 'sender@example.com',
-            messageId: options.messageId,
-            destination: options.recipients,
-            headersTruncated: false,
-            headers: [],
-            commonHeaders: { returnPath: 'sender@example.com', date: timestamp, messageId: options.messageId },
-          },
-          receipt: {
-            timestamp,
-            processingTimeMillis: 420,
-            recipients: options.recipients,
-            spamVerdict: v('spam'),
-            virusVerdict: v('virus'),
-            spfVerdict: v('spf'),
-            dkimVerdict: v('dkim'),
-            dmarcVerdict: v('dmarc'),
-            action: { type: 'Lambda', functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:parser', invocationType: 'Event' },
-          },
-        },
-      },
-    ],
-  } as SESEvent;
+  return sesEventFor({
+    messageId: options.messageId,
+    receivedAt: new Date(options.timestamp ?? Date.now()),
+    from: 'sender@example.com',
+    recipients: options.recipients,
+    verdicts: { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS', ...options.verdicts },
+  });
 }
 
 export const newSesMessageId = () => randomBytes(16).toString('hex');
