@@ -182,3 +182,20 @@ describe('receiving mail from SES', () => {
     );
   });
 });
+
+describe('retention', () => {
+  it('never returns an expired message or inbox, even before DynamoDB deletes it', async () => {
+    // Prepare
+    const inbox = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'ephemeral', retentionDays: 1, ttlMinutes: 3 * 24 * 60 });
+    const raw = await compose({ to: 'ephemeral@mailroom.test', subject: 'fleeting', text: 'x' });
+    const { result } = await deliver(deps(), raw, ['ephemeral@mailroom.test']);
+    const messageId = result.stored[0].messageId;
+    const later = (days: number) => ({ ...deps(), clock: { now: () => new Date(Date.now() + days * 86400_000) } });
+
+    // Act + Assess: after one day the message is gone, after three the inbox too.
+    expect((await listMessages(deps(), DEFAULT_ORG_ID, inbox.id, { limit: 5 })).data).toHaveLength(1);
+    expect((await listMessages(later(1.01), DEFAULT_ORG_ID, inbox.id, { limit: 5 })).data).toHaveLength(0);
+    await expect(getMessage(later(1.01), DEFAULT_ORG_ID, inbox.id, messageId)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(listMessages(later(3.01), DEFAULT_ORG_ID, inbox.id, { limit: 5 })).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
