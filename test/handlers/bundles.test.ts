@@ -1,0 +1,40 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+
+const root = join(__dirname, '../..');
+let outdir: string;
+beforeAll(() => {
+  outdir = mkdtempSync(join(tmpdir(), 'mailroom-bundle-'));
+});
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+/** Bundles like the CDK functions do (esbuild, CommonJS, node 22) and loads the result in a fresh node process. */
+async function bundleAndLoad(entry: string): Promise<string> {
+  const outfile = join(outdir, `${entry}.js`);
+  await build({
+    entryPoints: [join(root, 'lambdas/handlers', `${entry}.ts`)],
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    outfile,
+    logLevel: 'silent',
+  });
+  const env = {
+    PATH: process.env.PATH,
+    AWS_REGION: 'us-east-1',
+    MAILROOM_TABLE_NAME: 'mailroom',
+    MAILROOM_BUCKET_NAME: 'mailroom-mail',
+    MAILROOM_DOMAIN: 'mail.example.com',
+  };
+  return execFileSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(outfile)}).handler)`], { env }).toString();
+}
+
+describe('Lambda bundles', () => {
+  it.each(['parser', 'api'])('the %s handler bundles into one CommonJS file that loads and exports a handler', async (entry) => {
+    expect(await bundleAndLoad(entry)).toBe('function');
+  });
+});
