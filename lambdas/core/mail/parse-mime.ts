@@ -1,6 +1,8 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import libmime from 'libmime';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { scanMimeSkeleton } from './mime-structure';
 
 /**
  * The one place that knows which MIME parser Mailroom uses. Everything else sees `ParsedMessage`,
@@ -76,19 +78,24 @@ export async function parseMime(raw: Buffer, limits: Partial<ParseLimits> = {}):
   if (raw.length > l.maxBytes) {
     return failure(raw, 'too_large', `message is ${raw.length} bytes; the limit is ${l.maxBytes}`);
   }
-  const containers = countMultipartContainers(raw, l.maxMultipartContainers + 1);
-  if (containers > l.maxMultipartContainers) {
+  const skeleton = scanMimeSkeleton(raw, l.maxMultipartContainers + 1);
+  if (skeleton.containers > l.maxMultipartContainers) {
     return failure(raw, 'too_deep', `message nests more than ${l.maxMultipartContainers} multipart containers`);
   }
   try {
-    const parsed = await simpleParser(raw, {
+    const parsed = await simpleParser(withUtf8TopLevelHeaders(raw), {
       keepCidLinks: true,
       skipTextToHtml: true,
       skipImageLinks: true,
       maxHeadSize: l.maxHeaderBytes,
       maxChildNodes: l.maxParts,
     } as Parameters<typeof simpleParser>[1]);
-    return { ok: true, message: toParsedMessage(parsed) };
+    const message = toParsedMessage(parsed);
+    if (skeleton.missingBoundaries.length > 0) {
+      const names = skeleton.missingBoundaries.map((b) => `"${b}"`).join(', ');
+      return { ok: false, code: 'malformed', reason: `multipart boundary ${names} never appears, so its parts are lost`, message };
+    }
+    return { ok: true, message };
   } catch (err) {
     return failure(raw, classify(err), `could not parse MIME: ${(err as Error).message}`);
   }
@@ -101,13 +108,24 @@ function classify(err: unknown): ParseFailureCode {
   return 'malformed';
 }
 
-/** Counts `Content-Type: multipart/...` header lines, stopping early once past `stopAt`. */
-function countMultipartContainers(raw: Buffer, stopAt: number): number {
-  const pattern = /^content-type:[ \t]*multipart\//gim;
-  const text = raw.toString('latin1');
-  let count = 0;
-  while (pattern.exec(text) && ++count < stopAt);
-  return count;
+/**
+ * mailparser reads raw 8-bit header bytes as UTF-8, turning Latin-1 into U+FFFD. Senders that put
+ * raw bytes in headers almost always mean UTF-8 or Latin-1, so top-level header lines that are not
+ * valid UTF-8 are re-encoded from Latin-1 before parsing. The stored raw message is untouched.
+ */
+function withUtf8TopLevelHeaders(raw: Buffer): Buffer {
+  const end = endOfHeaderBlock(raw.subarray(0, SALVAGE_HEADER_BYTES));
+  const head = raw.subarray(0, end >= 0 ? end : 0);
+  if (isUtf8(head)) return raw;
+  const lines: Buffer[] = [];
+  for (let start = 0; start < head.length; ) {
+    const newline = head.indexOf(0x0a, start);
+    const stop = newline < 0 ? head.length : newline + 1;
+    const line = head.subarray(start, stop);
+    lines.push(isUtf8(line) ? line : Buffer.from(line.toString('latin1'), 'utf8'));
+    start = stop;
+  }
+  return Buffer.concat([...lines, raw.subarray(head.length)]);
 }
 
 async function failure(raw: Buffer, code: ParseFailureCode, reason: string): Promise<ParseOutcome> {
@@ -121,7 +139,7 @@ async function salvageHeaders(raw: Buffer): Promise<ParsedMessage> {
   const end = endOfHeaderBlock(head);
   const block = head.subarray(0, end >= 0 ? end : head.lastIndexOf('\n') + 1);
   try {
-    const parsed = await simpleParser(Buffer.concat([block, Buffer.from('\r\n\r\n')]), { skipTextToHtml: true });
+    const parsed = await simpleParser(withUtf8TopLevelHeaders(Buffer.concat([block, Buffer.from('\r\n\r\n')])), { skipTextToHtml: true });
     return { ...toParsedMessage(parsed), text: null, html: null, attachments: [] };
   } catch {
     return emptyMessage();

@@ -1,0 +1,75 @@
+/**
+ * A quick pass over a message's MIME skeleton, before the real parser runs: it reads only header
+ * blocks (the top-level one, each part's, each embedded message's) and the boundary lines between
+ * them, so a `Content-Type: multipart/...` line quoted in a body is never mistaken for structure.
+ *
+ * It exists because mailparser has no nesting limit and reports a multipart whose boundary never
+ * appears as an ordinary message with an empty body.
+ */
+export interface MimeSkeleton {
+  /** multipart containers declared in header blocks; each nesting level needs one. */
+  containers: number;
+  /** Declared multipart boundaries with no delimiter line anywhere after their declaration. */
+  missingBoundaries: string[];
+}
+
+interface HeaderBlock {
+  contentType: string;
+}
+
+const BOUNDARY_PARAM = /;\s*boundary\s*=\s*(?:"([^"]*)"|([^;\s]+))/i;
+
+/** Scans `raw`; stops counting early once `stopAtContainers` is reached (the result is then partial). */
+export function scanMimeSkeleton(raw: Buffer, stopAtContainers = Infinity): MimeSkeleton {
+  const text = raw.toString('latin1');
+  const declared = new Map<string, boolean>(); // boundary → delimiter seen
+  let containers = 0;
+  let inHeader = true;
+  let block: HeaderBlock = { contentType: '' };
+  let field = '';
+
+  const endField = () => {
+    if (/^content-type\s*:/i.test(field)) block.contentType = field.slice(field.indexOf(':') + 1).trim();
+    field = '';
+  };
+  const endBlock = () => {
+    endField();
+    const type = block.contentType.toLowerCase();
+    if (type.startsWith('multipart/')) {
+      containers++;
+      const match = BOUNDARY_PARAM.exec(block.contentType);
+      const boundary = match?.[1] ?? match?.[2];
+      if (boundary && !declared.has(boundary)) declared.set(boundary, false);
+    }
+    // An embedded message's body starts with its own header block.
+    inHeader = type.startsWith('message/rfc822') || type.startsWith('message/global');
+    block = { contentType: '' };
+  };
+
+  for (let start = 0; start < text.length && containers < stopAtContainers; ) {
+    const newline = text.indexOf('\n', start);
+    const end = newline < 0 ? text.length : newline;
+    const line = text.slice(start, end > start && text[end - 1] === '\r' ? end - 1 : end);
+    start = end + 1;
+
+    if (inHeader) {
+      if (line === '') endBlock();
+      else if (line[0] === ' ' || line[0] === '\t') field += line;
+      else {
+        endField();
+        field = line;
+      }
+    } else if (line.startsWith('--')) {
+      const delimiter = line.slice(2).trimEnd();
+      if (declared.has(delimiter)) {
+        declared.set(delimiter, true);
+        inHeader = true;
+      } else if (delimiter.endsWith('--') && declared.has(delimiter.slice(0, -2))) {
+        declared.set(delimiter.slice(0, -2), true);
+      }
+    }
+  }
+  if (inHeader) endBlock();
+
+  return { containers, missingBoundaries: [...declared].filter(([, seen]) => !seen).map(([boundary]) => boundary) };
+}
