@@ -1,0 +1,76 @@
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { MailroomFunction } from './mailroom-function';
+import type { MessageStore } from './message-store';
+
+export interface InboxApiProps {
+  readonly store: MessageStore;
+  readonly environment: Record<string, string>;
+  /** Steady-state requests per second across the whole API. */
+  readonly throttlingRateLimit: number;
+  readonly throttlingBurstLimit: number;
+  readonly logRemovalPolicy: RemovalPolicy;
+}
+
+/**
+ * The REST API: API Gateway proxies every route to one Lambda function whose internal route table
+ * authenticates, validates and answers (the same handler `npm start` serves locally).
+ */
+export class InboxApi extends Construct {
+  public readonly handler: MailroomFunction;
+  public readonly restApi: apigateway.LambdaRestApi;
+  public readonly accessLogs: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: InboxApiProps) {
+    super(scope, id);
+    this.handler = new MailroomFunction(this, 'Handler', {
+      handler: 'api',
+      description: 'Mailroom: REST API',
+      environment: props.environment,
+    });
+    props.store.table.grantReadWriteData(this.handler);
+    props.store.grantMailObjects(this.handler, { write: true });
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    this.restApi = new apigateway.LambdaRestApi(this, 'RestApi', {
+      handler: this.handler,
+      proxy: true,
+      description: 'Mailroom REST API',
+      endpointTypes: [apigateway.EndpointType.REGIONAL],
+      // Raw messages and attachments are returned as bytes, whatever the client accepts.
+      binaryMediaTypes: ['*/*'],
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
+      deployOptions: {
+        stageName: 'live',
+        throttlingRateLimit: props.throttlingRateLimit,
+        throttlingBurstLimit: props.throttlingBurstLimit,
+        accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
+        // Execution logs for errors only; request and response bodies (mail, keys) are never logged.
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+      },
+    });
+    const acknowledge = (id: string, reason: string) => Validations.of(this.restApi).acknowledge({ id, reason });
+    acknowledge('AwsSolutions-APIG2', 'Every route validates its path, query and body with the same zod schemas that generate openapi.json, inside the handler, and answers in the API error envelope.');
+    acknowledge('AwsSolutions-APIG4', 'Requests are authenticated in the handler with Mailroom API keys (stored only as SHA-256 hashes); only health and openapi.json are public, as the API contract says.');
+    acknowledge('AwsSolutions-COG4', 'Clients are programs and agents holding Mailroom API keys, not Cognito users.');
+    acknowledge('AwsSolutions-APIG3', 'A WAF web ACL is an account-level choice with its own cost; associate one with restApi.deploymentStage if you need it.');
+    acknowledge(
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      "API Gateway's account-wide logging role uses the AWS managed policy made for exactly that purpose.",
+    );
+  }
+
+  /** The base URL clients call, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/live/` (routes start with `v1/`). */
+  public get url(): string {
+    return this.restApi.url;
+  }
+}

@@ -1,0 +1,72 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+
+/** Every Lambda handler Mailroom ships lives in `lambdas/handlers/<name>.ts`. */
+export type MailroomHandler = 'api' | 'parser' | 'admin-key-bootstrap' | 'receipt-rule-set-activation';
+
+export interface MailroomFunctionProps {
+  /** The file in `lambdas/handlers/` (without `.ts`) that exports `handler`. */
+  readonly handler: MailroomHandler;
+  readonly description: string;
+  readonly environment?: Record<string, string>;
+  /** @default Duration.seconds(30) */
+  readonly timeout?: Duration;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** Where asynchronous invocations go after their retries fail. @default - none */
+  readonly deadLetterQueue?: sqs.IQueue;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** Applies to the function's log group. @default RemovalPolicy.DESTROY */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+const PROJECT_ROOT = path.join(__dirname, '..', '..');
+const HANDLERS_DIR = path.join(PROJECT_ROOT, 'lambdas', 'handlers');
+
+/**
+ * The one way Mailroom builds a Lambda function: latest Node.js runtime on ARM64, bundled locally
+ * by esbuild (no Docker) into minified CommonJS with source maps, and its own log group with a
+ * retention period so logs never pile up forever. Its role may write to that log group and nothing
+ * else until the owner grants more (no AWS managed policy).
+ */
+export class MailroomFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: MailroomFunctionProps) {
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    });
+    const role = new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    logGroup.grantWrite(role);
+    super(scope, id, {
+      role,
+      entry: path.join(HANDLERS_DIR, `${props.handler}.ts`),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      logGroup,
+      deadLetterQueue: props.deadLetterQueue,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      bundling: {
+        format: OutputFormat.CJS,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        // The SDK is bundled too, so a deployment runs exactly the versions the lock file pins.
+        externalModules: [],
+      },
+    });
+  }
+}

@@ -1,0 +1,168 @@
+import { RemovalPolicy, Token } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import { Construct } from 'constructs';
+import { DEFAULT_INBOUND_PREFIX, DEFAULT_RETENTION_DAYS, ENV } from '../lambdas/config';
+import { AdminKey } from './constructs/admin-key';
+import { InboxApi } from './constructs/inbox-api';
+import { MailIngest } from './constructs/mail-ingest';
+import { MessageStore } from './constructs/message-store';
+
+export interface MailroomProps {
+  /** Domains Mailroom receives mail for, e.g. `['mail.example.com']`. Their MX records must point at SES. */
+  readonly domains: string[];
+  /**
+   * Domains (a subset of `domains`) where mail to an address with no inbox creates the inbox,
+   * which suits test suites. Elsewhere such mail is dropped and counted.
+   * @default - none: mail to unknown addresses is dropped and counted
+   */
+  readonly autoCreateDomains?: string[];
+  /**
+   * Days a message is kept when its inbox does not say otherwise (DynamoDB TTL removes it).
+   * @default 30
+   */
+  readonly retentionDays?: number;
+  /**
+   * What happens to the table, the mail bucket and the admin key secret when the stack is deleted.
+   * `RETAIN` also turns on the table's deletion protection; `DESTROY` empties the buckets first.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Add Mailroom's receipt rule to this rule set (typically the account's active one) instead of
+   * creating a rule set. SES has one active rule set per account and region.
+   * @default - Mailroom creates its own rule set, inactive unless `activateReceiptRuleSet`
+   */
+  readonly existingReceiptRuleSet?: ses.IReceiptRuleSet;
+  /**
+   * Make the rule set Mailroom creates the active one. The deployment fails (rather than
+   * replacing it) if another rule set is already active; on delete, ours is deactivated only if it
+   * is still the active one. Not allowed together with `existingReceiptRuleSet`.
+   * @default false
+   */
+  readonly activateReceiptRuleSet?: boolean;
+  /**
+   * Create an SES domain identity (Easy DKIM) for each domain; SES only receives for verified
+   * domains. Turn off when the identities already exist in the account.
+   * @default true
+   */
+  readonly createEmailIdentities?: boolean;
+  /**
+   * API Gateway stage throttling, across all clients.
+   * @default - 50 requests per second, bursts of 100
+   */
+  readonly apiThrottling?: { readonly rateLimit: number; readonly burstLimit: number };
+  /**
+   * Days raw mail stays under the inbound prefix after SES writes it (the parser keeps its own
+   * copy per inbox; these are for replaying failed parses).
+   * @default 14
+   */
+  readonly inboundRetentionDays?: number;
+}
+
+const DNS_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+/**
+ * A complete Mailroom: SES receives mail for your domains into S3, a parser Lambda stores it in
+ * DynamoDB, and a REST API serves it, authenticated by API keys whose first one is minted at
+ * deploy time into Secrets Manager.
+ */
+export class Mailroom extends Construct {
+  public readonly domains: string[];
+  public readonly store: MessageStore;
+  public readonly ingest: MailIngest;
+  public readonly api: InboxApi;
+  public readonly adminKey: AdminKey;
+  public readonly emailIdentities: ses.EmailIdentity[];
+
+  constructor(scope: Construct, id: string, props: MailroomProps) {
+    super(scope, id);
+    const config = validate(props);
+    this.domains = config.domains;
+
+    this.store = new MessageStore(this, 'Store', {
+      removalPolicy: config.removalPolicy,
+      inboundPrefix: DEFAULT_INBOUND_PREFIX,
+      inboundRetentionDays: config.inboundRetentionDays,
+    });
+    const environment: Record<string, string> = {
+      [ENV.tableName]: this.store.table.tableName,
+      [ENV.bucketName]: this.store.bucket.bucketName,
+      [ENV.inboundPrefix]: DEFAULT_INBOUND_PREFIX,
+      [ENV.domains]: config.domains.join(','),
+      [ENV.autoCreateDomains]: config.autoCreateDomains.join(','),
+      [ENV.defaultRetentionDays]: String(config.retentionDays),
+    };
+    this.emailIdentities = config.createEmailIdentities
+      ? config.domains.map((domain, i) => new ses.EmailIdentity(this, `Identity${i}`, { identity: ses.Identity.domain(domain) }))
+      : [];
+    this.ingest = new MailIngest(this, 'Ingest', {
+      store: this.store,
+      domains: config.domains,
+      environment,
+      inboundPrefix: DEFAULT_INBOUND_PREFIX,
+      existingReceiptRuleSet: props.existingReceiptRuleSet,
+      activateReceiptRuleSet: config.activateReceiptRuleSet,
+    });
+    this.api = new InboxApi(this, 'Api', {
+      store: this.store,
+      environment,
+      throttlingRateLimit: config.apiThrottling.rateLimit,
+      throttlingBurstLimit: config.apiThrottling.burstLimit,
+      logRemovalPolicy: config.removalPolicy,
+    });
+    this.adminKey = new AdminKey(this, 'AdminKey', { store: this.store, removalPolicy: config.removalPolicy });
+  }
+
+  /** Read messages, inboxes and raw mail directly (e.g. an analytics job). */
+  public grantReadMessages(grantee: iam.IGrantable): void {
+    this.store.table.grantReadData(grantee);
+    this.store.grantMailObjects(grantee, { write: false });
+  }
+
+  /** Read and change stored mail directly (e.g. a migration or a custom purge). */
+  public grantReadWriteMessages(grantee: iam.IGrantable): void {
+    this.store.table.grantReadWriteData(grantee);
+    this.store.grantMailObjects(grantee, { write: true });
+  }
+}
+
+function validate(props: MailroomProps) {
+  const domains = props.domains.map((d) => (Token.isUnresolved(d) ? d : d.trim().toLowerCase()));
+  if (domains.length === 0) throw new Error('Mailroom needs at least one domain to receive mail for, e.g. domains: ["mail.example.com"]');
+  for (const domain of domains) {
+    if (!Token.isUnresolved(domain) && !DNS_NAME.test(domain)) {
+      throw new Error(`domains must be DNS names like "mail.example.com", got "${domain}"`);
+    }
+  }
+  if (new Set(domains).size !== domains.length) throw new Error(`domains lists a domain twice: ${domains.join(', ')}`);
+  const autoCreateDomains = (props.autoCreateDomains ?? []).map((d) => d.trim().toLowerCase());
+  for (const domain of autoCreateDomains) {
+    if (!domains.includes(domain)) throw new Error(`autoCreateDomains must be among domains; "${domain}" is not`);
+  }
+  const retentionDays = props.retentionDays ?? DEFAULT_RETENTION_DAYS;
+  wholeDays('retentionDays', retentionDays);
+  const inboundRetentionDays = props.inboundRetentionDays ?? 14;
+  wholeDays('inboundRetentionDays', inboundRetentionDays);
+  const apiThrottling = props.apiThrottling ?? { rateLimit: 50, burstLimit: 100 };
+  if (!(apiThrottling.rateLimit > 0) || !Number.isInteger(apiThrottling.burstLimit) || apiThrottling.burstLimit < 1) {
+    throw new Error(`apiThrottling needs a positive rateLimit and a positive whole burstLimit, got ${JSON.stringify(apiThrottling)}`);
+  }
+  if (props.existingReceiptRuleSet && props.activateReceiptRuleSet) {
+    throw new Error('activateReceiptRuleSet applies only to the rule set Mailroom creates; drop it when passing existingReceiptRuleSet');
+  }
+  return {
+    domains,
+    autoCreateDomains,
+    retentionDays,
+    inboundRetentionDays,
+    apiThrottling,
+    removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    activateReceiptRuleSet: props.activateReceiptRuleSet ?? false,
+    createEmailIdentities: props.createEmailIdentities ?? true,
+  };
+}
+
+function wholeDays(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1 || value > 3650) throw new Error(`${name} must be a whole number of days from 1 to 3650, got ${value}`);
+}

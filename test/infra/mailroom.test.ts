@@ -1,0 +1,234 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { mailroomStack } from './synth';
+
+describe('the Mailroom stack', () => {
+  const { stack, template: synth } = mailroomStack();
+  const template = synth();
+
+  describe('receiving mail', () => {
+    it('has one receipt rule for the domain: scanning on, TLS required, S3 first, then the parser invoked as an Event', () => {
+      template.resourceCountIs('AWS::SES::ReceiptRule', 1);
+      template.hasResourceProperties('AWS::SES::ReceiptRule', {
+        Rule: {
+          Enabled: true,
+          Recipients: ['mail.example.com'],
+          ScanEnabled: true,
+          TlsPolicy: 'Require',
+          Actions: [
+            { S3Action: { BucketName: { Ref: Match.stringLikeRegexp('MailroomStoreMail') }, ObjectKeyPrefix: 'inbound/' } },
+            { LambdaAction: { FunctionArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('MailroomIngestParser'), 'Arn'] }, InvocationType: 'Event' } },
+          ],
+        },
+      });
+    });
+
+    it('creates its own rule set but does not activate it unless asked', () => {
+      template.resourceCountIs('AWS::SES::ReceiptRuleSet', 1);
+      template.resourceCountIs('Custom::MailroomReceiptRuleSetActivation', 0);
+    });
+
+    it('activates its rule set through a custom resource only with activateReceiptRuleSet', () => {
+      const activated = mailroomStack({ activateReceiptRuleSet: true }).template();
+      activated.hasResourceProperties('Custom::MailroomReceiptRuleSetActivation', {
+        RuleSetName: Match.stringLikeRegexp('^Mailroom'),
+      });
+      activated.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Action: ['ses:DescribeActiveReceiptRuleSet', 'ses:SetActiveReceiptRuleSet'], Effect: 'Allow' }),
+          ]),
+        },
+      });
+    });
+
+    it('adds its rule to an existing rule set instead of creating one', () => {
+      const existing = mailroomStack({ existingReceiptRuleSetName: 'company-inbound' }).template();
+      existing.resourceCountIs('AWS::SES::ReceiptRuleSet', 0);
+      existing.hasResourceProperties('AWS::SES::ReceiptRule', { RuleSetName: 'company-inbound' });
+    });
+
+    it('verifies each domain with an SES identity unless told the identities exist', () => {
+      template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'mail.example.com' });
+      mailroomStack({ createEmailIdentities: false }).template().resourceCountIs('AWS::SES::EmailIdentity', 0);
+    });
+
+    it('lets SES write raw mail only under inbound/, only for this account and this receipt rule', () => {
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: Match.stringLikeRegexp('MailroomStoreMail') },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: 's3:PutObject',
+              Effect: 'Allow',
+              Principal: { Service: 'ses.amazonaws.com' },
+              Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('MailroomStoreMail'), 'Arn'] }, '/inbound/*']] },
+              Condition: {
+                StringEquals: {
+                  'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+                  'aws:SourceArn': {
+                    'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':receipt-rule-set/Mailroom.*:receipt-rule/Mailroom-')])],
+                  },
+                },
+              },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('retries a failed parse twice, then keeps the event in an encrypted dead-letter queue', () => {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp('parses raw mail'),
+        DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ParserDeadLetters'), 'Arn'] } },
+      });
+      template.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
+    });
+  });
+
+  describe('storing mail', () => {
+    it('uses an on-demand table with point-in-time recovery, TTL on expiresAt and a stream', () => {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+        SSESpecification: { SSEEnabled: true },
+        DeletionProtectionEnabled: true,
+      });
+      expect(JSON.stringify(template.findResources('AWS::DynamoDB::Table'))).not.toContain('GlobalSecondaryIndexes');
+    });
+
+    it('keeps mail in an encrypted, private, TLS-only bucket whose inbound copies expire', () => {
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'mail/' }),
+        LifecycleConfiguration: {
+          Rules: Match.arrayWith([
+            Match.objectLike({ Prefix: 'inbound/', ExpirationInDays: 14, Status: 'Enabled' }),
+            Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+          ]),
+        },
+      });
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: Match.stringLikeRegexp('MailroomStoreMail') },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    });
+
+    it('retains stateful resources by default and destroys them only when told to', () => {
+      template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+      template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
+
+      const disposable = mailroomStack({ removalPolicy: RemovalPolicy.DESTROY }).template();
+      disposable.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ DeletionProtectionEnabled: false }) });
+      disposable.hasResourceProperties('Custom::S3AutoDeleteObjects', {});
+    });
+  });
+
+  describe('the API', () => {
+    it('proxies every route to one Lambda function with throttling, access logs and no body logging', () => {
+      template.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: ['*/*'], EndpointConfiguration: { Types: ['REGIONAL'] } });
+      template.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'ANY', Integration: { Type: 'AWS_PROXY' } });
+      template.hasResourceProperties('AWS::ApiGateway::Stage', {
+        StageName: 'live',
+        AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+        MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100, DataTraceEnabled: false, LoggingLevel: 'ERROR' })],
+      });
+    });
+
+    it('gives the handlers the table, bucket, domains and retention through the environment', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: 'Mailroom: REST API',
+        Environment: {
+          Variables: Match.objectLike({
+            MAILROOM_TABLE_NAME: { Ref: Match.stringLikeRegexp('MailroomStoreTable') },
+            MAILROOM_BUCKET_NAME: { Ref: Match.stringLikeRegexp('MailroomStoreMail') },
+            MAILROOM_DOMAIN: 'mail.example.com',
+            MAILROOM_RETENTION_DAYS: '30',
+          }),
+        },
+      });
+    });
+  });
+
+  describe('every Mailroom function', () => {
+    const mailroomFunctions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^Mailroom:') } }));
+
+    it('are by default three: parser, API and admin-key bootstrap', () => {
+      expect(mailroomFunctions.map((f) => f.Properties.Description).sort()).toEqual([
+        'Mailroom: REST API',
+        'Mailroom: mints the first admin API key into Secrets Manager',
+        'Mailroom: parses raw mail SES stored in S3 into inboxes',
+      ]);
+    });
+
+    it.each(mailroomFunctions.map((f) => [f.Properties.Description, f]))('%s runs Node.js 24 on ARM64 with source maps and JSON logs in its own log group', (_name, fn) => {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(/Logs/) } },
+        Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) },
+      });
+    });
+
+    it('keeps function logs for a month', () => {
+      template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    });
+  });
+
+  describe('the admin key', () => {
+    it('is minted at deploy time into a secret; the template never holds a key', () => {
+      template.hasResourceProperties('Custom::MailroomAdminKey', { SecretId: { Ref: Match.stringLikeRegexp('MailroomAdminKeySecret') } });
+      expect(JSON.stringify(template.toJSON())).not.toMatch(/mr_[0-9A-Za-z]{20,}/);
+    });
+  });
+
+  describe('outputs', () => {
+    it('say where the API is, which MX record to add and how to read the admin key', () => {
+      const outputs = template.toJSON().Outputs;
+      expect(Object.keys(outputs)).toEqual(
+        expect.arrayContaining(['ApiUrl', 'MxRecords', 'DkimRecords0', 'ReceiptRuleSetName', 'AdminKeySecretArn', 'AdminKeyCommand', 'ParserDeadLetterQueueUrl']),
+      );
+      expect(JSON.stringify(outputs.MxRecords.Value)).toContain('mail.example.com MX 10 inbound-smtp.');
+      expect(JSON.stringify(outputs.AdminKeyCommand.Value)).toContain('aws secretsmanager get-secret-value --secret-id ');
+    });
+  });
+
+  describe('bad configuration fails at synth time with a way to fix it', () => {
+    it.each([
+      [{ domains: [] }, /at least one domain/],
+      [{ domains: ['not a domain'] }, /DNS names like "mail.example.com", got "not a domain"/],
+      [{ domains: ['a.example.com', 'A.example.com'] }, /lists a domain twice/],
+      [{ autoCreateDomains: ['other.example.com'] }, /autoCreateDomains must be among domains/],
+      [{ retentionDays: 0 }, /retentionDays must be a whole number of days/],
+      [{ retentionDays: 1.5 }, /retentionDays must be a whole number of days/],
+      [{ existingReceiptRuleSetName: 'company-inbound', activateReceiptRuleSet: true }, /activateReceiptRuleSet applies only/],
+      [{ apiThrottling: { rateLimit: 0, burstLimit: 1 } }, /apiThrottling needs a positive rateLimit/],
+    ])('%j', (props, message) => {
+      expect(() => mailroomStack(props)).toThrow(message);
+    });
+  });
+
+  it('exposes what it creates for platform teams to extend', () => {
+    const { mailroom } = stack;
+    expect(mailroom.store.table).toBeDefined();
+    expect(mailroom.store.bucket).toBeDefined();
+    expect(mailroom.ingest.parser).toBeDefined();
+    expect(mailroom.ingest.receiptRule).toBeDefined();
+    expect(mailroom.api.restApi).toBeDefined();
+    expect(mailroom.adminKey.secret).toBeDefined();
+  });
+});
