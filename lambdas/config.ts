@@ -58,6 +58,11 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Runt
   };
 }
 
+/** For functions that touch only the table (the deploy-time admin key), so they need no other settings. */
+export function tableNameFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return required(env, ENV.tableName);
+}
+
 export interface LocalConfig {
   host: string;
   smtpPort: number;

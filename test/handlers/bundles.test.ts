@@ -34,7 +34,10 @@ async function bundleAndLoad(entry: string): Promise<string> {
 }
 
 describe('Lambda bundles', () => {
-  it.each(['parser', 'api'])('the %s handler bundles into one CommonJS file that loads and exports a handler', async (entry) => {
-    expect(await bundleAndLoad(entry)).toBe('function');
-  });
+  it.each(['parser', 'api', 'receipt-rule-set-activation', 'admin-key-bootstrap'])(
+    'the %s handler bundles into one CommonJS file that loads and exports a handler',
+    async (entry) => {
+      expect(await bundleAndLoad(entry)).toBe('function');
+    },
+  );
 });
