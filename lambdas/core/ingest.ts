@@ -6,6 +6,14 @@ import { isLive } from './listing';
 import { LOCAL_PART_PATTERN, parseRecipient, type Recipient } from './mail/addresses';
 import { extractFromMail } from './mail/extract';
 import { parseMime, type ParseOutcome } from './mail/parse-mime';
+import {
+  boundedAddress,
+  boundedAddressList,
+  boundedExtracted,
+  boundedHeaderValue,
+  boundedReferences,
+  INLINE_ATTACHMENT_LIST_BYTES,
+} from './message-bounds';
 import type { AttachmentMeta, MessageContent, MessageItem, Verdicts } from './messages';
 import { addressClaimKey, blobKeys, DEFAULT_ORG_ID, droppedMailCounter, inboxKey, messageKey } from './table-keys';
 
@@ -132,7 +140,13 @@ async function storeCopy(
       inline: a.inline,
     });
   }
-  const content: MessageContent = { text: message.text, html: message.html, headers: message.headers };
+  const attachmentsInItem = Buffer.byteLength(JSON.stringify(attachments)) <= INLINE_ATTACHMENT_LIST_BYTES;
+  const content: MessageContent = {
+    text: message.text,
+    html: message.html,
+    headers: message.headers,
+    ...(attachmentsInItem ? {} : { attachments }),
+  };
   const contentJson = JSON.stringify(content);
   const inline = Buffer.byteLength(contentJson) <= INLINE_CONTENT_BYTES;
   if (!inline) await deps.blobs.put(blobKeys.content(orgId, inboxId, id), Buffer.from(contentJson), 'application/json');
@@ -147,23 +161,25 @@ async function storeCopy(
     inboxId,
     threadId: hashId('thr', message.references[0] ?? message.inReplyTo ?? message.messageId ?? id),
     direction: 'inbound',
-    from: message.from,
-    to: message.to,
-    cc: message.cc,
-    replyTo: message.replyTo,
-    subject: message.subject,
+    from: message.from && boundedAddress(message.from),
+    to: boundedAddressList(message.to),
+    cc: boundedAddressList(message.cc),
+    replyTo: boundedAddressList(message.replyTo),
+    subject: boundedHeaderValue(message.subject),
     receivedAt: mail.receivedAt.toISOString(),
     sentAt: message.date,
     size,
     snippet: snippetOf(message.text),
     verdicts: mail.verdicts,
-    extracted: extractFromMail(message.subject, message.text, message.html),
+    extracted: boundedExtracted(extractFromMail(message.subject, message.text, message.html)),
     recipient: recipient.address,
     tag: recipient.tag,
-    messageIdHeader: message.messageId,
-    inReplyTo: message.inReplyTo,
-    references: message.references,
-    attachments,
+    messageIdHeader: boundedHeaderValue(message.messageId),
+    inReplyTo: boundedHeaderValue(message.inReplyTo),
+    references: boundedReferences(message.references),
+    attachments: attachmentsInItem ? attachments : [],
+    ...(attachmentsInItem ? {} : { attachmentsInContent: true as const }),
+    hasAttachments: attachments.some((a) => !a.inline),
     quarantined: mail.verdicts.virus === 'FAIL',
     parseError: parsed.ok ? null : { code: parsed.code, reason: parsed.reason },
     content: inline ? content : undefined,

@@ -32,6 +32,8 @@ export interface MessageContent {
   text: string | null;
   html: string | null;
   headers: HeaderField[];
+  /** Present when the attachment list was too long to keep in the item. */
+  attachments?: AttachmentMeta[];
 }
 
 export interface MessageItem extends Item {
@@ -58,7 +60,11 @@ export interface MessageItem extends Item {
   messageIdHeader: string | null;
   inReplyTo: string | null;
   references: string[];
+  /** Empty when `attachmentsInContent`: the list is then kept with the content. */
   attachments: AttachmentMeta[];
+  attachmentsInContent?: true;
+  /** Any attachment that is not an inline part of the HTML. */
+  hasAttachments: boolean;
   quarantined: boolean;
   parseError: { code: ParseFailureCode; reason: string } | null;
   content?: MessageContent;
@@ -82,11 +88,12 @@ const SUMMARY_FIELDS = [
   'extracted',
   'recipient',
   'tag',
+  'hasAttachments',
   'quarantined',
   'parseError',
 ] as const satisfies readonly (keyof MessageItem)[];
 
-export type MessageSummary = Pick<MessageItem, (typeof SUMMARY_FIELDS)[number]> & { hasAttachments: boolean };
+export type MessageSummary = Pick<MessageItem, (typeof SUMMARY_FIELDS)[number]>;
 
 export interface Message extends MessageSummary, MessageContent {
   replyTo: MailAddress[];
@@ -98,8 +105,7 @@ export interface Message extends MessageSummary, MessageContent {
 }
 
 export function toSummary(m: MessageItem): MessageSummary {
-  const summary = Object.fromEntries(SUMMARY_FIELDS.map((f) => [f, m[f]])) as Pick<MessageItem, (typeof SUMMARY_FIELDS)[number]>;
-  return { ...summary, hasAttachments: m.attachments.some((a) => !a.inline) };
+  return Object.fromEntries(SUMMARY_FIELDS.map((f) => [f, m[f]])) as MessageSummary;
 }
 
 export interface ListMessagesRequest extends ListRequest {
@@ -132,7 +138,7 @@ export async function getMessageItem(deps: CoreDeps, orgId: string, inboxId: str
 
 export async function getMessage(deps: CoreDeps, orgId: string, inboxId: string, messageId: string): Promise<Message> {
   const item = await getMessageItem(deps, orgId, inboxId, messageId);
-  const content = item.content ?? (await loadContent(deps, item));
+  const content = await contentOf(deps, item);
   return {
     ...toSummary(item),
     replyTo: item.replyTo,
@@ -140,14 +146,15 @@ export async function getMessage(deps: CoreDeps, orgId: string, inboxId: string,
     messageIdHeader: item.messageIdHeader,
     inReplyTo: item.inReplyTo,
     references: item.references,
-    attachments: item.attachments,
+    attachments: content.attachments ?? item.attachments,
     text: content.text,
     html: content.html,
     headers: content.headers,
   };
 }
 
-async function loadContent(deps: CoreDeps, item: MessageItem): Promise<MessageContent> {
+async function contentOf(deps: CoreDeps, item: MessageItem): Promise<MessageContent> {
+  if (item.content) return item.content;
   const stored = await deps.blobs.get(blobKeys.content(item.orgId, item.inboxId, item.id));
   if (!stored) throw new Error(`content of message ${item.id} is missing from the bucket`);
   return JSON.parse(stored.toString('utf8')) as MessageContent;
@@ -173,7 +180,8 @@ export async function locateAttachment(
   attachmentId: string,
 ): Promise<StoredBytes> {
   const item = await getMessageItem(deps, orgId, inboxId, messageId);
-  const attachment = item.attachments.find((a) => a.id === attachmentId);
+  const attachments = item.attachmentsInContent ? ((await contentOf(deps, item)).attachments ?? []) : item.attachments;
+  const attachment = attachments.find((a) => a.id === attachmentId);
   if (!attachment) throw notFound('attachment');
   return {
     key: blobKeys.attachment(orgId, inboxId, messageId, attachmentId),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createInbox } from '../../lambdas/core/inboxes';
 import { SES_SETUP_NOTIFICATION } from '../../lambdas/core/ingest';
-import { getMessage, getMessageItem, listMessages } from '../../lambdas/core/messages';
+import { getMessage, getMessageItem, listMessages, locateAttachment } from '../../lambdas/core/messages';
 import { blobKeys, DEFAULT_ORG_ID, droppedMailCounter } from '../../lambdas/core/table-keys';
 import { processSesEvent } from '../../lambdas/handlers/process-ses-event';
 import { startBackends, type Backends } from '../support/backends';
@@ -163,6 +163,42 @@ describe('receiving mail from SES', () => {
     expect(Buffer.byteLength(JSON.stringify(item))).toBeLessThan(64 * 1024);
     const message = await getMessage(deps(), DEFAULT_ORG_ID, inbox.id, item.id);
     expect(message.text!.replace(/\s+/g, ' ').trim()).toBe(text.trim());
+  });
+
+  it('keeps the item small however much a hostile message puts in its headers, losing nothing', async () => {
+    // Prepare: every summary field at its worst at once
+    const inbox = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'flooded' });
+    const to = ['flooded@mailroom.test', ...Array.from({ length: 3000 }, (_, i) => `recipient-${i}@example.com`)];
+    const references = Array.from({ length: 2000 }, (_, i) => `<thread-${i}.${'r'.repeat(40)}@example.com>`);
+    const links = Array.from({ length: 500 }, (_, i) => `https://example.com/track/${i}?t=${'x'.repeat(1500)}`);
+    const attachments = Array.from({ length: 900 }, (_, i) => ({ filename: `${i}-${'n'.repeat(200)}.txt`, content: `file ${i}` }));
+    const raw = await compose({
+      to,
+      subject: 'S'.repeat(5000),
+      references,
+      text: `Your code is 482913\n${links.join('\n')}`,
+      attachments,
+    });
+
+    // Act
+    const { result } = await deliver(deps(), raw, ['flooded@mailroom.test']);
+
+    // Assess: a small item...
+    const item = await getMessageItem(deps(), DEFAULT_ORG_ID, inbox.id, result.stored[0].messageId);
+    expect(Buffer.byteLength(JSON.stringify(item))).toBeLessThan(128 * 1024);
+    expect(item.subject.length).toBeLessThanOrEqual(998);
+    expect(item.to.length).toBeLessThan(to.length);
+    expect(item.references[0]).toBe(references[0]);
+    expect(item.references.at(-1)).toBe(references.at(-1));
+    // ...and the whole message still readable
+    const message = await getMessage(deps(), DEFAULT_ORG_ID, inbox.id, item.id);
+    expect(message.hasAttachments).toBe(true);
+    expect(message.attachments).toHaveLength(900);
+    expect(message.extracted.codes).toEqual(['482913']);
+    expect(message.headers.find((h) => h.name === 'Subject')?.value).toBe('S'.repeat(5000));
+    expect(message.headers.find((h) => h.name === 'To')?.value).toContain('recipient-2999@example.com');
+    const last = await locateAttachment(deps(), DEFAULT_ORG_ID, inbox.id, item.id, 'att_900');
+    expect((await deps().blobs.get(last.key))!.toString()).toBe('file 899');
   });
 
   it('sets each message to expire after its inbox’s retention', async () => {
