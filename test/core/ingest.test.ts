@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInbox } from '../../lambdas/core/inboxes';
 import { SES_SETUP_NOTIFICATION } from '../../lambdas/core/ingest';
 import { getMessage, getMessageItem, listMessages, locateAttachment } from '../../lambdas/core/messages';
 import { blobKeys, DEFAULT_ORG_ID, droppedMailCounter } from '../../lambdas/core/table-keys';
 import { processSesEvent } from '../../lambdas/handlers/process-ses-event';
 import { startBackends, type Backends } from '../support/backends';
+import { deeplyNestedMessage, fixture, largeMessage, manyPartsMessage, messageWithHugeHeader } from '../fixtures/generate';
 import { compose } from '../support/mime';
 import { deliver, sesEvent } from '../support/ses';
 
@@ -216,6 +219,48 @@ describe('receiving mail from SES', () => {
     await expect(processSesEvent(deps(), sesEvent({ messageId: 'no-such-object', recipients: ['alice@mailroom.test'] }))).rejects.toThrow(
       'raw mail inbound/no-such-object is not in the bucket',
     );
+  });
+});
+
+describe('the mail corpus through the parser handler', () => {
+  const corpus = readdirSync(join(__dirname, '../fixtures/emails'))
+    .filter((name) => name.endsWith('.eml'))
+    .map((name) => name.replace(/\.eml$/, ''));
+  /** The only corpus message whose body cannot be recovered; every other one parses. */
+  const unparseable: Record<string, string> = { 'malformed-boundary-never-appears': 'malformed' };
+
+  it.each(corpus)('stores %s readable, with its raw bytes exact', async (name) => {
+    // Prepare
+    const raw = fixture(name);
+    const inbox = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: `corpus-${name}`.slice(0, 60) });
+
+    // Act
+    const { result } = await deliver(deps(), raw, [inbox.address]);
+
+    // Assess
+    expect(result.stored).toHaveLength(1);
+    const message = await getMessage(deps(), DEFAULT_ORG_ID, inbox.id, result.stored[0].messageId);
+    expect(message.parseError?.code ?? null).toBe(unparseable[name] ?? null);
+    expect((await deps().blobs.get(blobKeys.raw(DEFAULT_ORG_ID, inbox.id, message.id)))!.equals(raw)).toBe(true);
+  });
+
+  it.each([
+    ['1000-deep nesting', () => deeplyNestedMessage(1000), 'too_deep'],
+    ['a header block over 1 MiB', () => messageWithHugeHeader(), 'header_too_large'],
+    ['2000 parts', () => manyPartsMessage(2000), 'too_many_parts'],
+    ['a message over 40 MiB', () => largeMessage(), 'too_large'],
+  ])('keeps a message with %s, marked with why it was not parsed', async (_what, build, code) => {
+    const raw = build();
+    const inbox = await createInbox(deps(), DEFAULT_ORG_ID, {});
+
+    const { result } = await deliver(deps(), raw, [inbox.address]);
+
+    const message = await getMessage(deps(), DEFAULT_ORG_ID, inbox.id, result.stored[0].messageId);
+    expect(message.parseError?.code).toBe(code);
+    expect(message.from?.address).toMatch(/@example\.net$/);
+    expect(message.size).toBe(raw.length);
+    const stored = await deps().blobs.get(blobKeys.raw(DEFAULT_ORG_ID, inbox.id, message.id));
+    expect(stored!.equals(raw)).toBe(true);
   });
 });
 
