@@ -1,7 +1,8 @@
-import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
+import type { SMTPServerDataStream } from 'smtp-server';
 import { parseRecipient } from '../core/mail/addresses';
 import type { Logger } from '../ports';
 import type { InboundSpool } from './inbound-spool';
+import { PromptSmtpServer } from './prompt-smtp-server';
 
 /** SES accepts messages up to 40 MB; the local listener enforces the same limit. */
 export const MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
@@ -22,13 +23,15 @@ export async function startSmtpListener(options: {
   spool: InboundSpool;
   log: Logger;
 }): Promise<SmtpListener> {
-  const server = new SMTPServer({
+  const server = new PromptSmtpServer({
     name: 'mailroom.local',
     banner: 'Mailroom local SMTP',
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
     size: MAX_MESSAGE_BYTES,
     logger: false,
+    // A reverse DNS lookup of 127.0.0.1 tells a laptop nothing and can stall on a slow resolver.
+    disableReverseLookup: true,
     onRcptTo(address, _session, callback) {
       const recipient = parseRecipient(address.address);
       if (!recipient || !options.domains.includes(recipient.domain)) {
