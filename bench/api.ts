@@ -1,0 +1,432 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { createApi } from '../lambdas/http/api';
+import { startHttpListener, type HttpListener } from '../lambdas/local/http-listener';
+import { startLocalStack, type LocalStack } from '../lambdas/local/stack';
+import { MAILROOM_VERSION } from '../lambdas/version';
+import { compose } from '../test/support/mime';
+import { deliver } from '../test/support/ses';
+import {
+  CallRecorder,
+  describeCall,
+  reachClients,
+  recordClients,
+  recordingTable,
+  replayer,
+  type RecordedCall,
+  type StoreClients,
+} from './lib/api-recorder';
+import type { Budget, Section } from './lib/report';
+import { markdownTable } from './lib/report';
+import { distribution, round, runPool, type Distribution } from './lib/stats';
+
+/**
+ * Latency and throughput of the read routes over real HTTP against the local stack, next to the DynamoDB calls
+ * each route makes, replayed directly through the same client at the same concurrency: the ratio is what the
+ * API layer (HTTP, routing, validation, JSON, and sharing the process with the client) adds.
+ */
+
+const CONCURRENCIES = [1, 8, 32];
+const DOMAIN = 'bench.test';
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+interface RouteSpec {
+  id: 'get-inbox' | 'list' | 'get';
+  label: string;
+  path: (i: number) => string;
+}
+
+interface Cell {
+  route: RouteSpec['id'];
+  concurrency: number;
+  requests: number;
+  http: Summary;
+  direct: Summary;
+  /** Route p50 / direct-calls p50. */
+  ratioP50: number;
+  /** Store calls the route issued per request while measured (should equal the traced sequence). */
+  callsPerRequest: number;
+}
+
+type Summary = Distribution & { perSecond: number };
+
+interface WhatIf {
+  route: RouteSpec['id'];
+  concurrency: number;
+  sequentialP50: number;
+  /** The API key first, then the remaining reads at once. */
+  together: Summary;
+  /** The list's Query projected on the summary attributes (list only). */
+  summaryOnly?: Summary;
+}
+
+interface Timed {
+  latencies: number[];
+  seconds: number;
+}
+
+export const run: Section = async (ctx) => {
+  const messages = ctx.quick ? 100 : 500;
+  const requests = ctx.quick ? 100 : 400;
+  const warmup = ctx.quick ? 20 : 60;
+  const rounds = ctx.quick ? 2 : 4;
+  const loadAtStart = loadavg()[0];
+  const dataDir = mkdtempSync(join(tmpdir(), 'mailroom-bench-api-'));
+  const recorder = new CallRecorder();
+  let stack: LocalStack | undefined;
+  let fallbackListener: HttpListener | undefined;
+  let cleaned: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaned ??= (async () => {
+      await fallbackListener?.close();
+      await stack?.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    })());
+  // DynamoDB Local is a child JVM: a benchmark stopped by a signal must not leave it running.
+  const onSignal = (signal: NodeJS.Signals) => {
+    void cleanup().finally(() => process.kill(process.pid, signal));
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+
+  try {
+    ctx.progress.start('starting the local stack', 1);
+    stack = await startLocalStack({
+      dataDir,
+      host: '127.0.0.1',
+      smtpPort: 0,
+      httpPort: 0,
+      domains: [DOMAIN],
+      inMemoryTable: true,
+      log: quiet,
+    });
+    const clients = reachClients(stack.deps);
+    const table = stack.deps.table;
+    let apiUrl = stack.apiUrl;
+    if (clients) {
+      recordClients(clients, recorder);
+    } else {
+      // The stack's API holds the unrecorded adapter: serve a second API over a recording Table instead.
+      const api = createApi({ ...stack.deps, table: recordingTable(table, recorder) }, { maxInlineDownloadBytes: Number.MAX_SAFE_INTEGER, version: MAILROOM_VERSION });
+      fallbackListener = await startHttpListener({ host: '127.0.0.1', port: 0, api });
+      apiUrl = `http://127.0.0.1:${fallbackListener.port}`;
+    }
+    const replay = replayer(clients, table);
+    ctx.progress.tick();
+    ctx.progress.done();
+
+    const authorization = `Bearer ${stack.adminKey}`;
+    const getOk = async (path: string): Promise<string> => {
+      const res = await fetch(`${apiUrl}${path}`, { headers: { authorization } });
+      const body = await res.text();
+      if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${body.slice(0, 300)}`);
+      return body;
+    };
+
+    // One inbox, loaded through the parser path (what SES → Lambda does).
+    recorder.phase = 'load';
+    const created = await fetch(`${apiUrl}/v1/inboxes`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json' },
+      body: JSON.stringify({ localPart: 'bench', label: 'benchmark' }),
+    });
+    if (created.status !== 201) throw new Error(`creating the inbox: ${created.status} ${await created.text()}`);
+    const inbox = (await created.json()) as { id: string; address: string };
+    const messageIds: string[] = new Array(messages);
+    ctx.progress.start(`loading ${messages} messages`, messages);
+    const firstAt = Date.now() - messages * 60_000;
+    await runPool(messages, 4, async (i) => {
+      const { result } = await deliver(stack!.deps, await sampleMessage(i, inbox.address), [inbox.address], {
+        timestamp: new Date(firstAt + i * 60_000).toISOString(),
+      });
+      const stored = result.stored[0];
+      if (!stored || stored.duplicate) throw new Error(`message ${i} was not stored: ${JSON.stringify(result)}`);
+      messageIds[i] = stored.messageId;
+      ctx.progress.tick();
+    });
+    ctx.progress.done();
+
+    const routes: RouteSpec[] = [
+      { id: 'list', label: 'GET /v1/inboxes/{id}/messages?limit=20', path: () => `/v1/inboxes/${inbox.id}/messages?limit=20` },
+      { id: 'get', label: 'GET /v1/inboxes/{id}/messages/{messageId}', path: (i) => `/v1/inboxes/${inbox.id}/messages/${messageIds[i % messages]}` },
+      { id: 'get-inbox', label: 'GET /v1/inboxes/{id}', path: () => `/v1/inboxes/${inbox.id}` },
+    ];
+
+    // Which calls each route makes: one request per route, alone, with inputs recorded.
+    recorder.phase = 'trace';
+    const sequences = new Map<RouteSpec['id'], RecordedCall[]>();
+    for (const r of routes) {
+      await getOk(r.path(0)); // the first request of a kind pays one-off costs; trace the second
+      sequences.set(r.id, await recorder.trace(async () => void (await getOk(r.path(0)))));
+    }
+    const listText = await getOk(routes[0].path(0));
+    const listBodyBytes = Buffer.byteLength(listText);
+    const listBody = JSON.parse(listText) as { data: unknown[] };
+    if (listBody.data.length !== 20) throw new Error(`the list returned ${listBody.data.length} messages, not 20`);
+
+    // The direct calls for request i: the traced sequence, with the traced message id swapped for request i's.
+    const tracedGet = JSON.stringify(sequences.get('get')!);
+    const getCalls = messageIds.map((m) => JSON.parse(tracedGet.split(messageIds[0]).join(m)) as RecordedCall[]);
+    const directCalls = (id: RouteSpec['id'], i: number): RecordedCall[] => (id === 'get' ? getCalls[i % messages] : sequences.get(id)!);
+    const sequential = async (calls: RecordedCall[]) => {
+      for (const call of calls) await replay(call);
+    };
+    // What the route would cost if the reads after authentication ran together.
+    const parallelTail = async (calls: RecordedCall[]) => {
+      await replay(calls[0]);
+      await Promise.all(calls.slice(1).map(replay));
+    };
+    // The list's Query reads whole items, bodies and headers included, to return summaries: the same Query
+    // projected on the summary's attributes (plus the keys and expiry the listing needs) shows what that costs.
+    const summaryAttributes = [...new Set([...Object.keys(listBody.data[0] as object), 'pk', 'sk', 'expiresAt'])];
+    const listSequence = sequences.get('list')!;
+    const queryAt = listSequence.findIndex((c) => c.source === 'sdk' && c.operation === 'Query');
+    const projected: RecordedCall[] | undefined =
+      queryAt < 0
+        ? undefined
+        : listSequence.map((c, i) =>
+            i !== queryAt
+              ? c
+              : {
+                  ...c,
+                  input: {
+                    ...(c.input as object),
+                    ProjectionExpression: summaryAttributes.map((_, j) => `#p${j}`).join(', '),
+                    ExpressionAttributeNames: Object.fromEntries(summaryAttributes.map((a, j) => [`#p${j}`, a])),
+                  },
+                },
+          );
+    const listQuery = queryAt < 0 ? undefined : await measureQuery(clients!, listSequence[queryAt], projected![queryAt]);
+
+    interface Variant {
+      name: 'http' | 'direct' | 'together' | 'summaryOnly';
+      once: (i: number) => Promise<void>;
+    }
+    /**
+     * Runs the variants of one cell in alternating rounds, so that a change in background load (DynamoDB Local's
+     * JIT or GC, other processes) lands on all of them rather than on whichever ran last.
+     */
+    const measureCell = async (label: string, concurrency: number, variants: Variant[]): Promise<Map<Variant['name'], Timed>> => {
+      const out = new Map<Variant['name'], Timed>(variants.map((v) => [v.name, { latencies: [], seconds: 0 }]));
+      const perRound = Math.ceil(requests / rounds);
+      ctx.progress.start(label, perRound * rounds * variants.length);
+      for (let pass = 0; pass < rounds; pass++) {
+        for (const v of variants) {
+          recorder.phase = `${v.name} ${label}`;
+          if (pass === 0) await runPool(warmup, concurrency, v.once);
+          const acc = out.get(v.name)!;
+          const t0 = performance.now();
+          await runPool(perRound, concurrency, async (k) => {
+            const i = pass * perRound + k;
+            const start = performance.now();
+            await v.once(i);
+            acc.latencies.push(performance.now() - start);
+            ctx.progress.tick();
+          });
+          acc.seconds += (performance.now() - t0) / 1000;
+        }
+      }
+      ctx.progress.done();
+      return out;
+    };
+    const summary = (t: Timed) => ({ ...roundDistribution(distribution(t.latencies)), perSecond: round(t.latencies.length / t.seconds, 0) });
+
+    // Prime DynamoDB Local's JIT and the connection pools before anything is measured.
+    recorder.phase = 'warmup';
+    await runPool(ctx.quick ? 60 : 600, 8, (i) => getOk(routes[i % routes.length].path(i)).then(() => undefined));
+
+    const cells: Cell[] = [];
+    const whatIf: WhatIf[] = [];
+    const floor: { concurrency: number; http: Summary }[] = [];
+    for (const concurrency of CONCURRENCIES) {
+      // No store calls at all: what HTTP, the router and the client cost on their own.
+      const health = await measureCell(`health c${concurrency}`, concurrency, [{ name: 'http', once: () => getOk('/v1/health').then(() => undefined) }]);
+      floor.push({ concurrency, http: summary(health.get('http')!) });
+      for (const r of routes) {
+        const variants: Variant[] = [
+          { name: 'http', once: (i) => getOk(r.path(i)).then(() => undefined) },
+          { name: 'direct', once: (i) => sequential(directCalls(r.id, i)) },
+        ];
+        if (sequences.get(r.id)!.length > 2) variants.push({ name: 'together', once: (i) => parallelTail(directCalls(r.id, i)) });
+        if (r.id === 'list' && projected) variants.push({ name: 'summaryOnly', once: () => sequential(projected) });
+        const label = `${r.id} c${concurrency}`;
+        const timings = await measureCell(label, concurrency, variants);
+        const issued = Object.values(recorder.countsIn(`http ${label}`)).reduce((a, b) => a + b, 0);
+        const h = summary(timings.get('http')!);
+        const d = summary(timings.get('direct')!);
+        cells.push({
+          route: r.id,
+          concurrency,
+          requests: h.count,
+          http: h,
+          direct: d,
+          ratioP50: round(h.p50 / d.p50, 2),
+          callsPerRequest: round(issued / (h.count + warmup), 2),
+        });
+        const together = timings.get('together');
+        if (together) {
+          const summaryOnly = timings.get('summaryOnly');
+          whatIf.push({ route: r.id, concurrency, sequentialP50: d.p50, together: summary(together), summaryOnly: summaryOnly && summary(summaryOnly) });
+        }
+      }
+    }
+    recorder.phase = 'end';
+    const loadAtEnd = loadavg()[0];
+
+    const scans = recorder.total('DynamoDB Scan');
+    const dynamoCalls = recorder.totalFor('DynamoDB');
+    const recordedAt = clients ? 'a middleware on the DynamoDB client the stack’s Table adapter uses' : 'a recording Table port (the SDK client was not reachable)';
+    const budgets: Budget[] = [
+      {
+        name: 'no route issues a Scan',
+        target: '0 Scan commands',
+        measured: `${scans} Scan in ${dynamoCalls} DynamoDB commands${clients ? '' : ' (counted at the Table port, which has no scan)'}`,
+        met: scans === 0,
+        ...(scans === 0 ? {} : { why: `${scans} Scan commands were recorded; see the per-phase counts in report.json` }),
+      },
+    ];
+
+    const seqText = (id: RouteSpec['id']) => sequences.get(id)!.map(describeCall).join(' → ');
+    const consistent = [...sequences.values()].flat().every((c) => (c.input as { ConsistentRead?: boolean } | undefined)?.ConsistentRead === true);
+    const byRoute = (id: RouteSpec['id']) => routes.find((r) => r.id === id)!.label;
+    const ms = (x: number) => x.toFixed(2);
+
+    const markdown = [
+      `One inbox holding ${messages} messages (composed with nodemailer, stored through the parser path), served by the local stack ` +
+        `(DynamoDB Local in memory, s3rver) over HTTP on 127.0.0.1 with Node's fetch and the admin key. ` +
+        `${requests} requests per cell after ${warmup} unmeasured ones, in ${rounds} rounds alternating with the direct replays below; ` +
+        `the client, the API and the AWS SDK share one Node process, DynamoDB Local runs in its own JVM on the same ${cpus().length} CPUs.`,
+      '',
+      `**Direct** replays the route's own DynamoDB commands (recorded from a traced request, same inputs, ` +
+        `${clients ? 'same SDK client and endpoint' : 'through the same Table adapter'}) ` +
+        `one after another as the route issues them, at the same concurrency; **ratio** = route p50 / direct p50. ` +
+        `At concurrency 8 and 32 both are CPU-bound (Node and the JVM share ${cpus().length} CPUs), so latency there is mostly queueing ` +
+        `and req/s is the figure to compare; p99 also catches whatever else runs on the machine ` +
+        `(1-minute load average ${loadAtStart.toFixed(1)} at the start, ${loadAtEnd.toFixed(1)} at the end). ` +
+        `The wait route does not exist yet, so it is not measured.`,
+      '',
+      markdownTable(
+        ['route', 'concurrency', 'p50 ms', 'p99 ms', 'req/s', 'direct p50 ms', 'direct p99 ms', 'direct seq/s', 'ratio (p50)'],
+        [
+          ...cells.map((c) => [
+            byRoute(c.route),
+            c.concurrency,
+            ms(c.http.p50),
+            ms(c.http.p99),
+            c.http.perSecond,
+            ms(c.direct.p50),
+            ms(c.direct.p99),
+            c.direct.perSecond,
+            `${c.ratioP50.toFixed(2)}×`,
+          ]),
+          ...floor.map((f) => ['GET /v1/health (no store calls)', f.concurrency, ms(f.http.p50), ms(f.http.p99), f.http.perSecond, '–', '–', '–', '–']),
+          ['wait for a message', '–', 'not yet implemented', '', '', '', '', '', ''],
+        ],
+      ),
+      '',
+      `Store calls per route (recorded by ${recordedAt}; every call${consistent ? ' is a strongly consistent read and' : ''} waits for the previous one):`,
+      '',
+      markdownTable(
+        ['route', 'calls', 'calls/request while measured'],
+        routes.map((r) => [
+          r.label,
+          seqText(r.id),
+          [...new Set(cells.filter((c) => c.route === r.id).map((c) => c.callsPerRequest.toFixed(2)))].join(', '),
+        ]),
+      ),
+      '',
+      `Scan commands over the whole section (load, trace, warm-up, measurement, direct replays): **${scans}** of ${dynamoCalls} DynamoDB commands. ` +
+        `(The local stack's TTL sweeper scans every 60 s on a client of its own; that is not a route and is not counted.)`,
+      '',
+      ...(listQuery
+        ? [
+            `The list's Query returns whole message items (bodies and headers are kept in the item up to 64 KB) although the route ` +
+              `answers with summaries: ${kb(listQuery.full.bytes)} of items (${listQuery.full.capacityUnits ?? '?'} read units, strongly consistent) ` +
+              `for a ${kb(listBodyBytes)} response; projected on the ${summaryAttributes.length} attributes a summary needs, ` +
+              `the same Query returns ${kb(listQuery.projected.bytes)} (DynamoDB bills the same ${listQuery.projected.capacityUnits ?? '?'} read units: ` +
+              `projection saves transfer and unmarshalling, not capacity).`,
+            '',
+          ]
+        : []),
+      `Direct p50 of the same calls issued differently: **together** = the API key first, then the other reads at once; ` +
+        `**summary projection** = the list's Query with a ProjectionExpression on the summary attributes, still sequential.`,
+      '',
+      markdownTable(
+        ['route', 'concurrency', 'as the route does, p50 ms', 'together p50 ms', 'together seq/s', 'summary projection p50 ms', 'summary projection seq/s'],
+        whatIf.map((w) => [
+          byRoute(w.route),
+          w.concurrency,
+          ms(w.sequentialP50),
+          ms(w.together.p50),
+          w.together.perSecond,
+          w.summaryOnly ? ms(w.summaryOnly.p50) : '–',
+          w.summaryOnly ? w.summaryOnly.perSecond : '–',
+        ]),
+      ),
+    ].join('\n');
+
+    return {
+      id: 'api',
+      title: 'API latency',
+      markdown,
+      data: {
+        messages,
+        requestsPerCell: requests,
+        warmupPerCell: warmup,
+        recordedAt: clients ? 'sdk-middleware' : 'table-port',
+        routes: routes.map((r) => ({ id: r.id, route: r.label, calls: sequences.get(r.id)!.map(describeCall) })),
+        cells,
+        whatIf,
+        healthFloor: floor,
+        loadAverage: { start: round(loadAtStart, 2), end: round(loadAtEnd, 2) },
+        listQuery: listQuery && { ...listQuery, responseBytes: listBodyBytes, summaryAttributes },
+        waitRoute: 'not yet implemented',
+        scans,
+        dynamoDbCommands: dynamoCalls,
+        callsByPhase: recorder.phases(),
+      },
+      budgets,
+    };
+  } finally {
+    process.removeListener('SIGTERM', onSignal);
+    process.removeListener('SIGINT', onSignal);
+    await cleanup();
+  }
+};
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+/** Item bytes (as JSON) and read units of the list's Query, whole and projected, each sent once. */
+async function measureQuery(clients: StoreClients, full: RecordedCall, projected: RecordedCall) {
+  const once = async (call: RecordedCall) => {
+    const out = await clients.dynamodb.send(new QueryCommand({ ...(call.input as QueryCommandInput), ReturnConsumedCapacity: 'TOTAL' }));
+    return { items: out.Items?.length ?? 0, bytes: Buffer.byteLength(JSON.stringify(out.Items ?? [])), capacityUnits: out.ConsumedCapacity?.CapacityUnits };
+  };
+  return { full: await once(full), projected: await once(projected) };
+}
+
+function roundDistribution(d: Distribution): Distribution {
+  return { count: d.count, p50: round(d.p50, 3), p99: round(d.p99, 3), mean: round(d.mean, 3), min: round(d.min, 3), max: round(d.max, 3) };
+}
+
+const TOPICS = ['Your order has shipped', 'Verify your email address', 'Weekly report', 'Invoice available', 'Password reset', 'New sign-in'];
+
+/** Ordinary transactional mail: text and HTML, a code and a link; one in ten carries a small PDF. */
+function sampleMessage(i: number, to: string): Promise<Buffer> {
+  const topic = TOPICS[i % TOPICS.length];
+  const code = String(100000 + ((i * 7919) % 900000));
+  const link = `https://shop.example.com/orders/${i}?token=${code}`;
+  const paragraph = 'Thank you for using our service. This message was sent to you because an action was taken on your account. ';
+  return compose({
+    from: `Shop <noreply@shop.example.com>`,
+    to,
+    subject: `${topic} #${i}`,
+    messageId: `<bench-${i}@shop.example.com>`,
+    text: `Hello,\n\n${paragraph.repeat(4)}\n\nYour code is ${code}.\nDetails: ${link}\n\n— The Shop team`,
+    html: `<html><body><p>Hello,</p><p>${paragraph.repeat(4)}</p><p>Your code is <b>${code}</b>.</p><p><a href="${link}">Details</a></p></body></html>`,
+    attachments: i % 10 === 0 ? [{ filename: `invoice-${i}.pdf`, content: Buffer.alloc(20_000, i % 251), contentType: 'application/pdf' }] : [],
+  });
+}

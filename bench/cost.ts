@@ -1,0 +1,536 @@
+import { cpus, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { DEFAULT_RETENTION_DAYS } from '../lambdas/config';
+import type { CoreDeps } from '../lambdas/core/deps';
+import { generateApiKey } from '../lambdas/core/api-keys';
+import { registerApiKey } from '../lambdas/core/key-registry';
+import { DEFAULT_ORG_ID, messageKey } from '../lambdas/core/table-keys';
+import { createApi } from '../lambdas/http/api';
+import { MAILROOM_VERSION } from '../lambdas/version';
+import { apiCaller } from '../test/support/api-client';
+import { startBackends } from '../test/support/backends';
+import { compose } from '../test/support/mime';
+import { deliver } from '../test/support/ses';
+import { Meter, meteredBlobs, meteredLog, meteredTable, type PhaseCounts } from './lib/cost-meter';
+import { checkUnitsAgainstDynamoDbLocal } from './lib/cost-verify';
+import type { Budget, Section } from './lib/report';
+import { markdownTable } from './lib/report';
+import { distribution, round } from './lib/stats';
+
+/**
+ * AWS list prices the cost model multiplies by: us-east-1, as of 2026, without free tiers and at the first
+ * volume tier. Prices change; re-check every source before relying on a result.
+ */
+export const PRICES = {
+  asOf: '2026',
+  region: 'us-east-1',
+  rates: {
+    lambdaRequest: { usd: 0.2, per: 1_000_000, unit: 'requests', source: 'https://aws.amazon.com/lambda/pricing/' },
+    lambdaArmGbSecond: { usd: 0.0000133334, per: 1, unit: 'GB-s (Arm)', source: 'https://aws.amazon.com/lambda/pricing/' },
+    apiGatewayRestRequest: { usd: 3.5, per: 1_000_000, unit: 'REST requests', source: 'https://aws.amazon.com/api-gateway/pricing/' },
+    dynamodbWriteUnit: { usd: 0.625, per: 1_000_000, unit: 'WRU (on-demand)', source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/' },
+    dynamodbReadUnit: { usd: 0.125, per: 1_000_000, unit: 'RRU (on-demand)', source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/' },
+    dynamodbStorage: { usd: 0.25, per: 1, unit: 'GB-month', source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/' },
+    dynamodbPitr: { usd: 0.2, per: 1, unit: 'GB-month', source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/' },
+    s3PutCopyList: { usd: 0.005, per: 1_000, unit: 'PUT/COPY/LIST requests', source: 'https://aws.amazon.com/s3/pricing/' },
+    s3Get: { usd: 0.0004, per: 1_000, unit: 'GET requests', source: 'https://aws.amazon.com/s3/pricing/' },
+    s3Storage: { usd: 0.023, per: 1, unit: 'GB-month (Standard)', source: 'https://aws.amazon.com/s3/pricing/' },
+    cloudwatchLogsIngestion: { usd: 0.5, per: 1, unit: 'GB ingested', source: 'https://aws.amazon.com/cloudwatch/pricing/' },
+    dataTransferOut: { usd: 0.09, per: 1, unit: 'GB out to the internet', source: 'https://aws.amazon.com/ec2/pricing/on-demand/' },
+    sesInboundMessage: { usd: 0.1, per: 1_000, unit: 'emails received', source: 'https://aws.amazon.com/ses/pricing/' },
+    sesInboundChunk: { usd: 0.09, per: 1_000, unit: 'incoming 256 KB chunks', source: 'https://aws.amazon.com/ses/pricing/' },
+  },
+} as const;
+type Rate = keyof typeof PRICES.rates;
+
+/** lib/constructs/mail-ingest.ts and inbox-api.ts (MailroomFunction's default). */
+const PARSER_MEMORY_MB = 1024;
+const API_MEMORY_MB = 512;
+/** lib/mailroom.ts: raw inbound objects are kept this long for replay after the parser copied them. */
+const INBOUND_RETENTION_DAYS = 14;
+const DAYS_PER_MONTH = 365 / 12;
+const GIB = 2 ** 30;
+/** DynamoDB adds this much per item to the billed storage. */
+const DYNAMODB_ITEM_OVERHEAD_BYTES = 100;
+/** Estimates, not measured here: Lambda's JSON platform.start + platform.report lines, and one API Gateway access log line. */
+const LAMBDA_PLATFORM_LOG_BYTES = 400;
+const API_ACCESS_LOG_BYTES = 250;
+const SES_CHUNK_BYTES = 256 * 1024;
+const TARGET_EMAIL_BYTES = 10 * 1024;
+const BUDGET_USD = 0.02;
+/** test/support/backends.ts */
+const TABLE_NAME = 'mailroom-test';
+/** The list route's default page size (lambdas/http/schemas.ts). */
+const LIST_PAGE = 20;
+
+const WORDS = (
+  'the order shipment invoice account update your we have received payment please confirm details below thank you for ' +
+  'choosing our service delivery tracking number estimated arrival support team reply questions summary item quantity ' +
+  'price total subscription renewal reminder security notice sign in verification'
+).split(' ');
+
+/** Deterministic prose of `count` words in sentences of 12. */
+function prose(count: number, seed: number): string[] {
+  let state = seed;
+  const sentences: string[] = [];
+  let words: string[] = [];
+  for (let i = 0; i < count; i++) {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    words.push(WORDS[state % WORDS.length]);
+    if (words.length === 12 || i === count - 1) {
+      const s = words.join(' ');
+      sentences.push(`${s[0].toUpperCase()}${s.slice(1)}.`);
+      words = [];
+    }
+  }
+  return sentences;
+}
+
+/** A plain text + HTML notification of `words` words per part, as nodemailer composes it. */
+function composeEmail(i: number, to: string, words: number): Promise<Buffer> {
+  const sentences = prose(words, i + 1);
+  const paragraphs: string[][] = [];
+  for (let s = 0; s < sentences.length; s += 4) paragraphs.push(sentences.slice(s, s + 4));
+  const link = `https://shop.example.com/orders/${100000 + i}`;
+  return compose({
+    to,
+    subject: `Your order #${100000 + i} has shipped`,
+    text: `${paragraphs.map((p) => p.join(' ')).join('\n\n')}\n\nTrack it: ${link}\n`,
+    html:
+      `<!doctype html><html><body style="font-family:sans-serif"><h1>Order #${100000 + i}</h1>` +
+      `${paragraphs.map((p) => `<p>${p.join(' ')}</p>`).join('')}<p><a href="${link}">Track your order</a></p></body></html>`,
+  });
+}
+
+/** The word count per part that makes a composed message about `TARGET_EMAIL_BYTES` (size is linear in it). */
+async function calibrateWords(to: string): Promise<number> {
+  const a = 200;
+  const b = 800;
+  const sa = (await composeEmail(0, to, a)).length;
+  const sb = (await composeEmail(0, to, b)).length;
+  return Math.round(a + ((TARGET_EMAIL_BYTES - sa) * (b - a)) / (sb - sa));
+}
+
+interface Line {
+  group: 'inbound' | 'client reads' | 'storage' | 'logs and transfer' | 'not used yet' | 'SES';
+  component: string;
+  quantity: number;
+  rate?: Rate;
+  /** Multiplies the quantity into the rate's unit (e.g. bytes → GB); 1 by default. */
+  unitScale?: number;
+  quantityText: string;
+  basis: string;
+}
+
+const usd = (x: number) => (x === 0 ? '$0' : x >= 0.01 ? `$${x.toFixed(4)}` : `$${x.toFixed(6)}`);
+const num = (x: number, digits = 1) => x.toLocaleString('en-US', { maximumFractionDigits: digits });
+
+function costOf(line: Line): number {
+  if (!line.rate) return 0;
+  const rate = PRICES.rates[line.rate];
+  return ((line.quantity * (line.unitScale ?? 1)) / rate.per) * rate.usd;
+}
+
+function priceText(rate: Rate | undefined): string {
+  if (!rate) return '–';
+  const r = PRICES.rates[rate];
+  return r.per === 1 ? `$${r.usd} per ${r.unit}` : `$${r.usd} per ${num(r.per, 0)} ${r.unit}`;
+}
+
+export const run: Section = async ({ progress, quick }) => {
+  const emails = quick ? 50 : 200;
+  const warmups = quick ? 5 : 20;
+
+  progress.start('starting DynamoDB Local and s3rver', 1);
+  const backends = await startBackends();
+  progress.done();
+  try {
+    const meter = new Meter();
+    const deps: CoreDeps = {
+      ...backends.deps,
+      table: meteredTable(backends.deps.table, meter),
+      blobs: meteredBlobs(backends.deps.blobs, meter),
+      log: meteredLog(backends.deps.log, meter),
+    };
+    const inner = createApi(deps, { maxInlineDownloadBytes: 4 * 1024 * 1024, version: MAILROOM_VERSION });
+    const apiMs: number[] = [];
+    let responseBytes = 0;
+    const timedApi = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+      const started = performance.now();
+      const result = await inner(event);
+      const elapsed = performance.now() - started;
+      if (meter.phase === 'api') {
+        apiMs.push(elapsed);
+        responseBytes += result.isBase64Encoded ? Buffer.from(result.body, 'base64').length : Buffer.byteLength(result.body);
+      }
+      return result;
+    };
+    const call = apiCaller(timedApi);
+    const key = generateApiKey();
+    await registerApiKey(deps, { key, orgId: DEFAULT_ORG_ID, name: 'bench client', scopes: ['inboxes:read', 'inboxes:write', 'messages:read'] });
+    const createInbox = async (localPart: string) => {
+      const res = await call('POST', '/v1/inboxes', { key, body: { localPart } });
+      if (res.status !== 201 && res.status !== 200) throw new Error(`creating an inbox failed: ${res.status} ${res.bytes.toString()}`);
+      return res.json as { id: string; address: string };
+    };
+    const warmInbox = await createInbox('cost-warmup');
+    const inbox = await createInbox('cost-model');
+    const words = await calibrateWords(inbox.address);
+
+    // The receipt rule's S3 action is SES's step; the parser's clock starts when that PUT has returned.
+    let parserStarted = 0;
+    const inboundKeys = new Set<string>();
+    meter.onBlobPut = (blobKey) => {
+      if (meter.phase === 'ses' && blobKey.startsWith(deps.settings.inboundPrefix)) {
+        inboundKeys.add(blobKey);
+        meter.phase = 'parser';
+        parserStarted = performance.now();
+      }
+    };
+    const parserMs: number[] = [];
+    const rawBytes: number[] = [];
+    let lastMessageId = '';
+    const receiveAndRead = async (i: number, target: { id: string; address: string }, measured: boolean) => {
+      const raw = await composeEmail(i, target.address, words);
+      meter.phase = measured ? 'ses' : 'warmup';
+      const { result } = await deliver(deps, raw, [target.address]);
+      const parsed = performance.now() - parserStarted;
+      if (measured) {
+        if (meter.phase !== 'parser') throw new Error('the SES stand-in did not store the raw mail under the inbound prefix');
+        parserMs.push(parsed);
+        rawBytes.push(raw.length);
+      }
+      if (result.stored.length !== 1 || result.stored[0].duplicate) throw new Error(`mail ${i} was not stored once: ${JSON.stringify(result)}`);
+      meter.phase = measured ? 'api' : 'warmup';
+      const list = await call('GET', `/v1/inboxes/${target.id}/messages`, { key });
+      const messageId = result.stored[0].messageId;
+      lastMessageId = messageId;
+      if (list.status !== 200 || !list.json.data.some((m: { id: string }) => m.id === messageId)) throw new Error(`listing failed: ${list.status}`);
+      const get = await call('GET', `/v1/inboxes/${target.id}/messages/${messageId}`, { key });
+      if (get.status !== 200 || !get.json.text || !get.json.html) throw new Error(`getting message ${messageId} failed: ${get.status}`);
+      meter.phase = 'idle';
+    };
+
+    progress.start(`warming up with ${warmups} emails`, warmups);
+    for (let i = 0; i < warmups; i++) {
+      await receiveAndRead(i, warmInbox, false);
+      progress.tick();
+    }
+    progress.done();
+
+    const loadBefore = loadavg()[0];
+    progress.start(`receiving ${emails} × 10 KB emails, each listed and read once`, emails);
+    for (let i = 0; i < emails; i++) {
+      await receiveAndRead(1000 + i, inbox, true);
+      progress.tick();
+    }
+    progress.done();
+
+    const loadAfter = loadavg()[0];
+    const unitChecks = await checkUnitsAgainstDynamoDbLocal(backends.dynamodbEndpoint, TABLE_NAME, messageKey(DEFAULT_ORG_ID, inbox.id, lastMessageId), LIST_PAGE);
+    const unitsAgree = unitChecks.every((c) => c.estimated === c.reported);
+
+    const ses = meter.counts('ses');
+    const parser = meter.counts('parser');
+    const api = meter.counts('api');
+    const perK = 1000 / emails;
+    const parserBilledMs = parserMs.reduce((s, ms) => s + Math.ceil(ms), 0);
+    const apiBilledMs = apiMs.reduce((s, ms) => s + Math.ceil(ms), 0);
+    const parserGbSeconds = (parserBilledMs / 1000) * (PARSER_MEMORY_MB / 1024) * perK;
+    const apiGbSeconds = (apiBilledMs / 1000) * (API_MEMORY_MB / 1024) * perK;
+    const apiRequests = apiMs.length * perK;
+
+    // Storage held per 1,000 emails: each object for its retention, each item for the message retention.
+    let s3GbMonths = 0;
+    let s3Bytes = 0;
+    for (const [k, bytes] of meter.objectSizes) {
+      const isInbound = inboundKeys.has(k);
+      if (!isInbound && !k.includes(`/i/${inbox.id}/`)) continue;
+      s3Bytes += bytes;
+      s3GbMonths += (bytes / GIB) * ((isInbound ? INBOUND_RETENTION_DAYS : DEFAULT_RETENTION_DAYS) / DAYS_PER_MONTH);
+    }
+    s3GbMonths *= perK;
+    const itemBytes = (meter.itemsWritten.get('parser') ?? []).reduce((s, b) => s + b + DYNAMODB_ITEM_OVERHEAD_BYTES, 0);
+    const dynamoGbMonths = (itemBytes / GIB) * (DEFAULT_RETENTION_DAYS / DAYS_PER_MONTH) * perK;
+    const logBytes =
+      (parser.logs.bytes + api.logs.bytes) * perK + (1000 + apiRequests) * LAMBDA_PLATFORM_LOG_BYTES + apiRequests * API_ACCESS_LOG_BYTES;
+    const chunks = rawBytes.reduce((s, b) => s + Math.ceil(b / SES_CHUNK_BYTES), 0) * perK;
+    const avgRaw = rawBytes.reduce((s, b) => s + b, 0) / rawBytes.length;
+    const parserDist = distribution(parserMs);
+    const apiDist = distribution(apiMs);
+
+    const s3Writes = (c: PhaseCounts) => c.s3.put + c.s3.copy + c.s3.list;
+    const lines: Line[] = [
+      {
+        group: 'inbound',
+        component: "S3 PUT by the receipt rule's S3 action",
+        quantity: s3Writes(ses) * perK,
+        rate: 's3PutCopyList',
+        quantityText: `${num(s3Writes(ses) * perK)} requests`,
+        basis: `${ses.s3.put} PUT for ${emails} emails`,
+      },
+      {
+        group: 'inbound',
+        component: 'Parser Lambda requests',
+        quantity: 1000,
+        rate: 'lambdaRequest',
+        quantityText: '1,000 invocations',
+        basis: 'one SES event per email',
+      },
+      {
+        group: 'inbound',
+        component: `Parser Lambda duration (${PARSER_MEMORY_MB} MB)`,
+        quantity: parserGbSeconds,
+        rate: 'lambdaArmGbSecond',
+        quantityText: `${num(parserGbSeconds, 2)} GB-s`,
+        basis: `processSesEvent wall time, billed per started ms: mean ${round(parserDist.mean, 1)} ms, p50 ${round(parserDist.p50, 1)} ms`,
+      },
+      {
+        group: 'inbound',
+        component: 'Parser DynamoDB writes',
+        quantity: parser.dynamodb.wru * perK,
+        rate: 'dynamodbWriteUnit',
+        quantityText: `${num(parser.dynamodb.wru * perK)} WRU`,
+        basis: `${parser.dynamodb.put} puts, ${parser.dynamodb.update + parser.dynamodb.increment} updates, ${parser.dynamodb.transactWrite} transactions; ${num(parser.dynamodb.bytesWritten / emails / 1024)} KB written per email`,
+      },
+      {
+        group: 'inbound',
+        component: 'Parser DynamoDB reads',
+        quantity: parser.dynamodb.rru * perK,
+        rate: 'dynamodbReadUnit',
+        quantityText: `${num(parser.dynamodb.rru * perK)} RRU`,
+        basis: `${parser.dynamodb.get} consistent gets (${parser.dynamodb.getMissing} of absent items), ${parser.dynamodb.query} queries`,
+      },
+      {
+        group: 'inbound',
+        component: 'Parser S3 PUT/COPY/LIST',
+        quantity: s3Writes(parser) * perK,
+        rate: 's3PutCopyList',
+        quantityText: `${num(s3Writes(parser) * perK)} requests`,
+        basis: `${parser.s3.put} PUT, ${parser.s3.copy} COPY, ${parser.s3.list} LIST`,
+      },
+      {
+        group: 'inbound',
+        component: 'Parser S3 GET',
+        quantity: parser.s3.get * perK,
+        rate: 's3Get',
+        quantityText: `${num(parser.s3.get * perK)} requests`,
+        basis: `${parser.s3.get} GET`,
+      },
+      {
+        group: 'client reads',
+        component: 'API Gateway REST requests',
+        quantity: apiRequests,
+        rate: 'apiGatewayRestRequest',
+        quantityText: `${num(apiRequests)} requests`,
+        basis: 'one list + one get per email',
+      },
+      {
+        group: 'client reads',
+        component: 'API Lambda requests',
+        quantity: apiRequests,
+        rate: 'lambdaRequest',
+        quantityText: `${num(apiRequests)} invocations`,
+        basis: 'proxy integration: one invocation per request',
+      },
+      {
+        group: 'client reads',
+        component: `API Lambda duration (${API_MEMORY_MB} MB)`,
+        quantity: apiGbSeconds,
+        rate: 'lambdaArmGbSecond',
+        quantityText: `${num(apiGbSeconds, 2)} GB-s`,
+        basis: `API handler wall time, billed per started ms: mean ${round(apiDist.mean, 1)} ms, p50 ${round(apiDist.p50, 1)} ms`,
+      },
+      {
+        group: 'client reads',
+        component: 'API DynamoDB reads',
+        quantity: api.dynamodb.rru * perK,
+        rate: 'dynamodbReadUnit',
+        quantityText: `${num(api.dynamodb.rru * perK)} RRU`,
+        basis: `${api.dynamodb.get} consistent gets, ${api.dynamodb.query} queries returning ${api.dynamodb.queryItems} items (${num(api.dynamodb.bytesRead / 1024 / 1024, 2)} MB read)`,
+      },
+      {
+        group: 'client reads',
+        component: 'API S3 GET',
+        quantity: api.s3.get * perK,
+        rate: 's3Get',
+        quantityText: `${num(api.s3.get * perK)} requests`,
+        basis: `${api.s3.get} GET (bodies stored inline in the item)`,
+      },
+      {
+        group: 'storage',
+        component: `S3 storage (raw copy ${DEFAULT_RETENTION_DAYS} days, inbound object ${INBOUND_RETENTION_DAYS} days)`,
+        quantity: s3GbMonths,
+        rate: 's3Storage',
+        quantityText: `${num(s3GbMonths, 5)} GB-month`,
+        basis: `${num(s3Bytes / emails / 1024)} KB of objects per email`,
+      },
+      {
+        group: 'storage',
+        component: `DynamoDB storage (${DEFAULT_RETENTION_DAYS} days)`,
+        quantity: dynamoGbMonths,
+        rate: 'dynamodbStorage',
+        quantityText: `${num(dynamoGbMonths, 5)} GB-month`,
+        basis: `${num(itemBytes / emails / 1024)} KB per email incl. ${DYNAMODB_ITEM_OVERHEAD_BYTES} B item overhead`,
+      },
+      {
+        group: 'storage',
+        component: 'DynamoDB point-in-time recovery',
+        quantity: dynamoGbMonths,
+        rate: 'dynamodbPitr',
+        quantityText: `${num(dynamoGbMonths, 5)} GB-month`,
+        basis: 'PITR is enabled on the table; billed on table size',
+      },
+      {
+        group: 'logs and transfer',
+        component: 'CloudWatch Logs ingestion',
+        quantity: logBytes,
+        unitScale: 1 / GIB,
+        rate: 'cloudwatchLogsIngestion',
+        quantityText: `${num(logBytes / 1024 / 1024, 2)} MB`,
+        basis:
+          `measured: ${num(((parser.logs.bytes + api.logs.bytes) * perK) / 1024)} KB of application log lines; ` +
+          `estimated: ${LAMBDA_PLATFORM_LOG_BYTES} B of platform lines per invocation, ${API_ACCESS_LOG_BYTES} B access log per API request`,
+      },
+      {
+        group: 'logs and transfer',
+        component: 'Data transfer out (API responses)',
+        quantity: responseBytes * perK,
+        unitScale: 1 / GIB,
+        rate: 'dataTransferOut',
+        quantityText: `${num((responseBytes * perK) / 1024 / 1024, 2)} MB`,
+        basis: 'response bodies as returned by the handler; headers and the 100 GB/month free allowance ignored',
+      },
+      {
+        group: 'not used yet',
+        component: 'EventBridge / SQS / DynamoDB Streams reads',
+        quantity: 0,
+        quantityText: '0',
+        basis: 'no webhooks yet: nothing publishes events or reads the stream; the dead-letter queue only sees failures',
+      },
+      {
+        group: 'SES',
+        component: 'SES inbound emails',
+        quantity: 1000,
+        rate: 'sesInboundMessage',
+        quantityText: '1,000 emails',
+        basis: "SES's own fee, outside the budget",
+      },
+      {
+        group: 'SES',
+        component: 'SES incoming mail chunks',
+        quantity: chunks,
+        rate: 'sesInboundChunk',
+        quantityText: `${num(chunks)} chunks`,
+        basis: `${num(avgRaw / 1024, 2)} KB per email = ${Math.ceil(avgRaw / SES_CHUNK_BYTES)} chunk of 256 KB`,
+      },
+    ];
+    const costed = lines.map((l) => ({ ...l, costUsd: costOf(l) }));
+    const subtotal = (g: Line['group']) => costed.filter((l) => l.group === g).reduce((s, l) => s + l.costUsd, 0);
+    const beyondSes = costed.filter((l) => l.group !== 'SES').reduce((s, l) => s + l.costUsd, 0);
+    const sesTotal = subtotal('SES');
+    const groups: Line['group'][] = ['inbound', 'client reads', 'storage', 'logs and transfer', 'not used yet'];
+    const largest = [...costed]
+      .filter((l) => l.group !== 'SES')
+      .sort((a, b) => b.costUsd - a.costUsd)
+      .slice(0, 4)
+      .map((l) => `${l.component} ${usd(l.costUsd)}`)
+      .join(', ');
+
+    const queries = Math.max(api.dynamodb.query, 1);
+    const met = beyondSes <= BUDGET_USD;
+    const budgets: Budget[] = [
+      {
+        name: 'cost per 1,000 emails beyond SES',
+        target: `≤ $${BUDGET_USD.toFixed(2)} per 1,000 emails`,
+        measured: `${usd(beyondSes)} (+ SES ${usd(sesTotal)})`,
+        met,
+        why: met ? undefined : `${usd(beyondSes - BUDGET_USD)} over (${round(beyondSes / BUDGET_USD, 2)}×); largest lines: ${largest}`,
+      },
+    ];
+
+    const tableRows = costed.map((l) => [l.group, l.component, l.quantityText, priceText(l.rate), usd(l.costUsd), l.basis]);
+    const markdown = [
+      `What 1,000 received emails cost in AWS list prices (${PRICES.region}, as of ${PRICES.asOf}; re-check before relying on them), ` +
+        `from counts measured while ${emails} emails of ${num(avgRaw / 1024, 2)} KB (nodemailer, plain text + HTML, one recipient, one ` +
+        'inbox) went through `deliver` (S3 action stand-in, then `processSesEvent`) against DynamoDB Local and s3rver, and a client ' +
+        `then listed the inbox (default page of ${LIST_PAGE}) and got the message once each through the API handler. The table and bucket ` +
+        'ports were wrapped in counting decorators: request units come from the billed size of every item written or read (all ' +
+        'reads are strongly consistent, transactions count double), S3 requests by price tier. Lambda duration is the wall time ' +
+        `of each call rounded up to the ms, at the configured memory (parser ${PARSER_MEMORY_MB} MB, API ${API_MEMORY_MB} MB, Arm). ` +
+        `${warmups} warm-up emails to another inbox were not counted, nor was creating the inbox (once per inbox).`,
+      '',
+      markdownTable(['group', 'component', 'quantity per 1,000 emails', 'unit price', 'cost per 1,000', 'measured from'], tableRows),
+      '',
+      markdownTable(
+        ['', 'cost per 1,000 emails'],
+        [
+          ...groups.map((g) => [g, usd(subtotal(g))]),
+          ['**total beyond SES**', `**${usd(beyondSes)}**`],
+          ['SES inbound (emails + chunks)', usd(sesTotal)],
+          ['**total with SES**', `**${usd(beyondSes + sesTotal)}**`],
+        ],
+      ),
+      '',
+      'Where it goes (largest lines beyond SES first):',
+      '',
+      ...[...costed]
+        .filter((l) => l.group !== 'SES' && l.costUsd > 0)
+        .sort((a, b) => b.costUsd - a.costUsd)
+        .slice(0, 6)
+        .map((l) => `- ${l.component}: ${usd(l.costUsd)} (${round((100 * l.costUsd) / beyondSes, 1)} %)`),
+      '',
+      `A listing reads whole message items, inline bodies included: ${num(api.dynamodb.queryBytes / Math.max(api.dynamodb.queryItems, 1) / 1024)} KB per ` +
+        `listed message, so a page of ${round(api.dynamodb.queryItems / queries, 1)} items costs ` +
+        `${round(api.dynamodb.queryRru / queries, 1)} RRU (${round((100 * api.dynamodb.queryRru) / Math.max(api.dynamodb.rru, 1), 1)} % of the API's reads). ` +
+        `The parser writes ${num(parser.dynamodb.bytesWritten / emails / 1024)} KB ` +
+        `per message item (${round((parser.dynamodb.wru * perK) / 1000, 1)} WRU per email), and stores the raw mail twice: SES's PUT ` +
+        `under the inbound prefix (kept ${INBOUND_RETENTION_DAYS} days) and the parser's COPY under the inbox.`,
+      '',
+      `Request units are estimated from item sizes; set beside what DynamoDB Local itself reports (ReturnConsumedCapacity) for ` +
+        `the same items they ${unitsAgree ? 'agree' : '**disagree**'}: ` +
+        `${unitChecks.map((c) => `${c.operation}: ${c.estimated} estimated, ${c.reported ?? 'none'} reported`).join('; ')}.`,
+      '',
+      `Handler times here are measured on this machine against local servers (s3rver runs in the same process, DynamoDB Local ` +
+        `in a JVM), not Lambda on Graviton next to DynamoDB and S3: parser mean ${round(parserDist.mean, 1)} ms ` +
+        `(p50 ${round(parserDist.p50, 1)} ms, p99 ${round(parserDist.p99, 1)} ms), of which ${round(parser.storageWaitMs / emails, 1)} ms ` +
+        `was spent waiting on the table and the bucket; API mean ${round(apiDist.mean, 1)} ms (p50 ${round(apiDist.p50, 1)} ms, ` +
+        `p99 ${round(apiDist.p99, 1)} ms), of which ${round(api.storageWaitMs / apiMs.length, 1)} ms waiting; 1-minute load average ` +
+        `${round(loadBefore, 1)} before and ${round(loadAfter, 1)} after on ${cpus().length} CPUs. ` +
+        'Lambda also bills the INIT phase of cold starts (see Cold start), which this model leaves out, as it does free tiers.',
+      '',
+      `Prices: ${Object.values(PRICES.rates)
+        .filter((r, i, all) => all.findIndex((o) => o.source === r.source) === i)
+        .map((r) => r.source)
+        .join(', ')}.`,
+    ].join('\n');
+
+    return {
+      id: 'cost',
+      title: 'Cost per 1,000 emails',
+      markdown,
+      budgets,
+      data: {
+        emails,
+        warmups,
+        loadAverage: { before: round(loadBefore, 2), after: round(loadAfter, 2), cpus: cpus().length },
+        averageEmailBytes: round(avgRaw, 0),
+        wordsPerPart: words,
+        prices: PRICES,
+        memoryMb: { parser: PARSER_MEMORY_MB, api: API_MEMORY_MB },
+        retentionDays: { messages: DEFAULT_RETENTION_DAYS, inbound: INBOUND_RETENTION_DAYS },
+        counts: { ses, parser, api },
+        parserMs: { ...parserDist, billedMsTotal: parserBilledMs },
+        apiMs: { ...apiDist, billedMsTotal: apiBilledMs, requests: apiMs.length },
+        responseBytes,
+        unitChecks,
+        lines: costed.map(({ group, component, quantity, rate, unitScale, costUsd }) => ({ group, component, quantity, rate, unitScale, costUsd })),
+        totals: { beyondSesUsd: beyondSes, sesUsd: sesTotal, withSesUsd: beyondSes + sesTotal, ...Object.fromEntries(groups.map((g) => [g, subtotal(g)])) },
+        budgetUsd: BUDGET_USD,
+      },
+    };
+  } finally {
+    await backends.stop();
+  }
+};

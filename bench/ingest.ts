@@ -1,0 +1,239 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import nodemailer from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { startMaildev, startMailroom, startSmtpSink, type Peer, type Watcher } from './lib/ingest-peers';
+import { markdownTable, type BenchContext, type Budget, type Section } from './lib/report';
+import { distribution, round, runPool, type Distribution } from './lib/stats';
+import { barChart } from './lib/svg-chart';
+
+/**
+ * Ingest: how fast mail sent over SMTP becomes readable. Latency runs from the 250 reply to DATA
+ * to the first listing that shows the message; throughput counts messages readable per second.
+ * Every peer gets the same client (nodemailer, as test suites use) and the same messages.
+ */
+
+type Connections = 'per-message' | 'reused';
+interface Cell {
+  size: keyof typeof SIZES;
+  concurrency: number;
+  connections: Connections;
+  messages: number;
+}
+interface CellResult extends Cell {
+  peer: string;
+  accepted: number;
+  failed: number;
+  lost: number;
+  seconds: number;
+  perSecond: number;
+  latencyMs: Distribution | null;
+  acceptMs: Distribution;
+}
+
+const SIZES = { '2 KB': 2 * 1024, '50 KB': 50 * 1024, '2 MB': 2 * 1024 * 1024 } as const;
+/** Long enough for the slowest peer to show a message after its 250. */
+const VISIBILITY_TIMEOUT_MS = 120_000;
+const TOKEN = 'BENCHTOKEN-0000000000000000';
+/** Unique per message: the run's label and the message's number, padded to the token's width. */
+const tokenFor = (label: string, i: number) => `BENCHTOKEN-${label.padEnd(6, '-').slice(0, 6)}${String(i).padStart(10, '0')}`;
+
+/** A message of about `bytes`, whose subject carries a fixed-width token replaced per message. */
+async function template(bytes: number): Promise<Buffer> {
+  const base = { from: 'Bench <bench@example.com>', to: 'placeholder@example.com', subject: `Load ${TOKEN}` };
+  if (bytes <= 64 * 1024) {
+    const paragraph = 'Your verification code is 482913. This paragraph pads the message to its size. ';
+    const text = paragraph.repeat(Math.ceil((bytes * 0.45) / paragraph.length));
+    return new MailComposer({ ...base, text, html: `<p>${text}</p>` }).compile().build();
+  }
+  const attachment = randomBytes(Math.floor((bytes * 3) / 4) - 2048);
+  return new MailComposer({ ...base, text: 'Attached.', attachments: [{ filename: 'data.bin', content: attachment }] }).compile().build();
+}
+
+function withToken(raw: Buffer, token: string): Buffer {
+  const copy = Buffer.from(raw);
+  copy.write(token, raw.indexOf(TOKEN), 'latin1');
+  return copy;
+}
+
+async function measure(peer: Peer, cell: Cell, raw: Buffer, label: string, ctx: BenchContext): Promise<CellResult> {
+  const mailbox = await peer.openMailbox(label);
+  const transport = nodemailer.createTransport({
+    host: peer.smtp.host,
+    port: peer.smtp.port,
+    secure: false,
+    ignoreTLS: true,
+    ...(cell.connections === 'reused' ? { pool: true, maxConnections: cell.concurrency, maxMessages: Infinity } : {}),
+  });
+  const accepted = new Map<string, number>();
+  const acceptMs: number[] = [];
+  let failed = 0;
+  const seen = new Map<string, number>();
+  let sending = true;
+  const watching = mailbox.watcher ? watch(mailbox.watcher, seen, () => sending, () => accepted.size) : Promise.resolve();
+
+  const start = performance.now();
+  ctx.progress.start(`${peer.name} ${cell.size} ×${cell.messages}, ${cell.concurrency} at once, ${cell.connections} connection`, cell.messages);
+  await runPool(cell.messages, cell.concurrency, async (i) => {
+    const token = tokenFor(label, i);
+    const sentAt = performance.now();
+    try {
+      await transport.sendMail({ envelope: { from: 'bench@example.com', to: [mailbox.to] }, raw: withToken(raw, token) });
+      const now = performance.now();
+      accepted.set(`Load ${token}`, now);
+      acceptMs.push(now - sentAt);
+    } catch {
+      failed++;
+    }
+    ctx.progress.tick();
+  });
+  const allAccepted = performance.now();
+  sending = false;
+  await watching;
+  ctx.progress.done();
+  transport.close();
+
+  const latencies = [...accepted].filter(([subject]) => seen.has(subject)).map(([subject, at]) => Math.max(0, seen.get(subject)! - at));
+  const end = mailbox.watcher ? Math.max(allAccepted, ...seen.values()) : allAccepted;
+  const lost = mailbox.watcher ? [...accepted.keys()].filter((s) => !seen.has(s)).length : 0;
+  const seconds = (end - start) / 1000;
+  return {
+    ...cell,
+    peer: peer.name,
+    accepted: accepted.size,
+    failed,
+    lost,
+    seconds: round(seconds, 2),
+    perSecond: round((accepted.size - lost) / seconds),
+    latencyMs: mailbox.watcher ? distribution(latencies) : null,
+    acceptMs: distribution(acceptMs),
+  };
+}
+
+/** Polls the peer's listing until every accepted message is visible (or nothing new shows for the timeout). */
+async function watch(watcher: Watcher, seen: Map<string, number>, sending: () => boolean, acceptedCount: () => number) {
+  let lastProgress = performance.now();
+  let lastFullLook = 0;
+  for (;;) {
+    const now = performance.now();
+    // Once sending is over and the quick polls stall, read the whole listing (seldom: it is the slow path).
+    const everything = !sending() && now - lastProgress > 1000 && now - lastFullLook > 5000;
+    if (everything) lastFullLook = now;
+    const fresh = await watcher.newlyVisible(everything);
+    const at = performance.now();
+    for (const subject of fresh) if (!seen.has(subject)) seen.set(subject, at);
+    if (fresh.length) lastProgress = at;
+    if (!sending() && seen.size >= acceptedCount()) return;
+    if (at - lastProgress > VISIBILITY_TIMEOUT_MS) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function cells(quick: boolean): Cell[] {
+  const counts = { '2 KB': quick ? 40 : 400, '50 KB': quick ? 20 : 200, '2 MB': quick ? 8 : 40 };
+  const out: Cell[] = [];
+  for (const size of Object.keys(SIZES) as (keyof typeof SIZES)[]) {
+    for (const connections of ['per-message', 'reused'] as const) {
+      for (const concurrency of [1, 8]) out.push({ size, concurrency, connections, messages: counts[size] });
+    }
+  }
+  return out;
+}
+
+const ms = (d: Distribution | null, key: 'p50' | 'p99') => (d && d.count ? round(d[key]) : '–');
+
+export const run: Section = async (ctx) => {
+  const peers: Peer[] = [];
+  const notes: string[] = [];
+  const results: CellResult[] = [];
+  const bulk: CellResult[] = [];
+  try {
+    peers.push(await startMailroom(), await startMaildev());
+    const sink = await startSmtpSink();
+    if ('unavailable' in sink) notes.push(`smtp-sink was not measured: ${sink.unavailable}.`);
+    else peers.push(sink);
+
+    const templates = Object.fromEntries(await Promise.all(Object.entries(SIZES).map(async ([k, v]) => [k, await template(v)] as const)));
+    let n = 0;
+    for (const cell of cells(ctx.quick)) {
+      for (const peer of peers) results.push(await measure(peer, cell, templates[cell.size], `c${n++}`, ctx));
+    }
+    const many: Cell = { size: '2 KB', concurrency: 8, connections: 'reused', messages: ctx.quick ? 1000 : 10_000 };
+    for (const peer of peers) bulk.push(await measure(peer, many, templates['2 KB'], `bulk${n++}`, ctx));
+  } finally {
+    for (const peer of peers) await peer.stop();
+  }
+
+  const rows = results.map((r) => [
+    r.size,
+    r.connections,
+    r.concurrency,
+    r.peer,
+    r.perSecond,
+    ms(r.latencyMs, 'p50'),
+    ms(r.latencyMs, 'p99'),
+    round(r.acceptMs.p50),
+    `${r.lost + r.failed}`,
+  ]);
+  const bulkRows = bulk.map((r) => [r.peer, r.messages.toLocaleString('en-US'), r.perSecond, ms(r.latencyMs, 'p50'), ms(r.latencyMs, 'p99'), r.seconds, `${r.lost + r.failed}`]);
+
+  const budgets: Budget[] = [];
+  for (const connections of ['per-message', 'reused'] as const) {
+    const mailroom = results.find((r) => r.peer === 'Mailroom' && r.size === '2 KB' && r.concurrency === 8 && r.connections === connections);
+    const maildev = results.find((r) => r.peer === 'maildev' && r.size === '2 KB' && r.concurrency === 8 && r.connections === connections);
+    if (!mailroom || !maildev) continue;
+    const ratio = mailroom.perSecond / maildev.perSecond;
+    budgets.push({
+      name: `2 KB at concurrency 8, ${connections} connection`,
+      target: '≥ 2× maildev (messages readable per second)',
+      measured: `${round(ratio, 2)}× (${mailroom.perSecond} vs ${maildev.perSecond} msg/s)`,
+      met: ratio >= 2,
+      why: ratio >= 2 ? undefined : `${round((1 - ratio / 2) * 100, 0)}% short of 2×; see the per-message costs below`,
+    });
+  }
+  const lost = [...results, ...bulk].reduce((sum, r) => sum + r.lost + r.failed, 0);
+  budgets.push({ name: 'messages lost', target: '0', measured: String(lost), met: lost === 0, why: lost ? 'see the tables: lost or refused messages per run' : undefined });
+
+  const chart = barChart([
+    {
+      title: `Messages readable per second: ${bulk[0]?.messages.toLocaleString('en-US')} × 2 KB, 8 reused connections`,
+      unit: 'msg/s',
+      bars: bulk.map((r) => ({ label: r.peer, value: r.perSecond })),
+    },
+    {
+      title: 'Messages per second: 2 KB, 8 clients, one connection per message',
+      unit: 'msg/s',
+      bars: results.filter((r) => r.size === '2 KB' && r.concurrency === 8 && r.connections === 'per-message').map((r) => ({ label: r.peer, value: r.perSecond })),
+    },
+    {
+      title: 'p99 latency, 250 reply to readable: 2 KB, 8 clients, one connection per message',
+      unit: 'ms',
+      bars: results
+        .filter((r) => r.size === '2 KB' && r.concurrency === 8 && r.connections === 'per-message' && r.latencyMs)
+        .map((r) => ({ label: r.peer, value: r.latencyMs!.p99 })),
+    },
+  ]);
+
+  const markdown = [
+    'Every peer receives the same messages from the same client (nodemailer, as test suites use it) on this machine;',
+    'client and servers share its two cores. **msg/s** counts messages *readable* per second (for smtp-sink, accepted);',
+    '**latency** runs from the `250` reply to `DATA` to the first listing that shows the message (polled every 5 ms);',
+    '**accept** is the client-side time of one send. One connection per message is what nodemailer does by default;',
+    'smtp-server (inside Mailroom and maildev) pauses 100 ms before greeting each new connection, which Mailroom skips.',
+    '',
+    peers.map((p) => `- **${p.name}**: ${p.description}`).join('\n'),
+    ...notes.map((n) => `- ${n}`),
+    '',
+    '![Ingest throughput and latency](ingest.svg)',
+    '',
+    '### 10,000 small messages',
+    '',
+    markdownTable(['peer', 'messages', 'msg/s', 'latency p50 ms', 'latency p99 ms', 'seconds', 'lost'], bulkRows),
+    '',
+    '### By size, concurrency and connection pattern',
+    '',
+    markdownTable(['size', 'connection', 'at once', 'peer', 'msg/s', 'latency p50 ms', 'latency p99 ms', 'accept p50 ms', 'lost'], rows),
+  ].join('\n');
+
+  return { id: 'ingest', title: 'Ingest', markdown, data: { results, bulk }, budgets, files: { 'ingest.svg': chart } };
+};

@@ -1,0 +1,184 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateApiKey } from '../../lambdas/core/api-keys';
+import { freePort } from '../../lambdas/local/free-port';
+
+/** An SMTP server under test, and (unless it only accepts) a way to see which messages it shows. */
+export interface Peer {
+  name: string;
+  description: string;
+  smtp: { host: string; port: number };
+  /** A fresh mailbox for one measurement: the address to send to and, if mail can be read back, a watcher. */
+  openMailbox(cell: string): Promise<{ to: string; watcher?: Watcher }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Reports the subjects that became visible since the previous call. Listings are newest first, but
+ * messages stored slightly out of order can appear below ones already seen, so a poll reads pages
+ * until one holds nothing new; `everything` reads the whole listing (the final count).
+ */
+export interface Watcher {
+  newlyVisible(everything?: boolean): Promise<string[]>;
+}
+
+interface ListedMessage {
+  id: string;
+  subject: string;
+}
+
+/** Walks a newest-first listing page by page, as described on `Watcher`. */
+function pagedWatcher(fetchPage: (page: number, cursor?: string) => Promise<{ items: ListedMessage[]; next?: string }>): Watcher {
+  const seen = new Set<string>();
+  return {
+    async newlyVisible(everything = false) {
+      const fresh: string[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; ; page++) {
+        const { items, next } = await fetchPage(page, cursor);
+        let newHere = 0;
+        for (const m of items) {
+          if (seen.has(m.id)) continue;
+          seen.add(m.id);
+          fresh.push(m.subject);
+          newHere++;
+        }
+        if (!next || (newHere === 0 && !everything)) return fresh;
+        cursor = next;
+      }
+    },
+  };
+}
+
+const HOST = '127.0.0.1';
+const ROOT = join(__dirname, '..', '..');
+
+async function waitFor(what: string, check: () => Promise<boolean>, child: ChildProcess, stderr: () => string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}: ${stderr()}`);
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not start within ${timeoutMs / 1000} s: ${stderr()}`);
+}
+
+function spawnServer(command: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  return { child, stderr: () => stderr, stop };
+}
+
+/** Mailroom as `npm start` runs it, in its own process: SMTP → spool → parser → DynamoDB Local + s3rver → REST API. */
+export async function startMailroom(): Promise<Peer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mailroom-bench-'));
+  const [smtpPort, httpPort] = [await freePort(), await freePort()];
+  const adminKey = generateApiKey();
+  const env = {
+    ...process.env,
+    MAILROOM_DATA_DIR: dataDir,
+    MAILROOM_SMTP_PORT: String(smtpPort),
+    MAILROOM_HTTP_PORT: String(httpPort),
+    MAILROOM_ADMIN_KEY: adminKey,
+    MAILROOM_DOMAIN: 'mailroom.test',
+  };
+  const server = spawnServer(join(ROOT, 'node_modules', '.bin', 'tsx'), ['lambdas/local/main.ts'], env);
+  const api = `http://${HOST}:${httpPort}/v1`;
+  const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
+  await waitFor('Mailroom', async () => (await fetch(`${api}/health`)).ok, server.child, server.stderr);
+
+  return {
+    name: 'Mailroom',
+    description: '`npm start`: durable spool, mailparser, DynamoDB Local and s3rver, read back through the REST API',
+    smtp: { host: HOST, port: smtpPort },
+    async openMailbox(cell) {
+      const response = await fetch(`${api}/inboxes`, { method: 'POST', headers, body: JSON.stringify({ localPart: cell }) });
+      if (!response.ok) throw new Error(`could not create inbox ${cell}: ${response.status} ${await response.text()}`);
+      const inbox = (await response.json()) as { id: string; address: string };
+      return {
+        to: inbox.address,
+        watcher: pagedWatcher(async (_page, cursor) => {
+          const url = `${api}/inboxes/${inbox.id}/messages?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+          const page = (await (await fetch(url, { headers })).json()) as { data: ListedMessage[]; nextCursor: string | null };
+          return { items: page.data, next: page.nextCursor ?? undefined };
+        }),
+      };
+    },
+    async stop() {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** maildev (npm), a popular local mail catcher built on the same smtp-server, read back through its REST API. */
+export async function startMaildev(): Promise<Peer> {
+  const [smtpPort, webPort] = [await freePort(), await freePort()];
+  const server = spawnServer(process.execPath, [
+    join(ROOT, 'node_modules', 'maildev', 'dist', 'bin', 'maildev.js'),
+    '--smtp', String(smtpPort), '--ip', HOST, '--web', String(webPort), '--web-ip', HOST, '--silent',
+  ]);
+  const api = `http://${HOST}:${webPort}/api`;
+  await waitFor('maildev', async () => (await fetch(`${api}/healthz`)).ok, server.child, server.stderr);
+  return {
+    name: 'maildev',
+    description: 'maildev 3 (smtp-server + mailparser, files on disk), read back through its REST API',
+    smtp: { host: HOST, port: smtpPort },
+    async openMailbox(cell) {
+      // maildev has one mailbox: empty it so each measurement sees only its own mail.
+      await fetch(`${api}/email/all`, { method: 'DELETE' });
+      return {
+        to: `${cell}@maildev.test`,
+        watcher: pagedWatcher(async (page) => {
+          const url = `${api}/email/summary?limit=100&sort=desc&skip=${page * 100}`;
+          const { items } = (await (await fetch(url)).json()) as { items: ListedMessage[] };
+          return { items, next: items.length === 100 ? String(page + 1) : undefined };
+        }),
+      };
+    },
+    stop: server.stop,
+  };
+}
+
+/** Postfix's smtp-sink: accepts and discards, the upper bound for any SMTP server on this machine. */
+export async function startSmtpSink(): Promise<Peer | { unavailable: string }> {
+  if (spawnSync('which', ['smtp-sink']).status !== 0) {
+    return { unavailable: 'smtp-sink not installed (Debian: apt-get install postfix)' };
+  }
+  const port = await freePort();
+  // smtp-sink refuses to run as root unless told which user to become.
+  const args = [...(process.getuid?.() === 0 ? ['-u', 'nobody'] : []), `${HOST}:${port}`, '256'];
+  const server = spawnServer('smtp-sink', args);
+  await waitFor(
+    'smtp-sink',
+    () =>
+      new Promise((resolve) => {
+        const socket = connect(port, HOST);
+        socket.once('data', () => (socket.destroy(), resolve(true)));
+        socket.once('error', () => resolve(false));
+      }),
+    server.child,
+    server.stderr,
+  );
+  return {
+    name: 'smtp-sink',
+    description: "Postfix's smtp-sink: accepts and discards (no storage, no reading back)",
+    smtp: { host: HOST, port },
+    async openMailbox(cell) {
+      return { to: `${cell}@sink.test` };
+    },
+    stop: server.stop,
+  };
+}
