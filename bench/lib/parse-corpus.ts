@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixture } from '../../test/fixtures/generate';
+import { fixture, pseudoRandomBytes } from '../../test/fixtures/generate';
 import { compose } from '../../test/support/mime';
 
 /** A set of raw messages measured together; CPU is reported per message. */
@@ -45,18 +45,6 @@ function prose(chars: number, seed: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Deterministic incompressible bytes (xorshift32), so attachments cost what real binary files cost. */
-function binary(size: number, seed: number): Buffer {
-  const words = new Uint32Array(Math.ceil(size / 4));
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    words[i] = x >>> 0;
-  }
-  return Buffer.from(words.buffer, 0, size);
-}
 
 const RECIPIENT = 'bench-parse@mailroom.test';
 
@@ -95,8 +83,8 @@ export async function composedMessages(): Promise<{ text2k: Buffer; html50k: Buf
     text: prose(1200, 3),
     html: `<p>${prose(1200, 3).replace(/\n/g, '<br>')}</p>`,
     attachments: [
-      { filename: 'contract-signed.pdf', content: binary(1_000_000, 11), contentType: 'application/pdf' },
-      { filename: 'scan-page-1.jpg', content: binary(500_000, 23), contentType: 'image/jpeg' },
+      { filename: 'contract-signed.pdf', content: pseudoRandomBytes(1_000_000, 11), contentType: 'application/pdf' },
+      { filename: 'scan-page-1.jpg', content: pseudoRandomBytes(500_000, 23), contentType: 'image/jpeg' },
     ],
   });
   return { text2k, html50k, attachments2m };

@@ -1,7 +1,6 @@
-import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import PostalMime from 'postal-mime';
-import { parseMime, type MailAddress } from '../../lambdas/core/mail/parse-mime';
+import { parseMime, withUtf8TopLevelHeaders, type MailAddress } from '../../lambdas/core/mail/parse-mime';
 import { attachmentFile, fixture } from '../../test/fixtures/generate';
 
 /**
@@ -269,27 +268,6 @@ async function mailparserView(raw: Buffer): Promise<{ view: MessageView; outcome
   };
 }
 
-/**
- * parseMime's parser-independent input step: top-level header lines that are not valid UTF-8 are
- * re-encoded from Latin-1. Applied here to postal-mime's input to show which misses it would fix.
- */
-export function latin1HeadersAsUtf8(raw: Buffer): Buffer {
-  const start = raw.subarray(0, 64 * 1024); // parseMime looks for the end of the header block this far
-  const crlf = start.indexOf('\r\n\r\n');
-  const lf = start.indexOf('\n\n');
-  const end = crlf < 0 ? lf : lf < 0 ? crlf : Math.min(crlf, lf);
-  const head = raw.subarray(0, Math.max(end, 0));
-  if (isUtf8(head)) return raw;
-  const lines: Buffer[] = [];
-  for (let from = 0; from < head.length; ) {
-    const newline = head.indexOf(0x0a, from);
-    const stop = newline < 0 ? head.length : newline + 1;
-    const line = head.subarray(from, stop);
-    lines.push(isUtf8(line) ? line : Buffer.from(line.toString('latin1'), 'utf8'));
-    from = stop;
-  }
-  return Buffer.concat([...lines, raw.subarray(head.length)]);
-}
 
 /** Short, table-safe rendering of a value. */
 function show(value: string | null, max = 28): string {
@@ -408,7 +386,7 @@ export async function compareParsers(names: string[], onEach: () => void = () =>
     const { view: mp, outcome } = await mailparserView(raw);
     const email = await PostalMime.parse(raw);
     const pm = postalMimeView(email);
-    const pmWithStep = postalMimeView(await PostalMime.parse(latin1HeadersAsUtf8(raw)));
+    const pmWithStep = postalMimeView(await PostalMime.parse(withUtf8TopLevelHeaders(raw)));
     const { diff, normalisedAway } = differences(mp, pm);
     if ([...(email.to ?? []), ...(email.cc ?? [])].some((a) => a.group)) {
       normalisedAway.push('postal-mime returns the To group as a nested list (flattened here, as Mailroom does)');

@@ -113,7 +113,7 @@ function classify(err: unknown): ParseFailureCode {
  * raw bytes in headers almost always mean UTF-8 or Latin-1, so top-level header lines that are not
  * valid UTF-8 are re-encoded from Latin-1 before parsing. The stored raw message is untouched.
  */
-function withUtf8TopLevelHeaders(raw: Buffer): Buffer {
+export function withUtf8TopLevelHeaders(raw: Buffer): Buffer {
   const end = endOfHeaderBlock(raw.subarray(0, SALVAGE_HEADER_BYTES));
   const head = raw.subarray(0, end >= 0 ? end : 0);
   if (isUtf8(head)) return raw;
