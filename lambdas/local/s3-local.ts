@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
 import { LOCAL_REGION } from './dynamodb-local';
 
 /** s3rver's built-in account. */
@@ -12,21 +14,33 @@ export interface S3Local {
   stop(): Promise<void>;
 }
 
-/** An S3-compatible server in this process, storing objects as files under `dataDir`. */
+/**
+ * An S3-compatible server (s3rver) in a child process, storing objects as files under `dataDir`.
+ * In-process it cost the SMTP/parser/API thread about as much CPU per message as everything else.
+ */
 export async function startS3Local(options: { dataDir: string; host: string; bucket: string }): Promise<S3Local> {
   mkdirSync(options.dataDir, { recursive: true });
-  const server = new S3rver({
-    address: options.host,
-    port: 0,
-    silent: true,
-    directory: options.dataDir,
-    configureBuckets: [{ name: options.bucket, configs: [] }],
+  const config = { address: options.host, port: 0, directory: options.dataDir, configureBuckets: [{ name: options.bucket, configs: [] }] };
+  const child = spawn(process.execPath, [join(__dirname, 's3rver-process.cjs'), JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const port = await new Promise<number>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
+    child.once('exit', (code) => reject(new Error(`s3rver exited with ${code} before listening: ${stderr.trim()}`)));
+    child.once('error', reject);
   });
-  const { port } = (await server.run()) as { port: number };
   const endpoint = `http://${options.host}:${port}`;
+  const client = new S3Client({ endpoint, forcePathStyle: true, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS });
   return {
     endpoint,
-    client: new S3Client({ endpoint, forcePathStyle: true, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS }),
-    stop: () => server.close(),
+    client,
+    async stop() {
+      client.destroy();
+      child.stdin!.end();
+      await exited;
+    },
   };
 }
