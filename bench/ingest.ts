@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { processTreeCpuMs } from './lib/process-cpu';
 import { startMaildev, startMailroom, startSmtpSink, type Peer, type Watcher } from './lib/ingest-peers';
 import { markdownTable, type BenchContext, type Budget, type Section } from './lib/report';
 import { distribution, round, runPool, type Distribution } from './lib/stats';
@@ -29,11 +31,15 @@ interface CellResult extends Cell {
   perSecond: number;
   latencyMs: Distribution | null;
   acceptMs: Distribution;
+  /** CPU the peer's processes spent per message (SMTP, parsing, storage; not the client). */
+  serverCpuMs: number;
 }
 
 const SIZES = { '2 KB': 2 * 1024, '50 KB': 50 * 1024, '2 MB': 2 * 1024 * 1024 } as const;
 /** Long enough for the slowest peer to show a message after its 250. */
 const VISIBILITY_TIMEOUT_MS = 120_000;
+/** Pause between listing polls: frequent enough to time arrivals, rare enough not to load the peer. */
+const POLL_MS = 10;
 const TOKEN = 'BENCHTOKEN-0000000000000000';
 /** Unique per message: the run's label and the message's number, padded to the token's width. */
 const tokenFor = (label: string, i: number) => `BENCHTOKEN-${label.padEnd(6, '-').slice(0, 6)}${String(i).padStart(10, '0')}`;
@@ -50,10 +56,14 @@ async function template(bytes: number): Promise<Buffer> {
   return new MailComposer({ ...base, text: 'Attached.', attachments: [{ filename: 'data.bin', content: attachment }] }).compile().build();
 }
 
+/** The template with this message's token and its own Date header (the time it is sent). */
 function withToken(raw: Buffer, token: string): Buffer {
   const copy = Buffer.from(raw);
   copy.write(token, raw.indexOf(TOKEN), 'latin1');
-  return copy;
+  const header = raw.subarray(0, 6).toString() === 'Date: ' ? 0 : raw.indexOf('\r\nDate: ') + 2;
+  const date = header + 'Date: '.length;
+  const end = raw.indexOf('\r\n', date);
+  return Buffer.concat([copy.subarray(0, date), Buffer.from(new Date().toUTCString()), copy.subarray(end)]);
 }
 
 async function measure(peer: Peer, cell: Cell, raw: Buffer, label: string, ctx: BenchContext): Promise<CellResult> {
@@ -72,6 +82,7 @@ async function measure(peer: Peer, cell: Cell, raw: Buffer, label: string, ctx: 
   let sending = true;
   const watching = mailbox.watcher ? watch(mailbox.watcher, seen, () => sending, () => accepted.size) : Promise.resolve();
 
+  const cpuBefore = processTreeCpuMs(peer.pid);
   const start = performance.now();
   ctx.progress.start(`${peer.name} ${cell.size} ×${cell.messages}, ${cell.concurrency} at once, ${cell.connections} connection`, cell.messages);
   await runPool(cell.messages, cell.concurrency, async (i) => {
@@ -90,6 +101,7 @@ async function measure(peer: Peer, cell: Cell, raw: Buffer, label: string, ctx: 
   const allAccepted = performance.now();
   sending = false;
   await watching;
+  const serverCpuMs = processTreeCpuMs(peer.pid) - cpuBefore;
   ctx.progress.done();
   transport.close();
 
@@ -107,6 +119,7 @@ async function measure(peer: Peer, cell: Cell, raw: Buffer, label: string, ctx: 
     perSecond: round((accepted.size - lost) / seconds),
     latencyMs: mailbox.watcher ? distribution(latencies) : null,
     acceptMs: distribution(acceptMs),
+    serverCpuMs: round(serverCpuMs / Math.max(1, accepted.size), 2),
   };
 }
 
@@ -125,7 +138,7 @@ async function watch(watcher: Watcher, seen: Map<string, number>, sending: () =>
     if (fresh.length) lastProgress = at;
     if (!sending() && seen.size >= acceptedCount()) return;
     if (at - lastProgress > VISIBILITY_TIMEOUT_MS) return;
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
 
@@ -173,9 +186,19 @@ export const run: Section = async (ctx) => {
     ms(r.latencyMs, 'p50'),
     ms(r.latencyMs, 'p99'),
     round(r.acceptMs.p50),
+    r.serverCpuMs,
     `${r.lost + r.failed}`,
   ]);
-  const bulkRows = bulk.map((r) => [r.peer, r.messages.toLocaleString('en-US'), r.perSecond, ms(r.latencyMs, 'p50'), ms(r.latencyMs, 'p99'), r.seconds, `${r.lost + r.failed}`]);
+  const bulkRows = bulk.map((r) => [
+    r.peer,
+    r.messages.toLocaleString('en-US'),
+    r.perSecond,
+    ms(r.latencyMs, 'p50'),
+    ms(r.latencyMs, 'p99'),
+    r.seconds,
+    r.serverCpuMs,
+    `${r.lost + r.failed}`,
+  ]);
 
   const budgets: Budget[] = [];
   for (const connections of ['per-message', 'reused'] as const) {
@@ -188,7 +211,11 @@ export const run: Section = async (ctx) => {
       target: '≥ 2× maildev (messages readable per second)',
       measured: `${round(ratio, 2)}× (${mailroom.perSecond} vs ${maildev.perSecond} msg/s)`,
       met: ratio >= 2,
-      why: ratio >= 2 ? undefined : `${round((1 - ratio / 2) * 100, 0)}% short of 2×; see the per-message costs below`,
+      why:
+        ratio >= 2
+          ? undefined
+          : `${round((1 - ratio / 2) * 100, 0)}% short of 2×: Mailroom's processes spend ${mailroom.serverCpuMs} ms of CPU per message ` +
+            `against maildev's ${maildev.serverCpuMs} ms (the machine has ${cpus().length} cores, shared with the client); see "Why" below`,
     });
   }
   const lost = [...results, ...bulk].reduce((sum, r) => sum + r.lost + r.failed, 0);
@@ -217,7 +244,7 @@ export const run: Section = async (ctx) => {
   const markdown = [
     'Every peer receives the same messages from the same client (nodemailer, as test suites use it) on this machine;',
     'client and servers share its two cores. **msg/s** counts messages *readable* per second (for smtp-sink, accepted);',
-    '**latency** runs from the `250` reply to `DATA` to the first listing that shows the message (polled every 5 ms);',
+    '**latency** runs from the `250` reply to `DATA` to the first listing that shows the message (polled every 10 ms, 20 per page);',
     '**accept** is the client-side time of one send. One connection per message is what nodemailer does by default;',
     'smtp-server (inside Mailroom and maildev) pauses 100 ms before greeting each new connection, which Mailroom skips.',
     '',
@@ -226,13 +253,23 @@ export const run: Section = async (ctx) => {
     '',
     '![Ingest throughput and latency](ingest.svg)',
     '',
+    '### Why Mailroom is slower than maildev here',
+    '',
+    'maildev parses a message and writes one file. `npm start` runs what AWS runs: the raw message is fsynced to',
+    'the spool before the `250`, stored in S3 (s3rver, over HTTP with SigV4 signing), read back by the parser handler,',
+    'copied to the inbox, and the inbox and message are read and written in DynamoDB Local (a JVM), each call',
+    'through the AWS SDK; the listing is an authenticated REST call. The **server CPU** column counts all of that',
+    "(the peer's whole process tree, serving the listing polls included): on two shared cores it is what caps throughput, and under a sustained",
+    'load the spool absorbs the excess, so latency grows while nothing is lost. On AWS the same work is spread',
+    'over Lambda, S3 and DynamoDB.',
+    '',
     '### 10,000 small messages',
     '',
-    markdownTable(['peer', 'messages', 'msg/s', 'latency p50 ms', 'latency p99 ms', 'seconds', 'lost'], bulkRows),
+    markdownTable(['peer', 'messages', 'msg/s', 'latency p50 ms', 'latency p99 ms', 'seconds', 'server CPU ms/msg', 'lost'], bulkRows),
     '',
     '### By size, concurrency and connection pattern',
     '',
-    markdownTable(['size', 'connection', 'at once', 'peer', 'msg/s', 'latency p50 ms', 'latency p99 ms', 'accept p50 ms', 'lost'], rows),
+    markdownTable(['size', 'connection', 'at once', 'peer', 'msg/s', 'latency p50 ms', 'latency p99 ms', 'accept p50 ms', 'server CPU ms/msg', 'lost'], rows),
   ].join('\n');
 
   return { id: 'ingest', title: 'Ingest', markdown, data: { results, bulk }, budgets, files: { 'ingest.svg': chart } };

@@ -11,6 +11,8 @@ export interface Peer {
   name: string;
   description: string;
   smtp: { host: string; port: number };
+  /** The server's root process, whose tree's CPU time is measured. */
+  pid: number;
   /** A fresh mailbox for one measurement: the address to send to and, if mail can be read back, a watcher. */
   openMailbox(cell: string): Promise<{ to: string; watcher?: Watcher }>;
   stop(): Promise<void>;
@@ -31,14 +33,16 @@ interface ListedMessage {
 }
 
 /** Walks a newest-first listing page by page, as described on `Watcher`. */
-function pagedWatcher(fetchPage: (page: number, cursor?: string) => Promise<{ items: ListedMessage[]; next?: string }>): Watcher {
+function pagedWatcher(
+  fetchPage: (page: number, cursor?: string) => Promise<{ items: ListedMessage[]; next?: string; total?: number }>,
+): Watcher {
   const seen = new Set<string>();
   return {
     async newlyVisible(everything = false) {
       const fresh: string[] = [];
       let cursor: string | undefined;
       for (let page = 0; ; page++) {
-        const { items, next } = await fetchPage(page, cursor);
+        const { items, next, total } = await fetchPage(page, cursor);
         let newHere = 0;
         for (const m of items) {
           if (seen.has(m.id)) continue;
@@ -46,7 +50,9 @@ function pagedWatcher(fetchPage: (page: number, cursor?: string) => Promise<{ it
           fresh.push(m.subject);
           newHere++;
         }
-        if (!next || (newHere === 0 && !everything)) return fresh;
+        // A peer that reports its total is read until every message is found (its order may not be arrival order).
+        const missing = total !== undefined && seen.size < total;
+        if (!next || (newHere === 0 && !everything && !missing)) return fresh;
         cursor = next;
       }
     },
@@ -54,6 +60,8 @@ function pagedWatcher(fetchPage: (page: number, cursor?: string) => Promise<{ it
 }
 
 const HOST = '127.0.0.1';
+/** Listing page size for polling: small, so watching costs each peer little. */
+const PAGE = 20;
 const ROOT = join(__dirname, '..', '..');
 
 async function waitFor(what: string, check: () => Promise<boolean>, child: ChildProcess, stderr: () => string, timeoutMs = 60_000) {
@@ -103,6 +111,7 @@ export async function startMailroom(): Promise<Peer> {
     name: 'Mailroom',
     description: '`npm start`: durable spool, mailparser, DynamoDB Local and s3rver, read back through the REST API',
     smtp: { host: HOST, port: smtpPort },
+    pid: server.child.pid!,
     async openMailbox(cell) {
       const response = await fetch(`${api}/inboxes`, { method: 'POST', headers, body: JSON.stringify({ localPart: cell }) });
       if (!response.ok) throw new Error(`could not create inbox ${cell}: ${response.status} ${await response.text()}`);
@@ -110,7 +119,7 @@ export async function startMailroom(): Promise<Peer> {
       return {
         to: inbox.address,
         watcher: pagedWatcher(async (_page, cursor) => {
-          const url = `${api}/inboxes/${inbox.id}/messages?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+          const url = `${api}/inboxes/${inbox.id}/messages?limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
           const page = (await (await fetch(url, { headers })).json()) as { data: ListedMessage[]; nextCursor: string | null };
           return { items: page.data, next: page.nextCursor ?? undefined };
         }),
@@ -136,15 +145,17 @@ export async function startMaildev(): Promise<Peer> {
     name: 'maildev',
     description: 'maildev 3 (smtp-server + mailparser, files on disk), read back through its REST API',
     smtp: { host: HOST, port: smtpPort },
+    pid: server.child.pid!,
     async openMailbox(cell) {
       // maildev has one mailbox: empty it so each measurement sees only its own mail.
       await fetch(`${api}/email/all`, { method: 'DELETE' });
       return {
         to: `${cell}@maildev.test`,
         watcher: pagedWatcher(async (page) => {
-          const url = `${api}/email/summary?limit=100&sort=desc&skip=${page * 100}`;
-          const { items } = (await (await fetch(url)).json()) as { items: ListedMessage[] };
-          return { items, next: items.length === 100 ? String(page + 1) : undefined };
+          const url = `${api}/email/summary?limit=${PAGE}&sort=desc&skip=${page * PAGE}`;
+          // maildev orders by the Date header, which has whole seconds: within a second the order is arbitrary.
+          const { items, total } = (await (await fetch(url)).json()) as { items: ListedMessage[]; total: number };
+          return { items, total, next: items.length === PAGE ? String(page + 1) : undefined };
         }),
       };
     },
@@ -176,6 +187,7 @@ export async function startSmtpSink(): Promise<Peer | { unavailable: string }> {
     name: 'smtp-sink',
     description: "Postfix's smtp-sink: accepts and discards (no storage, no reading back)",
     smtp: { host: HOST, port },
+    pid: server.child.pid!,
     async openMailbox(cell) {
       return { to: `${cell}@sink.test` };
     },
