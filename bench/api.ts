@@ -179,8 +179,8 @@ export const run: Section = async (ctx) => {
       await replay(calls[0]);
       await Promise.all(calls.slice(1).map(replay));
     };
-    // The list's Query reads whole items, bodies and headers included, to return summaries: the same Query
-    // projected on the summary's attributes (plus the keys and expiry the listing needs) shows what that costs.
+    // The list's Query reads whole summary items: the same Query projected on the attributes the response
+    // shows (plus the keys and expiry the listing needs) shows what reading more than that costs.
     const summaryAttributes = [...new Set([...Object.keys(listBody.data[0] as object), 'pk', 'sk', 'expiresAt'])];
     const listSequence = sequences.get('list')!;
     const queryAt = listSequence.findIndex((c) => c.source === 'sdk' && c.operation === 'Query');
@@ -343,8 +343,8 @@ export const run: Section = async (ctx) => {
       '',
       ...(listQuery
         ? [
-            `The list's Query returns whole message items (bodies and headers are kept in the item up to 64 KB) although the route ` +
-              `answers with summaries: ${kb(listQuery.full.bytes)} of items (${listQuery.full.capacityUnits ?? '?'} read units, strongly consistent) ` +
+            `The list's Query returns whole summary items (bodies and headers are kept in items of their own, which a ` +
+              `listing never reads): ${kb(listQuery.full.bytes)} of items (${listQuery.full.capacityUnits ?? '?'} read units, strongly consistent) ` +
               `for a ${kb(listBodyBytes)} response; projected on the ${summaryAttributes.length} attributes a summary needs, ` +
               `the same Query returns ${kb(listQuery.projected.bytes)} (DynamoDB bills the same ${listQuery.projected.capacityUnits ?? '?'} read units: ` +
               `projection saves transfer and unmarshalling, not capacity).`,

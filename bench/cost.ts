@@ -356,7 +356,7 @@ export const run: Section = async ({ progress, quick }) => {
         quantity: api.s3.get * perK,
         rate: 's3Get',
         quantityText: `${num(api.s3.get * perK)} requests`,
-        basis: `${api.s3.get} GET (bodies stored inline in the item)`,
+        basis: `${api.s3.get} GET (bodies and headers up to 64 KB are kept in a table item of their own)`,
       },
       {
         group: 'storage',
@@ -481,11 +481,11 @@ export const run: Section = async ({ progress, quick }) => {
         .slice(0, 6)
         .map((l) => `- ${l.component}: ${usd(l.costUsd)} (${round((100 * l.costUsd) / beyondSes, 1)} %)`),
       '',
-      `A listing reads whole message items, inline bodies included: ${num(api.dynamodb.queryBytes / Math.max(api.dynamodb.queryItems, 1) / 1024)} KB per ` +
+      `A listing reads summary items only (bodies and headers have items of their own): ${num(api.dynamodb.queryBytes / Math.max(api.dynamodb.queryItems, 1) / 1024)} KB per ` +
         `listed message, so a page of ${round(api.dynamodb.queryItems / queries, 1)} items costs ` +
         `${round(api.dynamodb.queryRru / queries, 1)} RRU (${round((100 * api.dynamodb.queryRru) / Math.max(api.dynamodb.rru, 1), 1)} % of the API's reads). ` +
         `The parser writes ${num(parser.dynamodb.bytesWritten / emails / 1024)} KB ` +
-        `per message item (${round((parser.dynamodb.wru * perK) / 1000, 1)} WRU per email), and stores the raw mail twice: SES's PUT ` +
+        `per message, summary and content items together (${round((parser.dynamodb.wru * perK) / 1000, 1)} WRU per email), and stores the raw mail twice: SES's PUT ` +
         `under the inbound prefix (kept ${INBOUND_RETENTION_DAYS} days) and the parser's COPY under the inbox.`,
       '',
       `Request units are estimated from item sizes; set beside what DynamoDB Local itself reports (ReturnConsumedCapacity) for ` +

@@ -5,7 +5,7 @@ import { MailroomError, invalid, notFound } from './errors';
 import { newId } from './ids';
 import { isLive, listNewestFirst, type ListPage, type ListRequest } from './listing';
 import { DOMAIN_PATTERN, LOCAL_PART_PATTERN } from './mail/addresses';
-import { addressClaimKey, blobKeys, inboxKey, inboxListPrefix, messageListPrefix } from './table-keys';
+import { addressClaimKey, blobKeys, inboxKey, inboxListPrefix, messageContentPrefix, messageListPrefix } from './table-keys';
 
 export interface InboxItem extends Item {
   type: 'inbox';
@@ -140,11 +140,12 @@ export async function updateInbox(deps: CoreDeps, orgId: string, inboxId: string
 /** Removes the inbox, its messages and their stored bytes, and frees the address. */
 export async function deleteInbox(deps: CoreDeps, orgId: string, inboxId: string): Promise<void> {
   const inbox = await getInbox(deps, orgId, inboxId);
-  const range = messageListPrefix(orgId, inboxId);
-  for (;;) {
-    const page = await deps.table.query({ ...range, limit: 100 });
-    await Promise.all(page.items.map((m) => deps.table.delete(m)));
-    if (!page.lastKey) break;
+  for (const range of [messageListPrefix(orgId, inboxId), messageContentPrefix(orgId, inboxId)]) {
+    for (;;) {
+      const page = await deps.table.query({ ...range, limit: 100 });
+      await Promise.all(page.items.map((m) => deps.table.delete(m)));
+      if (!page.lastKey) break;
+    }
   }
   await deps.blobs.deletePrefix(blobKeys.inboxPrefix(orgId, inboxId));
   await deps.table.transactWrite([{ delete: inboxKey(orgId, inboxId) }, { delete: addressClaimKey(inbox.address) }]);

@@ -14,8 +14,8 @@ import {
   boundedReferences,
   INLINE_ATTACHMENT_LIST_BYTES,
 } from './message-bounds';
-import type { AttachmentMeta, MessageContent, MessageItem, Verdicts } from './messages';
-import { addressClaimKey, blobKeys, DEFAULT_ORG_ID, droppedMailCounter, inboxKey, messageKey } from './table-keys';
+import type { AttachmentMeta, MessageContent, MessageContentItem, MessageItem, Verdicts } from './messages';
+import { addressClaimKey, blobKeys, DEFAULT_ORG_ID, droppedMailCounter, inboxKey, messageContentKey, messageKey } from './table-keys';
 
 /** One received mail as SES (or the local SMTP server) hands it over: raw bytes already stored at `rawKey`. */
 export interface InboundMail {
@@ -36,7 +36,7 @@ export interface IngestResult {
 /** SES writes this object when a receipt rule is created; it is not mail. */
 export const SES_SETUP_NOTIFICATION = 'AMAZON_SES_SETUP_NOTIFICATION';
 
-/** Above this, text/html/headers go to the bucket so items stay far below DynamoDB's 400 KB limit. */
+/** Above this, text/html/headers go to the bucket (below, to their own item) so items stay far below DynamoDB's 400 KB limit. */
 const INLINE_CONTENT_BYTES = 64 * 1024;
 const SNIPPET_CHARS = 200;
 
@@ -147,12 +147,19 @@ async function storeCopy(
     headers: message.headers,
     ...(attachmentsInItem ? {} : { attachments }),
   };
-  const contentJson = JSON.stringify(content);
-  const inline = Buffer.byteLength(contentJson) <= INLINE_CONTENT_BYTES;
-  if (!inline) await deps.blobs.put(blobKeys.content(orgId, inboxId, id), Buffer.from(contentJson), 'application/json');
-
   const retentionDays = inbox.retentionDays ?? deps.settings.defaultRetentionDays;
   const retainedUntil = Math.floor(mail.receivedAt.getTime() / 1000) + retentionDays * 86400;
+  const expiresAt = inbox.expiresAt ? Math.min(inbox.expiresAt, retainedUntil) : retainedUntil;
+
+  // The summary item is written last: it is what makes the message visible, so its parts exist first.
+  const contentJson = JSON.stringify(content);
+  const contentIn = Buffer.byteLength(contentJson) <= INLINE_CONTENT_BYTES ? 'table' : 'bucket';
+  if (contentIn === 'table') {
+    const contentItem: MessageContentItem = { ...messageContentKey(orgId, inboxId, id), type: 'message-content', content, expiresAt };
+    await deps.table.put(contentItem);
+  } else {
+    await deps.blobs.put(blobKeys.content(orgId, inboxId, id), Buffer.from(contentJson), 'application/json');
+  }
   const item: MessageItem = {
     ...key,
     type: 'message',
@@ -182,9 +189,9 @@ async function storeCopy(
     hasAttachments: attachments.some((a) => !a.inline),
     quarantined: mail.verdicts.virus === 'FAIL',
     parseError: parsed.ok ? null : { code: parsed.code, reason: parsed.reason },
-    content: inline ? content : undefined,
+    contentIn,
     sesMessageId: mail.sesMessageId,
-    expiresAt: inbox.expiresAt ? Math.min(inbox.expiresAt, retainedUntil) : retainedUntil,
+    expiresAt,
   };
   const created = await deps.table.put(item, { ifNotExists: true });
   return { ...done, duplicate: !created };

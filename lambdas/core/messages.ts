@@ -5,7 +5,7 @@ import { getInbox } from './inboxes';
 import { isLive, listNewestFirst, type ListPage, type ListRequest } from './listing';
 import type { Extracted } from './mail/extract';
 import type { HeaderField, MailAddress, ParseFailureCode } from './mail/parse-mime';
-import { blobKeys, messageKey, messageListPrefix } from './table-keys';
+import { blobKeys, messageContentKey, messageKey, messageListPrefix } from './table-keys';
 
 export type VerdictStatus = 'PASS' | 'FAIL' | 'GRAY' | 'PROCESSING_FAILED' | 'DISABLED';
 
@@ -27,7 +27,7 @@ export interface AttachmentMeta {
   inline: boolean;
 }
 
-/** Bodies and headers: inline in the item when small, otherwise one JSON object in the bucket. */
+/** Bodies and headers: in their own item beside the summary when small, otherwise one JSON object in the bucket. */
 export interface MessageContent {
   text: string | null;
   html: string | null;
@@ -67,8 +67,15 @@ export interface MessageItem extends Item {
   hasAttachments: boolean;
   quarantined: boolean;
   parseError: { code: ParseFailureCode; reason: string } | null;
-  content?: MessageContent;
+  /** Where `MessageContent` is kept: a `MessageContentItem`, or `content.json` in the bucket. */
+  contentIn: 'table' | 'bucket';
   sesMessageId: string;
+  expiresAt: number;
+}
+
+export interface MessageContentItem extends Item {
+  type: 'message-content';
+  content: MessageContent;
   expiresAt: number;
 }
 
@@ -154,7 +161,11 @@ export async function getMessage(deps: CoreDeps, orgId: string, inboxId: string,
 }
 
 async function contentOf(deps: CoreDeps, item: MessageItem): Promise<MessageContent> {
-  if (item.content) return item.content;
+  if (item.contentIn === 'table') {
+    const stored = await deps.table.get<MessageContentItem>(messageContentKey(item.orgId, item.inboxId, item.id));
+    if (!stored) throw new Error(`content of message ${item.id} is missing from the table`);
+    return stored.content;
+  }
   const stored = await deps.blobs.get(blobKeys.content(item.orgId, item.inboxId, item.id));
   if (!stored) throw new Error(`content of message ${item.id} is missing from the bucket`);
   return JSON.parse(stored.toString('utf8')) as MessageContent;
@@ -195,4 +206,5 @@ export async function deleteMessage(deps: CoreDeps, orgId: string, inboxId: stri
   await getMessageItem(deps, orgId, inboxId, messageId);
   await deps.blobs.deletePrefix(blobKeys.messagePrefix(orgId, inboxId, messageId));
   await deps.table.delete(messageKey(orgId, inboxId, messageId));
+  await deps.table.delete(messageContentKey(orgId, inboxId, messageId));
 }

@@ -27,6 +27,16 @@ export const messageListPrefix = (orgId: string, inboxId: string) => ({
   skPrefix: 'M#',
 });
 
+/** A message's bodies and headers, beside its summary item so listing never reads them. */
+export const messageContentKey = (orgId: string, inboxId: string, messageId: string): ItemKey => ({
+  pk: messagePartition(orgId, inboxId),
+  sk: `C#${messageId}`,
+});
+export const messageContentPrefix = (orgId: string, inboxId: string) => ({
+  pk: messagePartition(orgId, inboxId),
+  skPrefix: 'C#',
+});
+
 /** Looked up by hash on every request; the org-scoped twin lists an org's keys. */
 export const apiKeyByHash = (keyHash: string): ItemKey => ({ pk: `K#${keyHash}`, sk: 'K' });
 export const apiKeyInOrg = (orgId: string, keyId: string): ItemKey => ({ pk: `O#${orgId}`, sk: `K#${keyId}` });

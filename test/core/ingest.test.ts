@@ -154,6 +154,22 @@ describe('receiving mail from SES', () => {
     expect((await deps().blobs.get(blobKeys.raw(DEFAULT_ORG_ID, inbox.id, message.id)))!.equals(raw)).toBe(true);
   });
 
+  it('keeps bodies and headers beside the summary item, so listing an inbox never reads them', async () => {
+    const inbox = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'lister' });
+    const text = 'A paragraph of a newsletter. '.repeat(300);
+    const raw = await compose({ to: 'lister@mailroom.test', subject: 'weekly', text, html: `<p>${text}</p>` });
+
+    const { result } = await deliver(deps(), raw, ['lister@mailroom.test']);
+
+    const item = await getMessageItem(deps(), DEFAULT_ORG_ID, inbox.id, result.stored[0].messageId);
+    expect(item.contentIn).toBe('table');
+    // The 17 KB of text and HTML are not in it; only the 200-character snippet is.
+    expect(Buffer.byteLength(JSON.stringify(item))).toBeLessThan(2048);
+    const message = await getMessage(deps(), DEFAULT_ORG_ID, inbox.id, item.id);
+    expect(message.text).toBe(text);
+    expect(message.headers).toContainEqual({ name: 'Subject', value: 'weekly' });
+  });
+
   it('keeps large bodies in the bucket so the item stays small', async () => {
     const inbox = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'big' });
     const text = 'All work and no play. '.repeat(20_000);
@@ -162,7 +178,7 @@ describe('receiving mail from SES', () => {
     const { result } = await deliver(deps(), raw, ['big@mailroom.test']);
 
     const item = await getMessageItem(deps(), DEFAULT_ORG_ID, inbox.id, result.stored[0].messageId);
-    expect(item.content).toBeUndefined();
+    expect(item.contentIn).toBe('bucket');
     expect(Buffer.byteLength(JSON.stringify(item))).toBeLessThan(64 * 1024);
     const message = await getMessage(deps(), DEFAULT_ORG_ID, inbox.id, item.id);
     expect(message.text!.replace(/\s+/g, ' ').trim()).toBe(text.trim());

@@ -1,6 +1,6 @@
 import { generateApiKey } from '../../lambdas/core/api-keys';
 import { registerApiKey } from '../../lambdas/core/key-registry';
-import { blobKeys, DEFAULT_ORG_ID } from '../../lambdas/core/table-keys';
+import { blobKeys, DEFAULT_ORG_ID, messageContentKey } from '../../lambdas/core/table-keys';
 import { createApi } from '../../lambdas/http/api';
 import { routes } from '../../lambdas/http/routes';
 import { apiCaller, type CallResult } from '../support/api-client';
@@ -165,7 +165,9 @@ describe('the REST API', () => {
       const { inbox, messageIds } = await inboxWithMail('to-delete', 2);
       expect((await call('DELETE', `/v1/inboxes/${inbox.id}`, { key: admin })).status).toBe(204);
       expectError(await call('GET', `/v1/inboxes/${inbox.id}`, { key: admin }), 404, 'not_found');
-      expect(await backends.deps.table.query({ pk: `O#${DEFAULT_ORG_ID}#I#${inbox.id}`, skPrefix: 'M#', limit: 10 })).toEqual({ items: [] });
+      for (const skPrefix of ['M#', 'C#']) {
+        expect(await backends.deps.table.query({ pk: `O#${DEFAULT_ORG_ID}#I#${inbox.id}`, skPrefix, limit: 10 })).toEqual({ items: [] });
+      }
       for (const id of messageIds) expect(await backends.deps.blobs.get(blobKeys.raw(DEFAULT_ORG_ID, inbox.id, id))).toBeUndefined();
       expect((await call('POST', '/v1/inboxes', { key: admin, body: { localPart: 'to-delete' } })).status).toBe(201);
     });
@@ -224,6 +226,7 @@ describe('the REST API', () => {
 
       expect((await call('DELETE', path, { key: admin })).status).toBe(204);
       expectError(await call('GET', path, { key: admin }), 404, 'not_found');
+      expect(await backends.deps.table.get(messageContentKey(DEFAULT_ORG_ID, inbox.id, messageIds[0]))).toBeUndefined();
       expectError(await call('GET', `${path}/raw`, { key: admin }), 404, 'not_found');
       expectError(await call('GET', `/v1/inboxes/${inbox.id}/messages/msg_01M86NP3WDYY3D2AM0HDYXTA4B`, { key: admin }), 404, 'not_found');
     });
