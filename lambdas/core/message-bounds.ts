@@ -16,7 +16,7 @@ const REFERENCES_BYTES = 8 * 1024;
 /** Longer links are tracking payloads, not something an agent follows; truncating one would break it. */
 const LINK_MAX_CHARS = 2048;
 const LINKS_BYTES = 16 * 1024;
-/** Above this, the attachment list is kept with the message content (in the bucket) instead of the item. */
+/** Above this, the attachment list is kept with the message content instead of in the summary item. */
 export const INLINE_ATTACHMENT_LIST_BYTES = 32 * 1024;
 
 export function boundedHeaderValue<T extends string | null>(value: T): T {
@@ -50,7 +50,7 @@ export function boundedExtracted(extracted: Extracted): Extracted {
 }
 
 /** The longest prefix of `items` whose JSON fits in `budget` bytes. */
-export function prefixWithinBytes<T>(items: T[], budget: number): T[] {
+function prefixWithinBytes<T>(items: T[], budget: number): T[] {
   let used = 2;
   let count = 0;
   for (const item of items) {

@@ -203,8 +203,8 @@ export async function locateAttachment(
 }
 
 export async function deleteMessage(deps: CoreDeps, orgId: string, inboxId: string, messageId: string): Promise<void> {
-  await getMessageItem(deps, orgId, inboxId, messageId);
+  const item = await getMessageItem(deps, orgId, inboxId, messageId);
   await deps.blobs.deletePrefix(blobKeys.messagePrefix(orgId, inboxId, messageId));
   await deps.table.delete(messageKey(orgId, inboxId, messageId));
-  await deps.table.delete(messageContentKey(orgId, inboxId, messageId));
+  if (item.contentIn === 'table') await deps.table.delete(messageContentKey(orgId, inboxId, messageId));
 }

@@ -13,10 +13,6 @@ export interface MimeSkeleton {
   missingBoundaries: string[];
 }
 
-interface HeaderBlock {
-  contentType: string;
-}
-
 const BOUNDARY_PARAM = /;\s*boundary\s*=\s*(?:"([^"]*)"|([^;\s]+))/i;
 
 /** Scans `raw`; stops counting early once `stopAtContainers` is reached (the result is then partial). */
@@ -25,25 +21,25 @@ export function scanMimeSkeleton(raw: Buffer, stopAtContainers = Infinity): Mime
   const declared = new Map<string, boolean>(); // boundary → delimiter seen
   let containers = 0;
   let inHeader = true;
-  let block: HeaderBlock = { contentType: '' };
+  let contentType = ''; // of the header block being read
   let field = '';
 
   const endField = () => {
-    if (/^content-type\s*:/i.test(field)) block.contentType = field.slice(field.indexOf(':') + 1).trim();
+    if (/^content-type\s*:/i.test(field)) contentType = field.slice(field.indexOf(':') + 1).trim();
     field = '';
   };
   const endBlock = () => {
     endField();
-    const type = block.contentType.toLowerCase();
+    const type = contentType.toLowerCase();
     if (type.startsWith('multipart/')) {
       containers++;
-      const match = BOUNDARY_PARAM.exec(block.contentType);
+      const match = BOUNDARY_PARAM.exec(contentType);
       const boundary = match?.[1] ?? match?.[2];
       if (boundary && !declared.has(boundary)) declared.set(boundary, false);
     }
     // An embedded message's body starts with its own header block.
     inHeader = type.startsWith('message/rfc822') || type.startsWith('message/global');
-    block = { contentType: '' };
+    contentType = '';
   };
 
   for (let start = 0; start < text.length && containers < stopAtContainers; ) {
