@@ -10,6 +10,8 @@ export interface RuntimeConfig {
   defaultRetentionDays: number;
   /** Above this many bytes, raw/attachment downloads redirect to a short-lived URL (API Gateway caps payloads). */
   maxInlineDownloadBytes: number;
+  auditRetentionDays: number;
+  rateLimitPerMinute: number;
 }
 
 export const ENV = {
@@ -20,10 +22,14 @@ export const ENV = {
   autoCreateDomains: 'MAILROOM_AUTO_CREATE_DOMAINS',
   defaultRetentionDays: 'MAILROOM_RETENTION_DAYS',
   maxInlineDownloadBytes: 'MAILROOM_MAX_INLINE_DOWNLOAD_BYTES',
+  auditRetentionDays: 'MAILROOM_AUDIT_RETENTION_DAYS',
+  rateLimitPerMinute: 'MAILROOM_RATE_LIMIT_PER_MINUTE',
 } as const;
 
 export const DEFAULT_INBOUND_PREFIX = 'inbound/';
 export const DEFAULT_RETENTION_DAYS = 30;
+export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
 
 const list = (value: string | undefined): string[] =>
   (value ?? '')
@@ -55,6 +61,8 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Runt
     autoCreateDomains: list(env[ENV.autoCreateDomains]),
     defaultRetentionDays: positiveNumber(env, ENV.defaultRetentionDays, DEFAULT_RETENTION_DAYS),
     maxInlineDownloadBytes: positiveNumber(env, ENV.maxInlineDownloadBytes, 4 * 1024 * 1024),
+    auditRetentionDays: positiveNumber(env, ENV.auditRetentionDays, DEFAULT_AUDIT_RETENTION_DAYS),
+    rateLimitPerMinute: positiveNumber(env, ENV.rateLimitPerMinute, DEFAULT_RATE_LIMIT_PER_MINUTE),
   };
 }
 
@@ -70,6 +78,8 @@ export interface LocalConfig {
   dataDir: string;
   domains: string[];
   adminKey?: string;
+  rateLimitPerMinute: number;
+  auditRetentionDays: number;
 }
 
 /** `npm start` settings (see the README's configuration table). */
@@ -88,5 +98,7 @@ export function localConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalC
     dataDir: env.MAILROOM_DATA_DIR || '.mailroom',
     domains,
     adminKey: env.MAILROOM_ADMIN_KEY || undefined,
+    rateLimitPerMinute: positiveNumber(env, ENV.rateLimitPerMinute, DEFAULT_RATE_LIMIT_PER_MINUTE),
+    auditRetentionDays: positiveNumber(env, ENV.auditRetentionDays, DEFAULT_AUDIT_RETENTION_DAYS),
   };
 }

@@ -15,6 +15,9 @@ export interface QueryInput {
   /** Opaque continuation from a previous page (the last key it returned). */
   startAfter?: ItemKey;
   newestFirst?: boolean;
+  /** Inclusive bounds within the prefix (e.g. a time range over time-sorted ids). */
+  skFrom?: string;
+  skTo?: string;
 }
 
 export interface QueryPage<T> {
@@ -24,7 +27,9 @@ export interface QueryPage<T> {
 
 export type WriteOp =
   | { put: Item; ifNotExists?: boolean }
-  | { delete: ItemKey; ifExists?: boolean };
+  | { delete: ItemKey; ifExists?: boolean }
+  /** Sets attributes of an item that must exist. */
+  | { update: ItemKey; set: Record<string, unknown> };
 
 export interface Table {
   get<T extends Item>(key: ItemKey): Promise<T | undefined>;
@@ -36,8 +41,8 @@ export interface Table {
   query<T extends Item>(input: QueryInput): Promise<QueryPage<T>>;
   /** All-or-nothing; a failed condition throws a `conflict` MailroomError. */
   transactWrite(ops: WriteOp[]): Promise<void>;
-  /** Atomically adds `by` to a numeric attribute, creating the item if needed. */
-  increment(key: ItemKey, attribute: string, by: number): Promise<void>;
+  /** Atomically adds `by` to a numeric attribute, creating the item if needed; returns the new value. */
+  increment(key: ItemKey, attribute: string, by: number, options?: { expiresAt?: number }): Promise<number>;
 }
 
 export interface DownloadLink {

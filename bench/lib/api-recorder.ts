@@ -132,7 +132,9 @@ export function recordingTable(table: Table, recorder: CallRecorder): Table {
     delete: (key: ItemKey) => (rec('delete', key), table.delete(key)),
     query: <T extends Item>(input: QueryInput) => (rec('query', input), table.query<T>(input)),
     transactWrite: (ops: WriteOp[]) => (rec('transactWrite', ops), table.transactWrite(ops)),
-    increment: (key: ItemKey, attribute: string, by: number) => (rec('increment', { key, attribute, by }), table.increment(key, attribute, by)),
+    increment: (key: ItemKey, attribute: string, by: number, options?: { expiresAt?: number }) => (
+      rec('increment', { key, attribute, by, options }), table.increment(key, attribute, by, options)
+    ),
   };
 }
 

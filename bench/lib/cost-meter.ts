@@ -171,7 +171,9 @@ export function meteredTable(inner: Table, meter: Meter): Table {
     },
     async transactWrite(ops: WriteOp[]) {
       const sizes = ops.map((op) =>
-        'put' in op ? Math.max(dynamoItemSize(op.put), meter.itemSizes.get(itemId(op.put)) ?? 0) : (meter.itemSizes.get(itemId(op.delete)) ?? 0),
+        'put' in op
+          ? Math.max(dynamoItemSize(op.put), meter.itemSizes.get(itemId(op.put)) ?? 0)
+          : (meter.itemSizes.get(itemId('delete' in op ? op.delete : op.update)) ?? 0),
       );
       try {
         await timed(meter, () => inner.transactWrite(ops));
@@ -179,7 +181,7 @@ export function meteredTable(inner: Table, meter: Meter): Table {
           if ('put' in op) {
             meter.itemSizes.set(itemId(op.put), dynamoItemSize(op.put));
             written(sizes[i]);
-          } else meter.itemSizes.delete(itemId(op.delete));
+          } else if ('delete' in op) meter.itemSizes.delete(itemId(op.delete));
         });
         meter.counts().dynamodb.bytesWritten += sizes.reduce((a, b) => a + b, 0);
       } finally {
@@ -189,12 +191,13 @@ export function meteredTable(inner: Table, meter: Meter): Table {
         c.wru += sizes.reduce((sum, size) => sum + writeUnits(size, true), 0);
       }
     },
-    async increment(key: ItemKey, attribute: string, by: number) {
-      await timed(meter, () => inner.increment(key, attribute, by));
-      const size = Math.max(meter.itemSizes.get(itemId(key)) ?? 0, dynamoItemSize({ ...key, [attribute]: by }));
+    async increment(key: ItemKey, attribute: string, by: number, options?: { expiresAt?: number }) {
+      const value = await timed(meter, () => inner.increment(key, attribute, by, options));
+      const size = Math.max(meter.itemSizes.get(itemId(key)) ?? 0, dynamoItemSize({ ...key, [attribute]: by, ...options }));
       const c = meter.counts().dynamodb;
       c.increment++;
       c.wru += writeUnits(size);
+      return value;
     },
   };
 }

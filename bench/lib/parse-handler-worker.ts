@@ -1,3 +1,4 @@
+import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_RATE_LIMIT_PER_MINUTE } from '../../lambdas/config';
 import { LOCAL_REGION } from '../../lambdas/local/dynamodb-local';
 import { S3_LOCAL_CREDENTIALS } from '../../lambdas/local/s3-local';
 import { coreDepsFor } from '../../lambdas/handlers/runtime';
@@ -28,6 +29,8 @@ process.once('message', (request: WorkerRequest) => {
           bucketName: TEST_BACKENDS_NAME,
           ...request.settings,
           maxInlineDownloadBytes: 4 * 1024 * 1024,
+          auditRetentionDays: DEFAULT_AUDIT_RETENTION_DAYS,
+          rateLimitPerMinute: DEFAULT_RATE_LIMIT_PER_MINUTE,
         },
         { dynamodb: request.dynamodbEndpoint, s3: request.s3Endpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS },
         quiet,

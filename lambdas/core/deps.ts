@@ -5,6 +5,10 @@ export interface CoreSettings {
   autoCreateDomains: string[];
   defaultRetentionDays: number;
   inboundPrefix: string;
+  /** How long audit events are kept. */
+  auditRetentionDays: number;
+  /** Requests each API key may make per minute, across all API processes. */
+  rateLimitPerMinute: number;
 }
 
 /** Everything a use case may touch; handlers build one per process. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Item } from '../ports';
+import { auditWrite, type Actor } from './audit';
 import type { CoreDeps } from './deps';
 import { MailroomError, invalid, notFound } from './errors';
 import { newId } from './ids';
@@ -71,7 +72,8 @@ function randomLocalPart(): string {
   return BigInt(`0x${randomBytes(8).toString('hex')}`).toString(36).padStart(12, '0').slice(-12);
 }
 
-export async function createInbox(deps: CoreDeps, orgId: string, input: CreateInboxInput): Promise<InboxItem> {
+export async function createInbox(deps: CoreDeps, actor: Actor, input: CreateInboxInput): Promise<InboxItem> {
+  const { orgId } = actor;
   const domain = (input.domain ?? deps.settings.domains[0]).toLowerCase();
   if (!DOMAIN_PATTERN.test(domain) || !deps.settings.domains.includes(domain)) {
     throw invalid(`domain must be one of ${deps.settings.domains.join(', ')}`, { field: 'domain' });
@@ -104,6 +106,7 @@ export async function createInbox(deps: CoreDeps, orgId: string, input: CreateIn
     await deps.table.transactWrite([
       { put: item, ifNotExists: true },
       { put: { ...addressClaimKey(address), orgId, inboxId: id, expiresAt: item.expiresAt }, ifNotExists: true },
+      auditWrite(deps, actor, 'inbox.created', { type: 'inbox', id }, { address }),
     ]);
   } catch (err) {
     if (err instanceof MailroomError && err.code === 'conflict') {
@@ -120,25 +123,27 @@ export async function getInbox(deps: CoreDeps, orgId: string, inboxId: string): 
   return item;
 }
 
-export async function listInboxes(deps: CoreDeps, orgId: string, request: ListRequest): Promise<ListPage<Inbox>> {
-  const { items, nextCursor } = await listNewestFirst<InboxItem>(deps.table, inboxListPrefix(orgId), request, isLive(deps.clock.now()));
+/** `visible` limits the list to those inboxes (an inbox-restricted key's). */
+export async function listInboxes(deps: CoreDeps, orgId: string, request: ListRequest, visible: string[] | null = null): Promise<ListPage<Inbox>> {
+  const live = isLive(deps.clock.now());
+  const keep = (item: InboxItem) => live(item) && (!visible || visible.includes(item.id));
+  const { items, nextCursor } = await listNewestFirst<InboxItem>(deps.table, inboxListPrefix(orgId), request, keep);
   return { data: items.map((i) => toInbox(i, deps.settings.defaultRetentionDays)), nextCursor };
 }
 
-export async function updateInbox(deps: CoreDeps, orgId: string, inboxId: string, input: UpdateInboxInput): Promise<InboxItem> {
-  await getInbox(deps, orgId, inboxId);
-  const updated = await deps.table.update<InboxItem>(inboxKey(orgId, inboxId), {
-    label: input.label,
-    metadata: input.metadata,
-    retentionDays: input.retentionDays,
-    updatedAt: deps.clock.now().toISOString(),
-  });
-  if (!updated) throw notFound('inbox');
-  return updated;
+export async function updateInbox(deps: CoreDeps, actor: Actor, inboxId: string, input: UpdateInboxInput): Promise<InboxItem> {
+  const current = await getInbox(deps, actor.orgId, inboxId);
+  const changes = { label: input.label, metadata: input.metadata, retentionDays: input.retentionDays };
+  await deps.table.transactWrite([
+    { update: inboxKey(actor.orgId, inboxId), set: { ...changes, updatedAt: deps.clock.now().toISOString() } },
+    auditWrite(deps, actor, 'inbox.updated', { type: 'inbox', id: inboxId }, { changed: Object.keys(changes).filter((k) => k in input) }),
+  ]);
+  return (await deps.table.get<InboxItem>(inboxKey(actor.orgId, inboxId))) ?? current;
 }
 
 /** Removes the inbox, its messages and their stored bytes, and frees the address. */
-export async function deleteInbox(deps: CoreDeps, orgId: string, inboxId: string): Promise<void> {
+export async function deleteInbox(deps: CoreDeps, actor: Actor, inboxId: string): Promise<void> {
+  const { orgId } = actor;
   const inbox = await getInbox(deps, orgId, inboxId);
   for (const range of [messageListPrefix(orgId, inboxId), messageContentPrefix(orgId, inboxId)]) {
     for (;;) {
@@ -148,5 +153,9 @@ export async function deleteInbox(deps: CoreDeps, orgId: string, inboxId: string
     }
   }
   await deps.blobs.deletePrefix(blobKeys.inboxPrefix(orgId, inboxId));
-  await deps.table.transactWrite([{ delete: inboxKey(orgId, inboxId) }, { delete: addressClaimKey(inbox.address) }]);
+  await deps.table.transactWrite([
+    { delete: inboxKey(orgId, inboxId) },
+    { delete: addressClaimKey(inbox.address) },
+    auditWrite(deps, actor, 'inbox.deleted', { type: 'inbox', id: inboxId }, { address: inbox.address }),
+  ]);
 }

@@ -1,3 +1,4 @@
+import { systemActor } from './audit';
 import type { CoreDeps } from './deps';
 import { MailroomError } from './errors';
 import { hashId, deterministicId } from './ids';
@@ -87,7 +88,7 @@ async function findOrCreateInbox(deps: CoreDeps, recipient: Recipient): Promise<
     return existing;
   }
   try {
-    return await createInbox(deps, DEFAULT_ORG_ID, { localPart: recipient.localPart, domain: recipient.domain });
+    return await createInbox(deps, systemActor(DEFAULT_ORG_ID, 'inbound-mail'), { localPart: recipient.localPart, domain: recipient.domain });
   } catch (err) {
     // Two messages for a new address raced; the other one created the inbox.
     if (err instanceof MailroomError && err.code === 'conflict') return findInbox(deps, recipient.address);

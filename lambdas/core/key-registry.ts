@@ -1,8 +1,8 @@
-import type { Clock, Table } from '../ports';
+import type { Clock, Table, WriteOp } from '../ports';
 import { displayHint, hashApiKey } from './api-keys';
-import type { ApiKeyItem, Scope } from './auth';
+import type { ApiKeyItem, ApiKeyRecord, Scope } from './auth';
 import { newId } from './ids';
-import { apiKeyByHash, apiKeyInOrg, DEFAULT_ORG_ID, orgKey } from './table-keys';
+import { apiKeyByHash, apiKeyInOrg } from './table-keys';
 
 export interface RegisterKeyInput {
   /** The plaintext key; only its hash and display hint are stored. */
@@ -10,34 +10,40 @@ export interface RegisterKeyInput {
   orgId: string;
   name: string;
   scopes: Scope[];
+  inboxIds?: string[] | null;
+  validUntil?: string | null;
+  createdBy?: string | null;
 }
 
-/** Stores a key as its hash (for auth) and an org-scoped twin (for listing) in one transaction. */
-export async function registerApiKey(deps: { table: Table; clock: Clock }, input: RegisterKeyInput): Promise<ApiKeyItem> {
-  const now = deps.clock.now();
+/** A key's record and the two writes that store it: by hash (for auth) and an org-scoped twin (for listing). */
+export function keyRegistration(clock: Clock, input: RegisterKeyInput): { record: ApiKeyRecord; writes: WriteOp[] } {
+  const now = clock.now();
   const keyHash = hashApiKey(input.key);
-  const record = {
+  const record: ApiKeyRecord = {
     keyId: newId('key', now),
     orgId: input.orgId,
     name: input.name,
     scopes: input.scopes,
+    inboxIds: input.inboxIds ?? null,
     ...displayHint(input.key),
     createdAt: now.toISOString(),
+    createdBy: input.createdBy ?? null,
+    ...(input.validUntil ? { validUntil: input.validUntil } : {}),
   };
-  const byHash: ApiKeyItem = { ...apiKeyByHash(keyHash), ...record };
-  await deps.table.transactWrite([
-    { put: byHash, ifNotExists: true },
-    { put: { ...apiKeyInOrg(input.orgId, record.keyId), ...record, keyHash }, ifNotExists: true },
-  ]);
-  return byHash;
+  return {
+    record,
+    writes: [
+      { put: { ...apiKeyByHash(keyHash), ...record }, ifNotExists: true },
+      { put: { ...apiKeyInOrg(input.orgId, record.keyId), ...record, keyHash }, ifNotExists: true },
+    ],
+  };
 }
 
-/** The org every deployment starts with; later orgs are created through the API. */
-export async function ensureDefaultOrg(deps: { table: Table; clock: Clock }): Promise<void> {
-  await deps.table.put(
-    { ...orgKey(DEFAULT_ORG_ID), id: DEFAULT_ORG_ID, name: 'default', createdAt: deps.clock.now().toISOString() },
-    { ifNotExists: true },
-  );
+/** Stores a key minted outside the API (deploy time, `npm start`, tests). */
+export async function registerApiKey(deps: { table: Table; clock: Clock }, input: RegisterKeyInput): Promise<ApiKeyItem> {
+  const { record, writes } = keyRegistration(deps.clock, input);
+  await deps.table.transactWrite(writes);
+  return { ...apiKeyByHash(hashApiKey(input.key)), ...record };
 }
 
 /** True when the key is stored and usable (used to keep a configured admin key across restarts). */

@@ -14,7 +14,7 @@ export interface ListPage<T> {
 /** Queries a key range newest first, skipping items `keep` rejects (expired, hidden) until a page is full. */
 export async function listNewestFirst<T extends Item>(
   table: Table,
-  range: { pk: string; skPrefix: string },
+  range: { pk: string; skPrefix: string; skFrom?: string; skTo?: string },
   request: ListRequest,
   keep: (item: T) => boolean,
 ): Promise<{ items: T[]; nextCursor: string | null }> {

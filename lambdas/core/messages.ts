@@ -1,4 +1,5 @@
 import type { Item } from '../ports';
+import { auditWrite, type Actor } from './audit';
 import type { CoreDeps } from './deps';
 import { notFound } from './errors';
 import { getInbox } from './inboxes';
@@ -202,9 +203,13 @@ export async function locateAttachment(
   };
 }
 
-export async function deleteMessage(deps: CoreDeps, orgId: string, inboxId: string, messageId: string): Promise<void> {
+export async function deleteMessage(deps: CoreDeps, actor: Actor, inboxId: string, messageId: string): Promise<void> {
+  const { orgId } = actor;
   const item = await getMessageItem(deps, orgId, inboxId, messageId);
   await deps.blobs.deletePrefix(blobKeys.messagePrefix(orgId, inboxId, messageId));
-  await deps.table.delete(messageKey(orgId, inboxId, messageId));
-  if (item.contentIn === 'table') await deps.table.delete(messageContentKey(orgId, inboxId, messageId));
+  await deps.table.transactWrite([
+    { delete: messageKey(orgId, inboxId, messageId) },
+    ...(item.contentIn === 'table' ? [{ delete: messageContentKey(orgId, inboxId, messageId) }] : []),
+    auditWrite(deps, actor, 'message.deleted', { type: 'message', id: messageId }, { inboxId }),
+  ]);
 }

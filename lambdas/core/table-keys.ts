@@ -9,7 +9,9 @@ export interface ItemKey {
 
 export const DEFAULT_ORG_ID = 'org_default';
 
-export const orgKey = (orgId: string): ItemKey => ({ pk: `O#${orgId}`, sk: 'ORG' });
+/** Orgs share one partition: they are few, created by an admin, and listed together. */
+export const orgKey = (orgId: string): ItemKey => ({ pk: 'ORGS', sk: `O#${orgId}` });
+export const orgListPrefix = { pk: 'ORGS', skPrefix: 'O#' };
 
 export const inboxKey = (orgId: string, inboxId: string): ItemKey => ({ pk: `O#${orgId}`, sk: `I#${inboxId}` });
 export const inboxListPrefix = (orgId: string) => ({ pk: `O#${orgId}`, skPrefix: 'I#' });
@@ -40,6 +42,21 @@ export const messageContentPrefix = (orgId: string, inboxId: string) => ({
 /** Looked up by hash on every request; the org-scoped twin lists an org's keys. */
 export const apiKeyByHash = (keyHash: string): ItemKey => ({ pk: `K#${keyHash}`, sk: 'K' });
 export const apiKeyInOrg = (orgId: string, keyId: string): ItemKey => ({ pk: `O#${orgId}`, sk: `K#${keyId}` });
+export const apiKeyListPrefix = (orgId: string) => ({ pk: `O#${orgId}`, skPrefix: 'K#' });
+
+/** One counter per API key per rate-limit window, expired by TTL. */
+export const rateWindowKey = (keyId: string, windowStart: number): ItemKey => ({ pk: `RL#${keyId}`, sk: String(windowStart) });
+
+/** A creating request's outcome, kept per API key under a hash of its Idempotency-Key. */
+export const idempotencyRecordKey = (orgId: string, keyId: string, keyHash: string): ItemKey => ({
+  pk: `O#${orgId}`,
+  sk: `IDEM#${keyId}#${keyHash}`,
+});
+
+/** Audit events sort by time (their ids are ULIDs) in a partition of their own per org. */
+export const auditPartition = (orgId: string) => `O#${orgId}#AUDIT`;
+export const auditEventKey = (orgId: string, eventId: string): ItemKey => ({ pk: auditPartition(orgId), sk: `E#${eventId}` });
+export const auditListPrefix = (orgId: string) => ({ pk: auditPartition(orgId), skPrefix: 'E#' });
 
 /** Mail for addresses nobody owns: counted per day so operators can see it. */
 export const droppedMailCounter = (day: string): ItemKey => ({ pk: 'SYS#DROPPED', sk: day });

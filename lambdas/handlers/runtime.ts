@@ -28,6 +28,8 @@ export function coreDepsFor(config: RuntimeConfig, endpoints: AwsEndpoints = {},
       autoCreateDomains: config.autoCreateDomains,
       defaultRetentionDays: config.defaultRetentionDays,
       inboundPrefix: config.inboundPrefix,
+      auditRetentionDays: config.auditRetentionDays,
+      rateLimitPerMinute: config.rateLimitPerMinute,
     },
   };
 }

@@ -1,9 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
-import { authenticate, requireScope, type Principal } from '../core/auth';
+import type { Actor } from '../core/audit';
+import { authenticate, KeyCache, requireInboxAccess, requireScope, type Principal } from '../core/auth';
 import type { CoreDeps } from '../core/deps';
 import { MailroomError, type ErrorCode } from '../core/errors';
+import { runIdempotently } from '../core/idempotency';
+import { consumeRequest, type RateLimitState } from '../core/rate-limit';
 import { contentDisposition } from './content-disposition';
 import { buildOpenApi } from './openapi';
 import type { HttpSettings, Reply, Route } from './route';
@@ -50,18 +53,25 @@ export function createApi(deps: CoreDeps, http: HttpSettings): ApiHandler {
   let openapi: unknown;
   const openapiDoc = () => (openapi ??= buildOpenApi(routes, http.version));
 
+  const keyCache = new KeyCache();
+  const forgetKey = (keyHash: string) => keyCache.forget(keyHash);
+
   return async (event) => {
     const requestId = event.requestContext?.requestId || randomUUID();
     const headers = lowerCaseKeys(event.headers);
+    // Filled in as the request is understood, and sent with its answer whatever it is.
+    const extra: Record<string, string> = {};
     try {
-      const reply = await dispatch(event, headers, requestId);
-      return await respond(reply, requestId);
+      const reply = await dispatch(event, headers, requestId, extra);
+      const response = await respond(reply, requestId);
+      return { ...response, headers: { ...response.headers, ...extra } };
     } catch (err) {
-      return errorResponse(err, requestId, deps);
+      const response = errorResponse(err, requestId, deps);
+      return { ...response, headers: { ...response.headers, ...extra } };
     }
   };
 
-  async function dispatch(event: APIGatewayProxyEvent, headers: Record<string, string>, requestId: string): Promise<Reply> {
+  async function dispatch(event: APIGatewayProxyEvent, headers: Record<string, string>, requestId: string, extra: Record<string, string>): Promise<Reply> {
     const path = event.path || '/';
     const matches = compiled.map((c) => ({ c, m: c.pattern.exec(path) })).filter((x) => x.m);
     if (matches.length === 0) throw new MailroomError('not_found', `no route for ${path}`);
@@ -72,17 +82,43 @@ export function createApi(deps: CoreDeps, http: HttpSettings): ApiHandler {
       });
     }
     const { route, names } = hit.c;
-    let principal: Principal = { orgId: '', keyId: '', scopes: [] };
+    let principal: Principal = { orgId: '', keyId: '', scopes: [], inboxIds: null, validUntil: null };
+    let apiKey = '';
     if (route.scope) {
-      principal = await authenticate(deps, headers.authorization);
+      ({ principal, apiKey } = await authenticate(deps, keyCache, headers.authorization));
+      const rate = await consumeRequest(deps, principal.keyId);
+      Object.assign(extra, rateLimitHeaders(rate));
+      if (rate.exceeded) {
+        extra['retry-after'] = String(rate.resetSeconds);
+        throw new MailroomError('rate_limited', `this API key may make ${rate.limit} requests a minute; retry in ${rate.resetSeconds} s`);
+      }
       requireScope(principal, route.scope);
     }
     const rawParams = Object.fromEntries(names.map((n, i) => [n, safeDecode(hit.m![i + 1])]));
     // A malformed id can name nothing: answer as for any id that is not yours.
     const params = route.params ? parseOr(route.params, rawParams, () => new MailroomError('not_found', 'no such resource')) : {};
+    if (typeof (params as { inboxId?: unknown }).inboxId === 'string') requireInboxAccess(principal, (params as { inboxId: string }).inboxId);
     const query = route.query ? parseOr(route.query, event.queryStringParameters ?? {}, invalidFrom('query')) : {};
-    const body = route.body ? parseOr(route.body, readJson(event, headers), invalidFrom('body')) : undefined;
-    return route.handle({ deps, http, principal, params, query, body, requestId, openapi: openapiDoc });
+    const rawBody = readBody(event);
+    const body = route.body ? parseOr(route.body, parseJson(rawBody, headers), invalidFrom('body')) : undefined;
+    const actor: Actor = {
+      orgId: principal.orgId,
+      type: 'api_key',
+      id: principal.keyId,
+      requestId,
+      sourceIp: event.requestContext?.identity?.sourceIp ?? null,
+    };
+    const run = () => route.handle({ deps, http, principal, actor, params, query, body, requestId, openapi: openapiDoc, forgetKey });
+    const idempotencyKey = headers['idempotency-key'];
+    if (!route.creates || idempotencyKey === undefined) return run();
+    const fingerprint = createHash('sha256').update(`${event.httpMethod} ${path}\n`).update(rawBody).digest('base64url');
+    const { reply, replayed } = await runIdempotently(deps, { orgId: principal.orgId, keyId: principal.keyId, apiKey }, idempotencyKey, fingerprint, async () => {
+      const r = await run();
+      if (!('json' in r)) throw new Error(`${route.method} ${route.path} creates but does not answer JSON`);
+      return { status: r.status, json: r.json };
+    });
+    if (replayed) extra['idempotent-replayed'] = 'true';
+    return reply;
   }
 
   async function respond(reply: Reply, requestId: string): Promise<APIGatewayProxyResult> {
@@ -131,9 +167,20 @@ function errorResponse(err: unknown, requestId: string, deps: CoreDeps): APIGate
   };
 }
 
-function readJson(event: APIGatewayProxyEvent, headers: Record<string, string>): unknown {
+function rateLimitHeaders(rate: RateLimitState): Record<string, string> {
+  return {
+    'x-ratelimit-limit': String(rate.limit),
+    'x-ratelimit-remaining': String(rate.remaining),
+    'x-ratelimit-reset': String(rate.resetSeconds),
+  };
+}
+
+function readBody(event: APIGatewayProxyEvent): Buffer {
   const raw = event.body ?? '';
-  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  return event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+}
+
+function parseJson(bytes: Buffer, headers: Record<string, string>): unknown {
   if (bytes.length > MAX_JSON_BODY_BYTES) {
     throw new MailroomError('payload_too_large', `request body is ${bytes.length} bytes; the limit is ${MAX_JSON_BODY_BYTES}`);
   }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Actor } from '../core/audit';
 import type { Principal, Scope } from '../core/auth';
 import type { CoreDeps } from '../core/deps';
 import type { StoredBytes } from '../core/messages';
@@ -21,11 +22,15 @@ export interface RouteContext<P, Q, B> {
   deps: CoreDeps;
   http: HttpSettings;
   principal: Principal;
+  /** The principal as the audit log records it, with this request's id and source address. */
+  actor: Actor;
   params: P;
   query: Q;
   body: B;
   requestId: string;
   openapi: () => unknown;
+  /** Drops a key this request changed from the process's key cache, so the change applies here at once. */
+  forgetKey: (keyHash: string) => void;
 }
 
 export interface Route<P = any, Q = any, B = any> {
@@ -36,6 +41,8 @@ export interface Route<P = any, Q = any, B = any> {
   tag: string;
   /** Omitted for public routes (health, openapi). */
   scope?: Scope;
+  /** Creates something: honours `Idempotency-Key`. */
+  creates?: boolean;
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;

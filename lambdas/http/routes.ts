@@ -1,10 +1,20 @@
 import { z } from 'zod';
+import { listAuditEvents } from '../core/audit';
+import { MailroomError } from '../core/errors';
 import { createInbox, deleteInbox, getInbox, listInboxes, toInbox, updateInbox } from '../core/inboxes';
+import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from '../core/key-management';
 import { deleteMessage, getMessage, listMessages, locateAttachment, locateRaw } from '../core/messages';
+import { createOrg, listOrgs } from '../core/orgs';
 import { route, type Route } from './route';
 import {
+  apiKeySchema,
   attachmentId,
+  auditEventSchema,
+  auditQuery,
+  createApiKeyBody,
+  createdApiKeySchema,
   createInboxBody,
+  createOrgBody,
   healthSchema,
   id,
   inboxSchema,
@@ -12,12 +22,15 @@ import {
   messageListQuery,
   messageSchema,
   messageSummarySchema,
+  orgSchema,
   page,
+  rotateApiKeyBody,
   updateInboxBody,
 } from './schemas';
 
 const inboxParams = z.object({ inboxId: id('inbox') });
 const messageParams = inboxParams.extend({ messageId: id('message') });
+const keyParams = z.object({ keyId: id('key') });
 
 /** Every route of the v1 API: the router and the OpenAPI document both read this table. */
 export const routes: Route[] = [
@@ -44,12 +57,13 @@ export const routes: Route[] = [
     summary: 'Create an inbox',
     tag: 'inboxes',
     scope: 'inboxes:write',
+    creates: true,
     body: createInboxBody,
     response: { status: 201, description: 'the new inbox', schema: inboxSchema },
-    handle: async ({ deps, principal, body }) => ({
-      status: 201,
-      json: toInbox(await createInbox(deps, principal.orgId, body), deps.settings.defaultRetentionDays),
-    }),
+    handle: async ({ deps, principal, actor, body }) => {
+      if (principal.inboxIds) throw new MailroomError('forbidden', 'an inbox-restricted API key cannot create inboxes');
+      return { status: 201, json: toInbox(await createInbox(deps, actor, body), deps.settings.defaultRetentionDays) };
+    },
   }),
   route({
     method: 'GET',
@@ -59,7 +73,7 @@ export const routes: Route[] = [
     scope: 'inboxes:read',
     query: listQuery,
     response: { status: 200, description: 'a page of inboxes', schema: page(inboxSchema) },
-    handle: async ({ deps, principal, query }) => ({ status: 200, json: await listInboxes(deps, principal.orgId, query) }),
+    handle: async ({ deps, principal, query }) => ({ status: 200, json: await listInboxes(deps, principal.orgId, query, principal.inboxIds) }),
   }),
   route({
     method: 'GET',
@@ -83,9 +97,9 @@ export const routes: Route[] = [
     params: inboxParams,
     body: updateInboxBody,
     response: { status: 200, description: 'the updated inbox', schema: inboxSchema },
-    handle: async ({ deps, principal, params, body }) => ({
+    handle: async ({ deps, actor, params, body }) => ({
       status: 200,
-      json: toInbox(await updateInbox(deps, principal.orgId, params.inboxId, body), deps.settings.defaultRetentionDays),
+      json: toInbox(await updateInbox(deps, actor, params.inboxId, body), deps.settings.defaultRetentionDays),
     }),
   }),
   route({
@@ -96,8 +110,8 @@ export const routes: Route[] = [
     scope: 'inboxes:write',
     params: inboxParams,
     response: { status: 204, description: 'deleted' },
-    handle: async ({ deps, principal, params }) => {
-      await deleteInbox(deps, principal.orgId, params.inboxId);
+    handle: async ({ deps, actor, params }) => {
+      await deleteInbox(deps, actor, params.inboxId);
       return { status: 204 };
     },
   }),
@@ -165,9 +179,96 @@ export const routes: Route[] = [
     scope: 'inboxes:write',
     params: messageParams,
     response: { status: 204, description: 'deleted' },
-    handle: async ({ deps, principal, params }) => {
-      await deleteMessage(deps, principal.orgId, params.inboxId, params.messageId);
+    handle: async ({ deps, actor, params }) => {
+      await deleteMessage(deps, actor, params.inboxId, params.messageId);
       return { status: 204 };
     },
+  }),
+
+  route({
+    method: 'POST',
+    path: '/v1/orgs',
+    summary: 'Create an org (admin keys only)',
+    tag: 'orgs',
+    scope: 'admin',
+    creates: true,
+    body: createOrgBody,
+    response: { status: 201, description: 'the new org', schema: orgSchema },
+    handle: async ({ deps, actor, body }) => ({ status: 201, json: await createOrg(deps, actor, body) }),
+  }),
+  route({
+    method: 'GET',
+    path: '/v1/orgs',
+    summary: 'List orgs, newest first (admin keys only)',
+    tag: 'orgs',
+    scope: 'admin',
+    query: listQuery,
+    response: { status: 200, description: 'a page of orgs', schema: page(orgSchema) },
+    handle: async ({ deps, query }) => ({ status: 200, json: await listOrgs(deps, query) }),
+  }),
+
+  route({
+    method: 'POST',
+    path: '/v1/api-keys',
+    summary: 'Create an API key (shown once) with at most the caller’s rights',
+    tag: 'api-keys',
+    scope: 'keys:manage',
+    creates: true,
+    body: createApiKeyBody,
+    response: { status: 201, description: 'the new key, including the key itself (never shown again)', schema: createdApiKeySchema },
+    handle: async ({ deps, principal, actor, body }) => {
+      const { view, key } = await createApiKey(deps, principal, actor, body);
+      return { status: 201, json: { ...view, key } };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/v1/api-keys',
+    summary: 'List the org’s API keys, newest first',
+    tag: 'api-keys',
+    scope: 'keys:manage',
+    query: listQuery,
+    response: { status: 200, description: 'a page of keys (never the keys themselves)', schema: page(apiKeySchema) },
+    handle: async ({ deps, principal, query }) => ({ status: 200, json: await listApiKeys(deps, principal.orgId, query) }),
+  }),
+  route({
+    method: 'DELETE',
+    path: '/v1/api-keys/{keyId}',
+    summary: 'Revoke an API key',
+    tag: 'api-keys',
+    scope: 'keys:manage',
+    params: keyParams,
+    response: { status: 204, description: 'revoked (also when it already was)' },
+    handle: async ({ deps, principal, actor, params, forgetKey }) => {
+      forgetKey(await revokeApiKey(deps, principal, actor, params.keyId));
+      return { status: 204 };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/v1/api-keys/{keyId}/rotate',
+    summary: 'Replace an API key with a new one; the old one keeps working for a grace period',
+    tag: 'api-keys',
+    scope: 'keys:manage',
+    creates: true,
+    params: keyParams,
+    body: rotateApiKeyBody,
+    response: { status: 201, description: 'the new key, including the key itself (never shown again)', schema: createdApiKeySchema },
+    handle: async ({ deps, principal, actor, params, body, forgetKey }) => {
+      const { view, key, oldKeyHash } = await rotateApiKey(deps, principal, actor, params.keyId, body.gracePeriodSeconds);
+      forgetKey(oldKeyHash);
+      return { status: 201, json: { ...view, key } };
+    },
+  }),
+
+  route({
+    method: 'GET',
+    path: '/v1/audit-events',
+    summary: 'List the org’s audit events, newest first',
+    tag: 'audit',
+    scope: 'audit:read',
+    query: auditQuery,
+    response: { status: 200, description: 'a page of audit events', schema: page(auditEventSchema) },
+    handle: async ({ deps, principal, query }) => ({ status: 200, json: await listAuditEvents(deps, principal.orgId, query) }),
   }),
 ];

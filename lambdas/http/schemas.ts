@@ -1,9 +1,14 @@
 import { z } from 'zod';
+import { AUDIT_ACTIONS } from '../core/audit';
+import { SCOPES } from '../core/auth';
 import { ID_PATTERN } from '../core/ids';
+import { DEFAULT_ORG_ID } from '../core/table-keys';
 
 /** Request and response shapes: one source for validation and for `GET /v1/openapi.json`. */
 
 export const id = (what: string) => z.string().regex(ID_PATTERN).describe(`${what} id`);
+/** Org ids are generated ids, except the org every deployment starts with. */
+export const orgId = z.union([z.literal(DEFAULT_ORG_ID), id('org')]).describe('org id');
 export const attachmentId = z.string().regex(/^att_\d{1,4}$/).describe('attachment id');
 
 export const listQuery = z.object({
@@ -20,7 +25,7 @@ export const messageListQuery = listQuery.extend({
   includeQuarantined: flag.describe('also list messages SES flagged as carrying a virus'),
 });
 
-const metadata = z
+export const metadata = z
   .record(z.string().min(1).max(64), z.string().max(500))
   .refine((m) => Object.keys(m).length <= 20, 'metadata holds at most 20 keys')
   .describe('your own key/value pairs (at most 20)');
@@ -124,3 +129,75 @@ export const errorSchema = z
   .meta({ id: 'Error' });
 
 export const healthSchema = z.object({ status: z.literal('ok'), version: z.string() });
+
+export const scope = z.enum(SCOPES).meta({ id: 'Scope' });
+
+export const createOrgBody = z.object({ name: z.string().min(1).max(200), metadata: metadata.optional() }).strict();
+
+export const orgSchema = z
+  .object({ id: z.string(), name: z.string(), metadata: z.record(z.string(), z.string()), createdAt: z.string() })
+  .meta({ id: 'Org' });
+
+export const createApiKeyBody = z
+  .object({
+    name: z.string().min(1).max(200).describe('what the key is for, shown when listing keys'),
+    scopes: z.array(scope).min(1).max(SCOPES.length).describe('what the key may do; at most the scopes of the key creating it'),
+    inboxIds: z.array(id('inbox')).min(1).max(100).optional().describe('restrict the key to these inboxes; others look like they do not exist'),
+    expiresAt: z.iso.datetime({ offset: true }).optional().describe('when the key stops working (ISO-8601)'),
+    orgId: orgId.optional().describe('mint the key into another org (admin keys only)'),
+  })
+  .strict();
+
+export const rotateApiKeyBody = z
+  .object({
+    gracePeriodSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 24 * 3600)
+      .default(24 * 3600)
+      .describe('how long the old key keeps working (default 24 hours)'),
+  })
+  .strict();
+
+export const apiKeySchema = z
+  .object({
+    id: z.string(),
+    orgId: z.string(),
+    name: z.string(),
+    scopes: z.array(scope),
+    inboxIds: z.array(z.string()).nullable(),
+    prefix: z.string().describe('the first characters of the key, for recognising it'),
+    last4: z.string().describe('the last four characters of the key'),
+    status: z.enum(['active', 'expired', 'revoked']),
+    createdAt: z.string(),
+    createdBy: z.string().nullable().describe('the key that created this one'),
+    expiresAt: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+    rotatedTo: z.string().nullable().describe('the key that replaced this one'),
+  })
+  .meta({ id: 'ApiKey' });
+
+export const createdApiKeySchema = apiKeySchema
+  .extend({ key: z.string().describe('the API key itself: shown only in this response') })
+  .meta({ id: 'CreatedApiKey' });
+
+export const auditQuery = listQuery.extend({
+  actor: z.string().max(100).optional().describe('only events by this API key id'),
+  action: z.enum(AUDIT_ACTIONS).optional().describe('only events of this action'),
+  since: z.iso.datetime({ offset: true }).optional().describe('only events at or after this time'),
+  until: z.iso.datetime({ offset: true }).optional().describe('only events at or before this time'),
+});
+
+export const auditEventSchema = z
+  .object({
+    id: z.string(),
+    action: z.enum(AUDIT_ACTIONS),
+    actor: z.object({ type: z.enum(['api_key', 'system']), id: z.string() }),
+    target: z.object({ type: z.string(), id: z.string() }),
+    at: z.string(),
+    requestId: z.string().nullable(),
+    sourceIp: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'AuditEvent' });

@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEFAULT_INBOUND_PREFIX, DEFAULT_RETENTION_DAYS } from '../config';
+import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_INBOUND_PREFIX, DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_RETENTION_DAYS } from '../config';
 import { generateApiKey, isWellFormedApiKey } from '../core/api-keys';
 import type { CoreDeps } from '../core/deps';
-import { ensureDefaultOrg, isRegistered, registerApiKey } from '../core/key-registry';
+import { isRegistered, registerApiKey } from '../core/key-registry';
+import { ensureDefaultOrg } from '../core/orgs';
 import { DEFAULT_ORG_ID } from '../core/table-keys';
 import { jsonLogger } from '../adapters/json-logger';
 import { processSesEvent } from '../handlers/process-ses-event';
@@ -28,6 +29,8 @@ export interface LocalStackOptions {
   autoCreateDomains?: string[];
   adminKey?: string;
   retentionDays?: number;
+  rateLimitPerMinute?: number;
+  auditRetentionDays?: number;
   /** Keep DynamoDB in memory (tests); the default persists under the data dir. */
   inMemoryTable?: boolean;
   log?: Logger;
@@ -74,6 +77,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       defaultRetentionDays: options.retentionDays ?? DEFAULT_RETENTION_DAYS,
       // No API Gateway payload cap on a laptop: always serve bytes directly.
       maxInlineDownloadBytes: Number.MAX_SAFE_INTEGER,
+      rateLimitPerMinute: options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
+      auditRetentionDays: options.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS,
     };
     // DynamoDB Local accepts any credentials, so s3rver's serve both servers.
     const deps = coreDepsFor(config, { dynamodb: dynamo.endpoint, s3: s3.endpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS }, log);

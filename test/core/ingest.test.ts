@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { systemActor } from '../../lambdas/core/audit';
 import { createInbox } from '../../lambdas/core/inboxes';
 import { SES_SETUP_NOTIFICATION } from '../../lambdas/core/ingest';
 import { getMessage, getMessageItem, listMessages, locateAttachment } from '../../lambdas/core/messages';
@@ -23,7 +24,7 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 describe('receiving mail from SES', () => {
   it('stores a message for the inbox that owns the recipient, with bodies, attachments and verdicts', async () => {
     // Prepare
-    const inbox = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'alice' });
+    const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'alice' });
     const pdf = Buffer.from('%PDF-1.4 pretend invoice\n%%EOF');
     const raw = await compose({
       to: 'Alice <alice@mailroom.test>',
@@ -65,7 +66,7 @@ describe('receiving mail from SES', () => {
 
   it('stores one message however many times SES delivers the same event', async () => {
     // Prepare
-    const inbox = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'retry' });
+    const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'retry' });
     const raw = await compose({ to: 'retry@mailroom.test', subject: 'once', text: 'only once' });
     const first = await deliver(deps(), raw, ['retry@mailroom.test']);
 
@@ -81,7 +82,7 @@ describe('receiving mail from SES', () => {
   });
 
   it('routes name+tag@ to name@, case-insensitively, and keeps the tag', async () => {
-    const inbox = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'bob' });
+    const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'bob' });
     const raw = await compose({ to: 'BOB+Signup@MailRoom.Test', subject: 'tagged', text: 'hi' });
 
     const { result } = await deliver(deps(), raw, ['BOB+Signup@MailRoom.Test']);
@@ -91,8 +92,8 @@ describe('receiving mail from SES', () => {
   });
 
   it('delivers one copy per inbox when a message is addressed to several of ours', async () => {
-    const a = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'team-a' });
-    const b = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'team-b', domain: 'agents.example' });
+    const a = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'team-a' });
+    const b = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'team-b', domain: 'agents.example' });
     const raw = await compose({ to: ['team-a@mailroom.test', 'team-b@agents.example'], cc: 'team-a+cc@mailroom.test', subject: 'both', text: 'x' });
 
     const { result } = await deliver(deps(), raw, ['team-a@mailroom.test', 'team-b@agents.example', 'team-a+cc@mailroom.test']);
@@ -106,7 +107,7 @@ describe('receiving mail from SES', () => {
   });
 
   it('quarantines a message SES found a virus in: hidden from lists unless asked for', async () => {
-    const inbox = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'quarantine' });
+    const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'quarantine' });
     const raw = await compose({ to: 'quarantine@mailroom.test', subject: 'totally safe.exe', text: 'open me' });
 
     const { result } = await deliver(deps(), raw, ['quarantine@mailroom.test'], { verdicts: { virus: 'FAIL' } });
@@ -139,7 +140,7 @@ describe('receiving mail from SES', () => {
   });
 
   it('keeps malformed MIME byte for byte, marked with the parse error instead of failing', async () => {
-    const inbox = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'broken' });
+    const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'broken' });
     const raw = Buffer.concat([
       Buffer.from('From: Mallory <m@example.com>\r\nTo: broken@mailroom.test\r\nSubject: deep\r\n'),
       ...Array.from({ length: 150 }, (_, i) => Buffer.from(`Content-Type: multipart/mixed; boundary=b${i}\r\n\r\n--b${i}\r\n`)),
@@ -155,7 +156,7 @@ describe('receiving mail from SES', () => {
   });
 
   it('keeps bodies and headers beside the summary item, so listing an inbox never reads them', async () => {
-    const inbox = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'lister' });
+    const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'lister' });
     const text = 'A paragraph of a newsletter. '.repeat(300);
     const raw = await compose({ to: 'lister@mailroom.test', subject: 'weekly', text, html: `<p>${text}</p>` });
 
@@ -171,7 +172,7 @@ describe('receiving mail from SES', () => {
   });
 
   it('keeps large bodies in the bucket so the item stays small', async () => {
-    const inbox = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'big' });
+    const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'big' });
     const text = 'All work and no play. '.repeat(20_000);
     const raw = await compose({ to: 'big@mailroom.test', subject: 'long read', text, html: `<pre>${text}</pre>` });
 
@@ -186,7 +187,7 @@ describe('receiving mail from SES', () => {
 
   it('keeps the item small however much a hostile message puts in its headers, losing nothing', async () => {
     // Prepare: every summary field at its worst at once
-    const inbox = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'flooded' });
+    const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'flooded' });
     const to = ['flooded@mailroom.test', ...Array.from({ length: 3000 }, (_, i) => `recipient-${i}@example.com`)];
     const references = Array.from({ length: 2000 }, (_, i) => `<thread-${i}.${'r'.repeat(40)}@example.com>`);
     const links = Array.from({ length: 500 }, (_, i) => `https://example.com/track/${i}?t=${'x'.repeat(1500)}`);
@@ -221,7 +222,7 @@ describe('receiving mail from SES', () => {
   });
 
   it('sets each message to expire after its inbox’s retention', async () => {
-    const inbox = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'short-lived', retentionDays: 2 });
+    const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'short-lived', retentionDays: 2 });
     const raw = await compose({ to: 'short-lived@mailroom.test', subject: 'soon gone', text: 'x' });
     const receivedAt = '2026-11-24T12:00:00.000Z';
 
@@ -248,7 +249,7 @@ describe('the mail corpus through the parser handler', () => {
   it.each(corpus)('stores %s readable, with its raw bytes exact', async (name) => {
     // Prepare
     const raw = fixture(name);
-    const inbox = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: `corpus-${name}`.slice(0, 60) });
+    const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: `corpus-${name}`.slice(0, 60) });
 
     // Act
     const { result } = await deliver(deps(), raw, [inbox.address]);
@@ -267,7 +268,7 @@ describe('the mail corpus through the parser handler', () => {
     ['a message over 40 MiB', () => largeMessage(), 'too_large'],
   ])('keeps a message with %s, marked with why it was not parsed', async (_what, build, code) => {
     const raw = build();
-    const inbox = await createInbox(deps(), DEFAULT_ORG_ID, {});
+    const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), {});
 
     const { result } = await deliver(deps(), raw, [inbox.address]);
 
@@ -283,7 +284,7 @@ describe('the mail corpus through the parser handler', () => {
 describe('retention', () => {
   it('never returns an expired message or inbox, even before DynamoDB deletes it', async () => {
     // Prepare
-    const inbox = await createInbox(deps(), DEFAULT_ORG_ID, { localPart: 'ephemeral', retentionDays: 1, ttlMinutes: 3 * 24 * 60 });
+    const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'ephemeral', retentionDays: 1, ttlMinutes: 3 * 24 * 60 });
     const raw = await compose({ to: 'ephemeral@mailroom.test', subject: 'fleeting', text: 'x' });
     const { result } = await deliver(deps(), raw, ['ephemeral@mailroom.test']);
     const messageId = result.stored[0].messageId;

@@ -30,7 +30,7 @@ export function apiCaller(api: ApiHandler) {
       queryStringParameters: options.query ?? null,
       body: body === undefined ? null : Buffer.from(body).toString('base64'),
       isBase64Encoded: body !== undefined,
-      requestContext: { requestId: `req-${Math.random().toString(36).slice(2)}` },
+      requestContext: { requestId: `req-${Math.random().toString(36).slice(2)}`, identity: { sourceIp: '198.51.100.7' } },
     } as unknown as APIGatewayProxyEvent);
     const bytes = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body);
     const type = String(result.headers?.['content-type'] ?? '');

@@ -37,6 +37,8 @@ export async function startBackends(settings: Partial<CoreDeps['settings']> = {}
       autoCreateDomains: ['mailroom.test'],
       defaultRetentionDays: 30,
       maxInlineDownloadBytes: 4 * 1024 * 1024,
+      auditRetentionDays: 365,
+      rateLimitPerMinute: 600,
       ...settings,
     },
     { dynamodb: dynamo.endpoint, s3: s3.endpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS },

@@ -7,7 +7,8 @@ import {
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { generateApiKey, hashApiKey } from '../../core/api-keys';
 import type { ApiKeyItem } from '../../core/auth';
-import { ensureDefaultOrg, registerApiKey } from '../../core/key-registry';
+import { registerApiKey } from '../../core/key-registry';
+import { ensureDefaultOrg } from '../../core/orgs';
 import { apiKeyByHash, DEFAULT_ORG_ID } from '../../core/table-keys';
 import type { Clock, Table } from '../../ports';
 

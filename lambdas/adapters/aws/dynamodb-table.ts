@@ -50,32 +50,15 @@ export class DynamoDbTable implements Table {
   }
 
   async update<T extends Item>(key: ItemKey, set: Record<string, unknown>, remove: string[] = []): Promise<T | undefined> {
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
-    const sets = Object.entries(set)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v], i) => {
-        names[`#s${i}`] = k;
-        values[`:s${i}`] = v;
-        return `#s${i} = :s${i}`;
-      });
-    const removes = remove.map((k, i) => {
-      names[`#r${i}`] = k;
-      return `#r${i}`;
-    });
-    const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
-      .filter(Boolean)
-      .join(' ');
+    const expression = updateExpression(set, remove);
     if (!expression) return this.get<T>(key);
     try {
       const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keyOf(key),
-          UpdateExpression: expression,
+          ...expression,
           ConditionExpression: EXISTS,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -94,8 +77,7 @@ export class DynamoDbTable implements Table {
     const out = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': input.pk, ':prefix': input.skPrefix },
+        ...keyCondition(input),
         Limit: input.limit,
         ExclusiveStartKey: input.startAfter ? keyOf(input.startAfter) : undefined,
         ScanIndexForward: !input.newestFirst,
@@ -110,11 +92,13 @@ export class DynamoDbTable implements Table {
     try {
       await this.doc.send(
         new TransactWriteCommand({
-          TransactItems: ops.map((op) =>
-            'put' in op
-              ? { Put: { TableName: this.tableName, Item: op.put, ConditionExpression: op.ifNotExists ? NOT_EXISTS : undefined } }
-              : { Delete: { TableName: this.tableName, Key: keyOf(op.delete), ConditionExpression: op.ifExists ? EXISTS : undefined } },
-          ),
+          TransactItems: ops.map((op) => {
+            if ('put' in op) return { Put: { TableName: this.tableName, Item: op.put, ConditionExpression: op.ifNotExists ? NOT_EXISTS : undefined } };
+            if ('delete' in op) {
+              return { Delete: { TableName: this.tableName, Key: keyOf(op.delete), ConditionExpression: op.ifExists ? EXISTS : undefined } };
+            }
+            return { Update: { TableName: this.tableName, Key: keyOf(op.update), ...updateExpression(op.set, [])!, ConditionExpression: EXISTS } };
+          }),
         }),
       );
     } catch (err) {
@@ -125,17 +109,54 @@ export class DynamoDbTable implements Table {
     }
   }
 
-  async increment(key: ItemKey, attribute: string, by: number): Promise<void> {
-    await this.doc.send(
+  async increment(key: ItemKey, attribute: string, by: number, options: { expiresAt?: number } = {}): Promise<number> {
+    const out = await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keyOf(key),
-        UpdateExpression: 'ADD #a :by',
-        ExpressionAttributeNames: { '#a': attribute },
-        ExpressionAttributeValues: { ':by': by },
+        UpdateExpression: options.expiresAt === undefined ? 'ADD #a :by' : 'ADD #a :by SET #e = if_not_exists(#e, :e)',
+        ExpressionAttributeNames: { '#a': attribute, ...(options.expiresAt === undefined ? {} : { '#e': 'expiresAt' }) },
+        ExpressionAttributeValues: { ':by': by, ...(options.expiresAt === undefined ? {} : { ':e': options.expiresAt }) },
+        ReturnValues: 'UPDATED_NEW',
       }),
     );
+    return Number(out.Attributes?.[attribute] ?? by);
   }
 }
 
 const keyOf = (key: ItemKey): ItemKey => ({ pk: key.pk, sk: key.sk });
+
+/** SET for defined values, REMOVE for the named attributes; undefined when there is nothing to change. */
+function updateExpression(set: Record<string, unknown>, remove: string[]) {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets = Object.entries(set)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v], i) => {
+      names[`#s${i}`] = k;
+      values[`:s${i}`] = v;
+      return `#s${i} = :s${i}`;
+    });
+  const removes = remove.map((k, i) => {
+    names[`#r${i}`] = k;
+    return `#r${i}`;
+  });
+  const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' ');
+  if (!expression) return undefined;
+  return {
+    UpdateExpression: expression,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
+  };
+}
+
+/** `begins_with` for a whole prefix; BETWEEN when the caller narrows the range. */
+function keyCondition(input: QueryInput) {
+  if (input.skFrom === undefined && input.skTo === undefined) {
+    return { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': input.pk, ':prefix': input.skPrefix } };
+  }
+  return {
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+    ExpressionAttributeValues: { ':pk': input.pk, ':from': input.skFrom ?? input.skPrefix, ':to': input.skTo ?? `${input.skPrefix}\uffff` },
+  };
+}

@@ -3,7 +3,7 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DEPLOY_TIME_KEY_NAME, onAdminKeyBootstrapEvent, type AdminKeyBootstrapDeps } from '../../../lambdas/adapters/aws/admin-key-bootstrap';
 import { hashApiKey, isWellFormedApiKey } from '../../../lambdas/core/api-keys';
-import { authenticate, type ApiKeyItem } from '../../../lambdas/core/auth';
+import { authenticate, KeyCache, type ApiKeyItem } from '../../../lambdas/core/auth';
 import { apiKeyByHash, DEFAULT_ORG_ID, orgKey } from '../../../lambdas/core/table-keys';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../lambdas/local/dynamodb-local';
 import { startBackends, type Backends } from '../../support/backends';
@@ -53,8 +53,8 @@ describe('the deploy-time admin key (custom resource)', () => {
       // Assess
       const key = (await secretValue(props))!;
       expect(isWellFormedApiKey(key)).toBe(true);
-      const principal = await authenticate(backends.deps, `Bearer ${key}`);
-      expect(principal).toEqual({ orgId: DEFAULT_ORG_ID, keyId: response.PhysicalResourceId, scopes: ['admin'] });
+      const { principal } = await authenticate(backends.deps, new KeyCache(), `Bearer ${key}`);
+      expect(principal).toEqual({ orgId: DEFAULT_ORG_ID, keyId: response.PhysicalResourceId, scopes: ['admin'], inboxIds: null, validUntil: null });
       const stored = await backends.deps.table.get<ApiKeyItem>(apiKeyByHash(hashApiKey(key)));
       expect(stored?.name).toBe(DEPLOY_TIME_KEY_NAME);
       expect(await backends.deps.table.get(orgKey(DEFAULT_ORG_ID))).toMatchObject({ id: DEFAULT_ORG_ID, name: 'default' });
@@ -131,8 +131,8 @@ describe('the deploy-time admin key (custom resource)', () => {
 
       // Assess
       expect(response.PhysicalResourceId).not.toBe(created.PhysicalResourceId);
-      const principal = await authenticate(backends.deps, `Bearer ${await secretValue(props)}`);
-      expect(principal).toEqual({ orgId: DEFAULT_ORG_ID, keyId: response.PhysicalResourceId, scopes: ['admin'] });
+      const { principal } = await authenticate(backends.deps, new KeyCache(), `Bearer ${await secretValue(props)}`);
+      expect(principal).toEqual({ orgId: DEFAULT_ORG_ID, keyId: response.PhysicalResourceId, scopes: ['admin'], inboxIds: null, validUntil: null });
     });
   });
 
@@ -151,7 +151,7 @@ describe('the deploy-time admin key (custom resource)', () => {
       expect(response).toEqual(created);
       expect(await secretValue(props)).toBe(key);
       expect(await tableDump()).toBe(tableBefore);
-      expect((await authenticate(backends.deps, `Bearer ${key}`)).keyId).toBe(created.PhysicalResourceId);
+      expect((await authenticate(backends.deps, new KeyCache(), `Bearer ${key}`)).principal.keyId).toBe(created.PhysicalResourceId);
     });
   });
 });
