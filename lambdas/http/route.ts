@@ -47,6 +47,8 @@ export interface Route<P = any, Q = any, B = any> {
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
   response: { status: number; description: string; schema?: z.ZodType; contentType?: string };
+  /** Error statuses beyond those its params, body, scope and idempotency imply (for the OpenAPI document). */
+  alsoAnswers?: number[];
   handle(ctx: RouteContext<P, Q, B>): Promise<Reply>;
 }
 

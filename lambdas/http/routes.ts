@@ -216,6 +216,7 @@ export const routes: Route[] = [
     creates: true,
     body: createApiKeyBody,
     response: { status: 201, description: 'the new key, including the key itself (never shown again)', schema: createdApiKeySchema },
+    alsoAnswers: [404],
     handle: async ({ deps, principal, actor, body }) => {
       const { view, key } = await createApiKey(deps, principal, actor, body);
       return { status: 201, json: { ...view, key } };

@@ -20,3 +20,34 @@ describe('GET /v1/openapi.json', () => {
     for (const o of operations) expect(o.security.length > 0).toBe(o['x-required-scope'] !== undefined);
   });
 });
+
+describe('what the OpenAPI document promises', () => {
+  type Operation = {
+    parameters: { name: string; in: string }[];
+    responses: Record<string, { headers?: Record<string, unknown> }>;
+    'x-required-scope'?: string;
+  };
+  const doc = buildOpenApi(routes, '1.0.0') as { paths: Record<string, Record<string, Operation>> };
+  const operation = (r: (typeof routes)[number]) => doc.paths[r.path][r.method.toLowerCase()];
+
+  it('documents 401, 403 and 429 with the rate-limit headers on every route that needs a key', () => {
+    for (const r of routes.filter((x) => x.scope)) {
+      const op = operation(r);
+      expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401', '403', '429']));
+      expect(Object.keys(op.responses['429'].headers ?? {})).toEqual(expect.arrayContaining(['Retry-After', 'X-RateLimit-Reset']));
+      expect(Object.keys(op.responses[String(r.response.status)].headers ?? {})).toEqual(
+        expect.arrayContaining(['X-Request-Id', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']),
+      );
+    }
+  });
+
+  it('documents Idempotency-Key, 409 and 422 on every creating route, and 404 wherever an id is named', () => {
+    for (const r of routes) {
+      const op = operation(r);
+      const takesIdempotencyKey = op.parameters.some((p) => p.in === 'header' && p.name === 'Idempotency-Key');
+      expect([r.path, takesIdempotencyKey]).toEqual([r.path, r.creates === true]);
+      if (r.creates) expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['409', '422']));
+      if (r.path.includes('{')) expect(Object.keys(op.responses)).toContain('404');
+    }
+  });
+});
