@@ -9,7 +9,11 @@ module.exports = {
   },
   // @middy/core is ESM-only: let ts-jest turn it into CommonJS for jest's module system.
   transformIgnorePatterns: ['/node_modules/(?!(@middy)/)'],
-  moduleNameMapper: { '^@middy/([^/]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
+  moduleNameMapper: {
+    '^@middy/([^/]+)$': '<rootDir>/node_modules/@middy/$1/index.js',
+    // Its package.json names only the ESM build as main; jest's resolver needs the CommonJS one.
+    '^openapi-fetch$': '<rootDir>/node_modules/openapi-fetch/dist/index.cjs',
+  },
   testTimeout: 30000,
   maxWorkers: 2,
 };

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
+import { createMailroomClient } from '../../lib/client';
 import { startLocalStack, type LocalStack } from '../../lambdas/local/stack';
 import { sesEventFor } from '../../lambdas/local/ses-stand-in';
 
@@ -113,6 +114,34 @@ describe('the local stack (npm start)', () => {
     const [summary] = await waitForMessages(stack, inbox.id, 1);
     const got = Buffer.from(await (await api(stack, `/v1/inboxes/${inbox.id}/messages/${summary.id}/raw`)).arrayBuffer());
     expect(got.equals(raw)).toBe(true);
+  });
+
+  it('bootstraps a tenant with the typed client: admin key → org → scoped key → its own inbox receiving mail', async () => {
+    // Prepare
+    const admin = createMailroomClient({ baseUrl: stack.apiUrl, apiKey: stack.adminKey });
+
+    // Act
+    const org = await admin.POST('/v1/orgs', { body: { name: 'Tenant' }, headers: { 'Idempotency-Key': 'tenant-org' } });
+    const minted = await admin.POST('/v1/api-keys', {
+      body: { name: 'tenant agent', scopes: ['inboxes:write', 'inboxes:read', 'messages:read'], orgId: org.data!.id },
+    });
+    const tenant = createMailroomClient({ baseUrl: stack.apiUrl, apiKey: minted.data!.key });
+    const inbox = await tenant.POST('/v1/inboxes', { body: { localPart: 'tenant-agent' } });
+    const transport = nodemailer.createTransport({ host: stack.smtp.host, port: stack.smtp.port, secure: false, ignoreTLS: true });
+    await transport.sendMail({ from: 'a@example.com', to: 'tenant-agent@mailroom.test', subject: 'for the tenant', text: 'code 554433' });
+    transport.close();
+    await stack.drain();
+    const messages = await tenant.GET('/v1/inboxes/{inboxId}/messages', { params: { path: { inboxId: inbox.data!.id } } });
+
+    // Assess
+    expect(org.response.status).toBe(201);
+    expect(minted.data).toMatchObject({ orgId: org.data!.id, status: 'active' });
+    expect(inbox.response.headers.get('x-ratelimit-limit')).toBe('600');
+    expect(messages.data!.data.map((m) => [m.subject, m.extracted.codes])).toEqual([['for the tenant', ['554433']]]);
+    const fromAdmin = await admin.GET('/v1/inboxes/{inboxId}', { params: { path: { inboxId: inbox.data!.id } } });
+    expect([fromAdmin.response.status, fromAdmin.error?.error.code]).toEqual([404, 'not_found']);
+    const forbidden = await tenant.GET('/v1/audit-events');
+    expect([forbidden.response.status, forbidden.error?.error.code]).toEqual([403, 'forbidden']);
   });
 
   it('refuses mail for domains it does not serve at RCPT TO', async () => {
