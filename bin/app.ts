@@ -51,6 +51,8 @@ new MailroomStack(app, context('stackName') ?? 'Mailroom', {
   domains,
   autoCreateDomains: list('autoCreateDomains'),
   retentionDays: wholeNumber('retentionDays'),
+  rateLimitPerMinute: wholeNumber('rateLimitPerMinute'),
+  auditRetentionDays: wholeNumber('auditRetentionDays'),
   removalPolicy: removalPolicy(),
   activateReceiptRuleSet: flag('activateReceiptRuleSet'),
   createEmailIdentities: context('createEmailIdentities') === undefined ? undefined : flag('createEmailIdentities'),

@@ -2,7 +2,7 @@ import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
-import { DEFAULT_INBOUND_PREFIX, DEFAULT_RETENTION_DAYS, ENV } from '../lambdas/config';
+import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_INBOUND_PREFIX, DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_RETENTION_DAYS, ENV } from '../lambdas/config';
 import { AdminKey } from './constructs/admin-key';
 import { InboxApi } from './constructs/inbox-api';
 import { MailIngest } from './constructs/mail-ingest';
@@ -58,6 +58,17 @@ export interface MailroomProps {
    * @default 14
    */
   readonly inboundRetentionDays?: number;
+  /**
+   * Requests each API key may make per minute, counted across all API Lambda instances
+   * (answered with 429 and Retry-After beyond it).
+   * @default 600
+   */
+  readonly rateLimitPerMinute?: number;
+  /**
+   * Days audit events (key, org, inbox and message changes) are kept.
+   * @default 365
+   */
+  readonly auditRetentionDays?: number;
 }
 
 const DNS_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
@@ -92,6 +103,8 @@ export class Mailroom extends Construct {
       [ENV.domains]: config.domains.join(','),
       [ENV.autoCreateDomains]: config.autoCreateDomains.join(','),
       [ENV.defaultRetentionDays]: String(config.retentionDays),
+      [ENV.rateLimitPerMinute]: String(config.rateLimitPerMinute),
+      [ENV.auditRetentionDays]: String(config.auditRetentionDays),
     };
     this.emailIdentities = config.createEmailIdentities
       ? config.domains.map((domain, i) => new ses.EmailIdentity(this, `Identity${i}`, { identity: ses.Identity.domain(domain) }))
@@ -144,6 +157,12 @@ function validate(props: MailroomProps) {
   wholeDays('retentionDays', retentionDays);
   const inboundRetentionDays = props.inboundRetentionDays ?? 14;
   wholeDays('inboundRetentionDays', inboundRetentionDays);
+  const auditRetentionDays = props.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS;
+  wholeDays('auditRetentionDays', auditRetentionDays);
+  const rateLimitPerMinute = props.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
+  if (!Number.isInteger(rateLimitPerMinute) || rateLimitPerMinute < 1) {
+    throw new Error(`rateLimitPerMinute must be a positive whole number, got ${rateLimitPerMinute}`);
+  }
   const apiThrottling = props.apiThrottling ?? { rateLimit: 50, burstLimit: 100 };
   if (!(apiThrottling.rateLimit > 0) || !Number.isInteger(apiThrottling.burstLimit) || apiThrottling.burstLimit < 1) {
     throw new Error(`apiThrottling needs a positive rateLimit and a positive whole burstLimit, got ${JSON.stringify(apiThrottling)}`);
@@ -156,6 +175,8 @@ function validate(props: MailroomProps) {
     autoCreateDomains,
     retentionDays,
     inboundRetentionDays,
+    auditRetentionDays,
+    rateLimitPerMinute,
     apiThrottling,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     activateReceiptRuleSet: props.activateReceiptRuleSet ?? false,

@@ -148,7 +148,7 @@ describe('the Mailroom stack', () => {
       });
     });
 
-    it('gives the handlers the table, bucket, domains and retention through the environment', () => {
+    it('gives the handlers the table, bucket, domains, retention and the per-key rate limit through the environment', () => {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Description: 'Mailroom: REST API',
         Environment: {
@@ -157,6 +157,8 @@ describe('the Mailroom stack', () => {
             MAILROOM_BUCKET_NAME: { Ref: Match.stringLikeRegexp('MailroomStoreMail') },
             MAILROOM_DOMAIN: 'mail.example.com',
             MAILROOM_RETENTION_DAYS: '30',
+            MAILROOM_RATE_LIMIT_PER_MINUTE: '600',
+            MAILROOM_AUDIT_RETENTION_DAYS: '365',
           }),
         },
       });
@@ -217,6 +219,8 @@ describe('the Mailroom stack', () => {
       [{ retentionDays: 1.5 }, /retentionDays must be a whole number of days/],
       [{ existingReceiptRuleSetName: 'company-inbound', activateReceiptRuleSet: true }, /activateReceiptRuleSet applies only/],
       [{ apiThrottling: { rateLimit: 0, burstLimit: 1 } }, /apiThrottling needs a positive rateLimit/],
+      [{ rateLimitPerMinute: 0 }, /rateLimitPerMinute must be a positive whole number/],
+      [{ auditRetentionDays: 5000 }, /auditRetentionDays must be a whole number of days/],
     ])('%j', (props, message) => {
       expect(() => mailroomStack(props)).toThrow(message);
     });
