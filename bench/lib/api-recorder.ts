@@ -1,5 +1,5 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CoreDeps } from '../../lambdas/core/deps';
 import type { ItemKey } from '../../lambdas/core/table-keys';
 import type { Item, QueryInput, Table, WriteOp } from '../../lambdas/ports';
@@ -145,14 +145,20 @@ export function replayer(clients: StoreClients | undefined, table: Table): (call
     if (call.source === 'table') {
       if (call.operation === 'get') return table.get(input);
       if (call.operation === 'query') return table.query(input);
+      if (call.operation === 'increment') {
+        const { key, attribute, by, options } = input as { key: ItemKey; attribute: string; by: number; options?: { expiresAt?: number } };
+        return table.increment(key, attribute, by, options);
+      }
     } else if (clients && call.service === 'DynamoDB') {
       if (call.operation === 'GetItem') return clients.dynamodb.send(new GetCommand(input));
       if (call.operation === 'Query') return clients.dynamodb.send(new QueryCommand(input));
+      // Counting a request against the rate limit is the one write a read route makes; adding to a counter again is harmless.
+      if (call.operation === 'UpdateItem') return clients.dynamodb.send(new UpdateCommand(input));
     } else if (clients?.s3 && call.service === 'S3' && call.operation === 'GetObject') {
       const out = await clients.s3.send(new GetObjectCommand(input));
       return out.Body?.transformToByteArray();
     }
-    throw new Error(`cannot replay ${call.service} ${call.operation} (${call.source}): only reads are replayed`);
+    throw new Error(`cannot replay ${call.service} ${call.operation} (${call.source}): only reads and counter updates are replayed`);
   };
 }
 
