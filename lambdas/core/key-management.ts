@@ -11,21 +11,13 @@ import { requireOrg } from './orgs';
 import { apiKeyByHash, apiKeyInOrg, apiKeyListPrefix } from './table-keys';
 
 /** What the API shows about a key: never the key itself after creation, never its hash. */
-export interface ApiKeyView {
+export type ApiKeyView = Pick<ApiKeyRecord, 'orgId' | 'name' | 'scopes' | 'inboxIds' | 'prefix' | 'last4' | 'createdAt' | 'createdBy'> & {
   id: string;
-  orgId: string;
-  name: string;
-  scopes: Scope[];
-  inboxIds: string[] | null;
-  prefix: string;
-  last4: string;
   status: 'active' | 'expired' | 'revoked';
-  createdAt: string;
-  createdBy: string | null;
   expiresAt: string | null;
   revokedAt: string | null;
   rotatedTo: string | null;
-}
+};
 
 export interface CreateKeyInput {
   name: string;
