@@ -64,7 +64,7 @@ export async function createApiKey(
   input: CreateKeyInput,
 ): Promise<{ view: ApiKeyView; key: string }> {
   const now = deps.clock.now();
-  const orgId = input.orgId ?? principal.orgId;
+  const orgId = await keyOrg(deps, principal, input.orgId);
   if (input.expiresAt !== undefined && Date.parse(input.expiresAt) <= now.getTime()) {
     throw invalid('expiresAt must be in the future', { field: 'expiresAt' });
   }
@@ -76,7 +76,6 @@ export async function createApiKey(
     validUntil: input.expiresAt ? new Date(input.expiresAt).toISOString() : principal.validUntil,
   };
   requireCanGrant(principal, wanted);
-  if (orgId !== principal.orgId) await requireOrg(deps, orgId);
   for (const inboxId of wanted.inboxIds ?? []) {
     await getInbox(deps, orgId, inboxId).catch((err: unknown) => {
       if (err instanceof MailroomError && err.code === 'not_found') throw invalid(`inboxIds: no inbox ${inboxId} in this org`, { field: 'inboxIds' });
@@ -92,6 +91,14 @@ export async function createApiKey(
   return { view: toApiKeyView(record, now), key };
 }
 
+/** The org whose keys a request acts on: the caller's own, or (admin keys only) the one it names. */
+export async function keyOrg(deps: CoreDeps, principal: Principal, orgId: string | undefined): Promise<string> {
+  if (orgId === undefined || orgId === principal.orgId) return principal.orgId;
+  if (!principal.scopes.includes('admin')) throw new MailroomError('forbidden', 'only an admin key acts on another org');
+  await requireOrg(deps, orgId);
+  return orgId;
+}
+
 export async function listApiKeys(deps: CoreDeps, orgId: string, request: ListRequest): Promise<ListPage<ApiKeyView>> {
   const now = deps.clock.now();
   const { items, nextCursor } = await listNewestFirst<KeyTwin>(deps.table, apiKeyListPrefix(orgId), request, () => true);
@@ -105,15 +112,15 @@ async function getKeyTwin(deps: CoreDeps, orgId: string, keyId: string): Promise
 }
 
 /** Revokes a key (idempotently); returns its hash so the caller's process can forget it at once. */
-export async function revokeApiKey(deps: CoreDeps, principal: Principal, actor: Actor, keyId: string): Promise<string> {
-  const twin = await getKeyTwin(deps, principal.orgId, keyId);
+export async function revokeApiKey(deps: CoreDeps, principal: Principal, actor: Actor, keyId: string, orgId = principal.orgId): Promise<string> {
+  const twin = await getKeyTwin(deps, orgId, keyId);
   requireCanGrant(principal, rightsOf(twin));
   if (twin.revokedAt) return twin.keyHash;
   const set = { revokedAt: deps.clock.now().toISOString() };
   await deps.table.transactWrite([
     { update: apiKeyByHash(twin.keyHash), set },
     { update: apiKeyInOrg(twin.orgId, keyId), set },
-    auditWrite(deps, actor, 'key.revoked', { type: 'api_key', id: keyId }, { name: twin.name }),
+    auditWrite(deps, { ...actor, orgId }, 'key.revoked', { type: 'api_key', id: keyId }, { name: twin.name }),
   ]);
   return twin.keyHash;
 }
@@ -128,9 +135,10 @@ export async function rotateApiKey(
   actor: Actor,
   keyId: string,
   gracePeriodSeconds: number = DEFAULT_ROTATION_GRACE_SECONDS,
+  orgId = principal.orgId,
 ): Promise<{ view: ApiKeyView; key: string; oldKeyHash: string }> {
   const now = deps.clock.now();
-  const old = await getKeyTwin(deps, principal.orgId, keyId);
+  const old = await getKeyTwin(deps, orgId, keyId);
   requireCanGrant(principal, rightsOf(old));
   const status = keyStatus(old, now);
   if (status !== 'active') throw new MailroomError('conflict', `this API key is ${status} and cannot be rotated`);
@@ -144,7 +152,7 @@ export async function rotateApiKey(
     ...writes,
     { update: apiKeyByHash(old.keyHash), set },
     { update: apiKeyInOrg(old.orgId, keyId), set },
-    auditWrite(deps, actor, 'key.rotated', { type: 'api_key', id: keyId }, { name: old.name, newKeyId: record.keyId, oldKeyValidUntil: oldValidUntil }),
+    auditWrite(deps, { ...actor, orgId }, 'key.rotated', { type: 'api_key', id: keyId }, { name: old.name, newKeyId: record.keyId, oldKeyValidUntil: oldValidUntil }),
   ]);
   return { view: toApiKeyView(record, now), key, oldKeyHash: old.keyHash };
 }

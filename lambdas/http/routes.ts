@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { listAuditEvents } from '../core/audit';
 import { MailroomError } from '../core/errors';
 import { createInbox, deleteInbox, getInbox, listInboxes, toInbox, updateInbox } from '../core/inboxes';
-import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from '../core/key-management';
+import { createApiKey, keyOrg, listApiKeys, revokeApiKey, rotateApiKey } from '../core/key-management';
 import { deleteMessage, getMessage, listMessages, locateAttachment, locateRaw } from '../core/messages';
 import { createOrg, listOrgs } from '../core/orgs';
 import { route, type Route } from './route';
@@ -18,6 +18,7 @@ import {
   healthSchema,
   id,
   inboxSchema,
+  keyOrgQuery,
   listQuery,
   messageListQuery,
   messageSchema,
@@ -228,9 +229,9 @@ export const routes: Route[] = [
     summary: 'List the org’s API keys, newest first',
     tag: 'api-keys',
     scope: 'keys:manage',
-    query: listQuery,
+    query: listQuery.extend(keyOrgQuery.shape),
     response: { status: 200, description: 'a page of keys (never the keys themselves)', schema: page(apiKeySchema) },
-    handle: async ({ deps, principal, query }) => ({ status: 200, json: await listApiKeys(deps, principal.orgId, query) }),
+    handle: async ({ deps, principal, query }) => ({ status: 200, json: await listApiKeys(deps, await keyOrg(deps, principal, query.orgId), query) }),
   }),
   route({
     method: 'DELETE',
@@ -239,9 +240,10 @@ export const routes: Route[] = [
     tag: 'api-keys',
     scope: 'keys:manage',
     params: keyParams,
+    query: keyOrgQuery,
     response: { status: 204, description: 'revoked (also when it already was)' },
-    handle: async ({ deps, principal, actor, params, forgetKey }) => {
-      forgetKey(await revokeApiKey(deps, principal, actor, params.keyId));
+    handle: async ({ deps, principal, actor, params, query, forgetKey }) => {
+      forgetKey(await revokeApiKey(deps, principal, actor, params.keyId, await keyOrg(deps, principal, query.orgId)));
       return { status: 204 };
     },
   }),
@@ -253,10 +255,12 @@ export const routes: Route[] = [
     scope: 'keys:manage',
     creates: true,
     params: keyParams,
+    query: keyOrgQuery,
     body: rotateApiKeyBody,
     response: { status: 201, description: 'the new key, including the key itself (never shown again)', schema: createdApiKeySchema },
-    handle: async ({ deps, principal, actor, params, body, forgetKey }) => {
-      const { view, key, oldKeyHash } = await rotateApiKey(deps, principal, actor, params.keyId, body.gracePeriodSeconds);
+    handle: async ({ deps, principal, actor, params, query, body, forgetKey }) => {
+      const orgId = await keyOrg(deps, principal, query.orgId);
+      const { view, key, oldKeyHash } = await rotateApiKey(deps, principal, actor, params.keyId, body.gracePeriodSeconds, orgId);
       forgetKey(oldKeyHash);
       return { status: 201, json: { ...view, key } };
     },

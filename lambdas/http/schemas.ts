@@ -148,6 +148,9 @@ export const createApiKeyBody = z
   })
   .strict();
 
+/** Admin keys manage keys in any org; every other key only in its own. */
+export const keyOrgQuery = z.object({ orgId: orgId.optional().describe('the org whose keys to act on (admin keys only; default: the caller’s)') });
+
 export const rotateApiKeyBody = z
   .object({
     gracePeriodSeconds: z

@@ -464,6 +464,8 @@ export interface operations {
                 cursor?: string;
                 /** @description page size (1–100) */
                 limit?: number;
+                /** @description the org whose keys to act on (admin keys only; default: the caller’s) */
+                orgId?: "org_default" | string;
             };
             header?: never;
             path?: never;
@@ -689,7 +691,10 @@ export interface operations {
     };
     deleteV1ApiKeysByKeyId: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the org whose keys to act on (admin keys only; default: the caller’s) */
+                orgId?: "org_default" | string;
+            };
             header?: never;
             path: {
                 /** @description key id */
@@ -777,7 +782,10 @@ export interface operations {
     };
     postV1ApiKeysByKeyIdRotate: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the org whose keys to act on (admin keys only; default: the caller’s) */
+                orgId?: "org_default" | string;
+            };
             header?: {
                 /** @description makes a retry safe: for 24 hours, the same key and request get the first response back instead of creating again */
                 "Idempotency-Key"?: string;

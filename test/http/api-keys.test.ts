@@ -66,6 +66,31 @@ describe('orgs and API keys', () => {
     expect((await call('GET', '/v1/orgs', { key: tenantKey.key })).status).toBe(403);
   });
 
+  it('lets an admin key list, rotate and revoke the keys of another org, and no other key', async () => {
+    // Prepare
+    const org = (await call('POST', '/v1/orgs', { key: admin, body: { name: 'Managed' } })).json;
+    const tenantKey = await mint(admin, { orgId: org.id, scopes: ['inboxes:read', 'keys:manage'] });
+    const inOrg = { orgId: org.id };
+
+    // Act
+    const listed = await call('GET', '/v1/api-keys', { key: admin, query: inOrg });
+    const rotated = await call('POST', `/v1/api-keys/${tenantKey.id}/rotate`, { key: admin, query: inOrg, body: { gracePeriodSeconds: 0 } });
+    const revoked = await call('DELETE', `/v1/api-keys/${rotated.json.id}`, { key: admin, query: inOrg });
+    const withoutOrg = await call('DELETE', `/v1/api-keys/${tenantKey.id}`, { key: admin });
+
+    // Assess
+    expect(listed.json.data.map((k: { id: string }) => k.id)).toEqual([tenantKey.id]);
+    expect(rotated.status).toBe(201);
+    expect(revoked.status).toBe(204);
+    expect(withoutOrg.status).toBe(404);
+    expect((await call('GET', '/v1/inboxes', { key: rotated.json.key })).status).toBe(401);
+    const events = (await call('GET', '/v1/audit-events', { key: admin })).json.data.map((e: { action: string }) => e.action);
+    expect(events).not.toContain('key.revoked');
+    const manager = await mint(admin, { scopes: ['keys:manage'] });
+    const nonAdmin = await call('GET', '/v1/api-keys', { key: manager.key, query: inOrg });
+    expect(nonAdmin.status).toBe(403);
+  });
+
   it('shows a new key once: listings carry only its prefix and last four characters, and the table holds only its hash', async () => {
     // Act
     const created = await mint(admin, { scopes: ['messages:read'] });
