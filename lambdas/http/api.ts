@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Actor } from '../core/audit';
 import { authenticate, KeyCache, requireInboxAccess, requireScope, type Principal } from '../core/auth';
 import type { CoreDeps } from '../core/deps';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Actor } from '../core/audit';
 import type { Principal, Scope } from '../core/auth';
 import type { CoreDeps } from '../core/deps';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { listAuditEvents } from '../core/audit';
 import { MailroomError } from '../core/errors';
 import { createInbox, deleteInbox, getInbox, listInboxes, toInbox, updateInbox } from '../core/inboxes';

@@ -1,7 +1,10 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import libmime from 'libmime';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { AddressObject, ParsedMail } from 'mailparser';
+// Required, not imported: mailparser's ESM build and its CommonJS-only dependency mailsplit would otherwise
+// bundle libmime twice (once per module format).
+import libmime = require('libmime');
+import mailparser = require('mailparser');
 import { scanMimeSkeleton } from './mime-structure';
 
 /**
@@ -83,13 +86,13 @@ export async function parseMime(raw: Buffer, limits: Partial<ParseLimits> = {}):
     return failure(raw, 'too_deep', `message nests more than ${l.maxMultipartContainers} multipart containers`);
   }
   try {
-    const parsed = await simpleParser(withUtf8TopLevelHeaders(raw), {
+    const parsed = await mailparser.simpleParser(withUtf8TopLevelHeaders(raw), {
       keepCidLinks: true,
       skipTextToHtml: true,
       skipImageLinks: true,
       maxHeadSize: l.maxHeaderBytes,
       maxChildNodes: l.maxParts,
-    } as Parameters<typeof simpleParser>[1]);
+    } as Parameters<typeof mailparser.simpleParser>[1]);
     const message = toParsedMessage(parsed);
     if (skeleton.missingBoundaries.length > 0) {
       const names = skeleton.missingBoundaries.map((b) => `"${b}"`).join(', ');
@@ -139,7 +142,7 @@ async function salvageHeaders(raw: Buffer): Promise<ParsedMessage> {
   const end = endOfHeaderBlock(head);
   const block = head.subarray(0, end >= 0 ? end : head.lastIndexOf('\n') + 1);
   try {
-    const parsed = await simpleParser(withUtf8TopLevelHeaders(Buffer.concat([block, Buffer.from('\r\n\r\n')])), { skipTextToHtml: true });
+    const parsed = await mailparser.simpleParser(withUtf8TopLevelHeaders(Buffer.concat([block, Buffer.from('\r\n\r\n')])), { skipTextToHtml: true });
     return { ...toParsedMessage(parsed), text: null, html: null, attachments: [] };
   } catch {
     return emptyMessage();
