@@ -1,3 +1,5 @@
+import type { WebhookSettings } from './core/deps';
+
 /** The only reader of process.env. Lambda handlers and the local stack both build their config here. */
 export interface RuntimeConfig {
   tableName: string;
@@ -12,6 +14,7 @@ export interface RuntimeConfig {
   maxInlineDownloadBytes: number;
   auditRetentionDays: number;
   rateLimitPerMinute: number;
+  webhooks: WebhookSettings;
 }
 
 export const ENV = {
@@ -24,12 +27,32 @@ export const ENV = {
   maxInlineDownloadBytes: 'MAILROOM_MAX_INLINE_DOWNLOAD_BYTES',
   auditRetentionDays: 'MAILROOM_AUDIT_RETENTION_DAYS',
   rateLimitPerMinute: 'MAILROOM_RATE_LIMIT_PER_MINUTE',
+  eventBusName: 'MAILROOM_EVENT_BUS_NAME',
+  jobQueueUrl: 'MAILROOM_JOB_QUEUE_URL',
+  jobQueueArn: 'MAILROOM_JOB_QUEUE_ARN',
+  scheduleGroup: 'MAILROOM_SCHEDULE_GROUP',
+  schedulerRoleArn: 'MAILROOM_SCHEDULER_ROLE_ARN',
 } as const;
 
 export const DEFAULT_INBOUND_PREFIX = 'inbound/';
 export const DEFAULT_RETENTION_DAYS = 30;
 export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+/** About three days of retries after the first attempt (each delay gets ±10 % jitter). */
+export const DEFAULT_WEBHOOK_RETRY_DELAYS_MS = [5 * SECOND, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 5 * HOUR, 10 * HOUR, 10 * HOUR, 24 * HOUR];
+export const WEBHOOK_TIMEOUT_MS = 15 * SECOND;
+
+/** On AWS webhooks go only to public https:// endpoints. */
+export const AWS_WEBHOOK_SETTINGS: WebhookSettings = {
+  allowHttp: false,
+  allowLoopback: false,
+  retryDelaysMs: DEFAULT_WEBHOOK_RETRY_DELAYS_MS,
+  timeoutMs: WEBHOOK_TIMEOUT_MS,
+};
 
 const list = (value: string | undefined): string[] =>
   (value ?? '')
@@ -63,6 +86,22 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Runt
     maxInlineDownloadBytes: positiveNumber(env, ENV.maxInlineDownloadBytes, 4 * 1024 * 1024),
     auditRetentionDays: positiveNumber(env, ENV.auditRetentionDays, DEFAULT_AUDIT_RETENTION_DAYS),
     rateLimitPerMinute: positiveNumber(env, ENV.rateLimitPerMinute, DEFAULT_RATE_LIMIT_PER_MINUTE),
+    webhooks: AWS_WEBHOOK_SETTINGS,
+  };
+}
+
+/** The event bus the parser publishes to. */
+export function eventBusNameFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return required(env, ENV.eventBusName);
+}
+
+/** Where the webhook dispatcher queues its work and plans later retries. */
+export function jobQueueConfigFromEnv(env: NodeJS.ProcessEnv = process.env) {
+  return {
+    queueUrl: required(env, ENV.jobQueueUrl),
+    queueArn: required(env, ENV.jobQueueArn),
+    scheduleGroup: required(env, ENV.scheduleGroup),
+    schedulerRoleArn: required(env, ENV.schedulerRoleArn),
   };
 }
 

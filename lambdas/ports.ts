@@ -33,8 +33,11 @@ export type WriteOp =
 
 export interface Table {
   get<T extends Item>(key: ItemKey): Promise<T | undefined>;
-  /** Returns false (and writes nothing) when `ifNotExists` is set and the item exists. */
-  put(item: Item, options?: { ifNotExists?: boolean }): Promise<boolean>;
+  /**
+   * Returns false (and writes nothing) when `ifNotExists` is set and the item exists, or when
+   * `ifUnchanged` names an attribute whose stored value is no longer the one given.
+   */
+  put(item: Item, options?: { ifNotExists?: boolean; ifUnchanged?: { attribute: string; value: unknown } }): Promise<boolean>;
   /** Sets attributes of an existing item; returns the updated item, or undefined when it does not exist. */
   update<T extends Item>(key: ItemKey, set: Record<string, unknown>, remove?: string[]): Promise<T | undefined>;
   delete(key: ItemKey): Promise<void>;
@@ -65,4 +68,50 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Something that happened, as webhooks and the event bus carry it. */
+export interface MailroomEvent {
+  /** Stable for the same happening (a parser that runs twice emits the same id): the webhook-id. */
+  id: string;
+  type: string;
+  /** ISO time of the happening. */
+  timestamp: string;
+  orgId: string;
+  inboxId: string | null;
+  data: unknown;
+}
+
+/** Where events are published (EventBridge on AWS); webhook fan-out is one of its consumers. */
+export interface EventBus {
+  publish(event: MailroomEvent): Promise<void>;
+}
+
+/** Background work for the webhook dispatcher. */
+export type Job =
+  | { kind: 'fan-out'; event: MailroomEvent }
+  | { kind: 'deliver'; orgId: string; webhookId: string; deliveryId: string };
+
+/** Runs jobs at least once, no earlier than asked (SQS and EventBridge Scheduler on AWS; a persisted queue locally). */
+export interface JobQueue {
+  enqueue(job: Job, notBefore?: Date): Promise<void>;
+}
+
+export interface WebhookRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+}
+
+export interface WebhookResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** The start of the response body, for people inspecting deliveries. */
+  bodySnippet: string;
+}
+
+/** POSTs one webhook; throws a `WebhookSendError` for anything that produced no HTTP response. */
+export interface WebhookSender {
+  send(request: WebhookRequest): Promise<WebhookResponse>;
 }

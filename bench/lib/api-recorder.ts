@@ -125,7 +125,7 @@ export function recordingTable(table: Table, recorder: CallRecorder): Table {
     recorder.record({ service: 'DynamoDB', operation, source: 'table', input: recorder.isTracing ? input : undefined });
   return {
     get: <T extends Item>(key: ItemKey) => (rec('get', key), table.get<T>(key)),
-    put: (item: Item, options?: { ifNotExists?: boolean }) => (rec('put', { item, options }), table.put(item, options)),
+    put: (item: Item, options?: Parameters<Table['put']>[1]) => (rec('put', { item, options }), table.put(item, options)),
     update: <T extends Item>(key: ItemKey, set: Record<string, unknown>, remove?: string[]) => (
       rec('update', { key, set, remove }), table.update<T>(key, set, remove)
     ),

@@ -122,7 +122,7 @@ export function meteredTable(inner: Table, meter: Meter): Table {
       }
       return item;
     },
-    async put(item: Item, options?: { ifNotExists?: boolean }) {
+    async put(item: Item, options?: Parameters<Table['put']>[1]) {
       const size = dynamoItemSize(item);
       const before = meter.itemSizes.get(itemId(item)) ?? 0;
       const created = await timed(meter, () => inner.put(item, options));

@@ -26,6 +26,11 @@ export const AUDIT_ACTIONS = [
   'inbox.updated',
   'inbox.deleted',
   'message.deleted',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
+  'webhook.secret_rotated',
+  'webhook.disabled',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,4 +1,4 @@
-import type { Blobs, Clock, Logger, Table } from '../ports';
+import type { Blobs, Clock, EventBus, JobQueue, Logger, Table, WebhookSender } from '../ports';
 
 export interface CoreSettings {
   domains: string[];
@@ -9,6 +9,18 @@ export interface CoreSettings {
   auditRetentionDays: number;
   /** Requests each API key may make per minute, across all API processes. */
   rateLimitPerMinute: number;
+  webhooks: WebhookSettings;
+}
+
+export interface WebhookSettings {
+  /** Plain http:// endpoints (local development only; https is required on AWS). */
+  allowHttp: boolean;
+  /** Endpoints on loopback addresses (the local stack's default; never on AWS). */
+  allowLoopback: boolean;
+  /** Wait before each retry; the length is the number of retries after the first attempt. */
+  retryDelaysMs: number[];
+  /** An attempt that has no response after this long fails. */
+  timeoutMs: number;
 }
 
 /** Everything a use case may touch; handlers build one per process. */
@@ -18,4 +30,7 @@ export interface CoreDeps {
   clock: Clock;
   log: Logger;
   settings: CoreSettings;
+  events: EventBus;
+  jobs: JobQueue;
+  webhookSender: WebhookSender;
 }

@@ -1,6 +1,7 @@
 import { systemActor } from './audit';
 import type { CoreDeps } from './deps';
 import { MailroomError } from './errors';
+import { messageReceivedEvent } from './events';
 import { hashId, deterministicId } from './ids';
 import { createInbox, type InboxItem } from './inboxes';
 import { isLive } from './listing';
@@ -65,7 +66,10 @@ export async function ingestMail(deps: CoreDeps, mail: InboundMail): Promise<Ing
     deps.log.warn('mail stored with a parse error', { sesMessageId: mail.sesMessageId, code: parsed.code, reason: parsed.reason });
   }
   for (const target of targets) {
-    result.stored.push(await storeCopy(deps, mail, raw.length, parsed, target));
+    const { message, ...stored } = await storeCopy(deps, mail, raw.length, parsed, target);
+    // Also for a copy stored by an earlier run that stopped before announcing it: webhooks deliver each event once.
+    await deps.events.publish(messageReceivedEvent(message));
+    result.stored.push(stored);
   }
   return result;
 }
@@ -118,12 +122,13 @@ async function storeCopy(
   size: number,
   parsed: ParseOutcome,
   { inbox, recipient }: Target,
-): Promise<IngestResult['stored'][number]> {
+): Promise<IngestResult['stored'][number] & { message: MessageItem }> {
   const { orgId, id: inboxId } = inbox;
   const id = deterministicId('msg', mail.receivedAt, mail.sesMessageId, inboxId);
   const key = messageKey(orgId, inboxId, id);
   const done = { orgId, inboxId, messageId: id };
-  if (await deps.table.get(key)) return { ...done, duplicate: true };
+  const existing = await deps.table.get<MessageItem>(key);
+  if (existing) return { ...done, duplicate: true, message: existing };
 
   const message = parsed.message;
   await deps.blobs.copy(mail.rawKey, blobKeys.raw(orgId, inboxId, id));
@@ -195,7 +200,7 @@ async function storeCopy(
     expiresAt,
   };
   const created = await deps.table.put(item, { ifNotExists: true });
-  return { ...done, duplicate: !created };
+  return { ...done, duplicate: !created, message: item };
 }
 
 function snippetOf(text: string | null): string {

@@ -58,6 +58,16 @@ export const auditPartition = (orgId: string) => `O#${orgId}#AUDIT`;
 export const auditEventKey = (orgId: string, eventId: string): ItemKey => ({ pk: auditPartition(orgId), sk: `E#${eventId}` });
 export const auditListPrefix = (orgId: string) => ({ pk: auditPartition(orgId), skPrefix: 'E#' });
 
+/** Webhook endpoints live with the org; each endpoint's deliveries get a partition of their own. */
+export const webhookKey = (orgId: string, webhookId: string): ItemKey => ({ pk: `O#${orgId}`, sk: `W#${webhookId}` });
+export const webhookListPrefix = (orgId: string) => ({ pk: `O#${orgId}`, skPrefix: 'W#' });
+export const deliveryPartition = (orgId: string, webhookId: string) => `O#${orgId}#W#${webhookId}`;
+export const deliveryKey = (orgId: string, webhookId: string, deliveryId: string): ItemKey => ({
+  pk: deliveryPartition(orgId, webhookId),
+  sk: `D#${deliveryId}`,
+});
+export const deliveryListPrefix = (orgId: string, webhookId: string) => ({ pk: deliveryPartition(orgId, webhookId), skPrefix: 'D#' });
+
 /** Mail for addresses nobody owns: counted per day so operators can see it. */
 export const droppedMailCounter = (day: string): ItemKey => ({ pk: 'SYS#DROPPED', sk: day });
 

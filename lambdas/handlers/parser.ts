@@ -1,10 +1,15 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import middy from '@middy/core';
 import type { SESEvent } from 'aws-lambda';
-import { runtimeConfigFromEnv } from '../config';
+import { EventBridgeEventBus } from '../adapters/aws/eventbridge-event-bus';
+import { eventBusNameFromEnv, runtimeConfigFromEnv } from '../config';
 import { processSesEvent } from './process-ses-event';
 import { coreDepsFor } from './runtime';
 
-const deps = coreDepsFor(runtimeConfigFromEnv());
+const deps = coreDepsFor(runtimeConfigFromEnv(), {}, undefined, {
+  functionName: 'parser',
+  events: new EventBridgeEventBus(new EventBridgeClient({}), eventBusNameFromEnv()),
+});
 
 /** SES receipt rule → this function (Event invocation). Errors are rethrown so Lambda retries, then the DLQ keeps the event. */
 export const handler = middy((event: SESEvent) => processSesEvent(deps, event));

@@ -2,9 +2,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbTable } from '../adapters/aws/dynamodb-table';
 import { S3Blobs } from '../adapters/aws/s3-blobs';
+import { httpWebhookSender } from '../adapters/http-webhook-sender';
 import { jsonLogger } from '../adapters/json-logger';
 import type { RuntimeConfig } from '../config';
 import type { CoreDeps } from '../core/deps';
+import type { EventBus, JobQueue } from '../ports';
 
 /** AWS clients for the given endpoints (none on Lambda; the local servers' on a laptop). */
 export interface AwsEndpoints {
@@ -14,7 +16,23 @@ export interface AwsEndpoints {
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
-export function coreDepsFor(config: RuntimeConfig, endpoints: AwsEndpoints = {}, log = jsonLogger()): CoreDeps {
+/** For a function with no business publishing events or queueing jobs: a call is a bug, so it fails loudly. */
+export function notWiredHere(functionName: string): EventBus & JobQueue {
+  const refuse = (what: string) => () => Promise.reject(new Error(`the ${functionName} function does not ${what}`));
+  return { publish: refuse('publish events'), enqueue: refuse('queue jobs') };
+}
+
+/**
+ * The core's dependencies for one function. Each handler passes the event bus and job queue it uses,
+ * so its bundle carries only the AWS clients it needs.
+ */
+export function coreDepsFor(
+  config: RuntimeConfig,
+  endpoints: AwsEndpoints = {},
+  log = jsonLogger(),
+  wiring: { events?: EventBus; jobs?: JobQueue; functionName?: string } = {},
+): CoreDeps {
+  const unwired = notWiredHere(wiring.functionName ?? 'this');
   const common = { region: endpoints.region, credentials: endpoints.credentials };
   const dynamodb = new DynamoDBClient({ ...common, endpoint: endpoints.dynamodb });
   const s3 = new S3Client({ ...common, endpoint: endpoints.s3, forcePathStyle: endpoints.s3 !== undefined });
@@ -30,6 +48,10 @@ export function coreDepsFor(config: RuntimeConfig, endpoints: AwsEndpoints = {},
       inboundPrefix: config.inboundPrefix,
       auditRetentionDays: config.auditRetentionDays,
       rateLimitPerMinute: config.rateLimitPerMinute,
+      webhooks: config.webhooks,
     },
+    events: wiring.events ?? unwired,
+    jobs: wiring.jobs ?? unwired,
+    webhookSender: httpWebhookSender({ allowLoopback: config.webhooks.allowLoopback }),
   };
 }

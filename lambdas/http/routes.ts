@@ -5,6 +5,8 @@ import { createInbox, deleteInbox, getInbox, listInboxes, toInbox, updateInbox }
 import { createApiKey, keyOrg, listApiKeys, revokeApiKey, rotateApiKey } from '../core/key-management';
 import { deleteMessage, getMessage, listMessages, locateAttachment, locateRaw } from '../core/messages';
 import { createOrg, listOrgs } from '../core/orgs';
+import { listDeliveries, retryDelivery, sendTestEvent } from '../core/webhook-delivery';
+import { createWebhook, deleteWebhook, getWebhookItem, listWebhooks, rotateWebhookSecret, toWebhook, updateWebhook } from '../core/webhooks';
 import { route, type Route } from './route';
 import {
   apiKeySchema,
@@ -15,6 +17,9 @@ import {
   createdApiKeySchema,
   createInboxBody,
   createOrgBody,
+  createWebhookBody,
+  deliveryQuery,
+  deliverySchema,
   healthSchema,
   id,
   inboxSchema,
@@ -27,11 +32,15 @@ import {
   page,
   rotateApiKeyBody,
   updateInboxBody,
+  updateWebhookBody,
+  webhookSchema,
+  webhookWithSecretSchema,
 } from './schemas';
 
 const inboxParams = z.object({ inboxId: id('inbox') });
 const messageParams = inboxParams.extend({ messageId: id('message') });
 const keyParams = z.object({ keyId: id('key') });
+const webhookParams = z.object({ webhookId: id('webhook') });
 
 /** Every route of the v1 API: the router and the OpenAPI document both read this table. */
 export const routes: Route[] = [
@@ -275,5 +284,114 @@ export const routes: Route[] = [
     query: auditQuery,
     response: { status: 200, description: 'a page of audit events', schema: page(auditEventSchema) },
     handle: async ({ deps, principal, query }) => ({ status: 200, json: await listAuditEvents(deps, principal.orgId, query) }),
+  }),
+
+  route({
+    method: 'POST',
+    path: '/v1/webhooks',
+    summary: 'Create a webhook endpoint; its signing secret is shown once',
+    tag: 'webhooks',
+    scope: 'webhooks:manage',
+    creates: true,
+    body: createWebhookBody,
+    response: { status: 201, description: 'the endpoint, with its secret', schema: webhookWithSecretSchema },
+    handle: async ({ deps, actor, body }) => {
+      const { webhook, secret } = await createWebhook(deps, actor, body);
+      return { status: 201, json: { ...webhook, secret } };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/v1/webhooks',
+    summary: 'List webhook endpoints, newest first',
+    tag: 'webhooks',
+    scope: 'webhooks:manage',
+    query: listQuery,
+    response: { status: 200, description: 'a page of endpoints (never their secrets)', schema: page(webhookSchema) },
+    handle: async ({ deps, principal, query }) => ({ status: 200, json: await listWebhooks(deps, principal.orgId, query) }),
+  }),
+  route({
+    method: 'GET',
+    path: '/v1/webhooks/{webhookId}',
+    summary: 'Get a webhook endpoint',
+    tag: 'webhooks',
+    scope: 'webhooks:manage',
+    params: webhookParams,
+    response: { status: 200, description: 'the endpoint', schema: webhookSchema },
+    handle: async ({ deps, principal, params }) => ({ status: 200, json: toWebhook(await getWebhookItem(deps, principal.orgId, params.webhookId)) }),
+  }),
+  route({
+    method: 'PATCH',
+    path: '/v1/webhooks/{webhookId}',
+    summary: 'Change a webhook endpoint (url, events, inboxes, description, enabled)',
+    tag: 'webhooks',
+    scope: 'webhooks:manage',
+    params: webhookParams,
+    body: updateWebhookBody,
+    response: { status: 200, description: 'the updated endpoint', schema: webhookSchema },
+    handle: async ({ deps, actor, params, body }) => ({ status: 200, json: await updateWebhook(deps, actor, params.webhookId, body) }),
+  }),
+  route({
+    method: 'DELETE',
+    path: '/v1/webhooks/{webhookId}',
+    summary: 'Delete a webhook endpoint and its delivery history',
+    tag: 'webhooks',
+    scope: 'webhooks:manage',
+    params: webhookParams,
+    response: { status: 204, description: 'deleted' },
+    handle: async ({ deps, actor, params }) => {
+      await deleteWebhook(deps, actor, params.webhookId);
+      return { status: 204 };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/v1/webhooks/{webhookId}/rotate-secret',
+    summary: 'Replace the signing secret; the old one keeps signing alongside it for 24 hours',
+    tag: 'webhooks',
+    scope: 'webhooks:manage',
+    creates: true,
+    params: webhookParams,
+    response: { status: 201, description: 'the endpoint, with its new secret', schema: webhookWithSecretSchema },
+    handle: async ({ deps, actor, params }) => {
+      const { webhook, secret } = await rotateWebhookSecret(deps, actor, params.webhookId);
+      return { status: 201, json: { ...webhook, secret } };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/v1/webhooks/{webhookId}/test',
+    summary: 'Send a webhook.test event to this endpoint now (one attempt)',
+    tag: 'webhooks',
+    scope: 'webhooks:manage',
+    creates: true,
+    params: webhookParams,
+    response: { status: 201, description: 'the delivery with its attempt', schema: deliverySchema },
+    handle: async ({ deps, principal, params }) => ({ status: 201, json: await sendTestEvent(deps, principal.orgId, params.webhookId) }),
+  }),
+  route({
+    method: 'GET',
+    path: '/v1/webhooks/{webhookId}/deliveries',
+    summary: 'List deliveries with every attempt, newest first',
+    tag: 'webhooks',
+    scope: 'webhooks:manage',
+    params: webhookParams,
+    query: deliveryQuery,
+    response: { status: 200, description: 'a page of deliveries', schema: page(deliverySchema) },
+    handle: async ({ deps, principal, params, query }) => ({ status: 200, json: await listDeliveries(deps, principal.orgId, params.webhookId, query) }),
+  }),
+  route({
+    method: 'POST',
+    path: '/v1/webhooks/{webhookId}/deliveries/{deliveryId}/retry',
+    summary: 'Send a delivery again now, with the same webhook-id (also after it failed for good)',
+    tag: 'webhooks',
+    scope: 'webhooks:manage',
+    creates: true,
+    params: webhookParams.extend({ deliveryId: id('delivery') }),
+    response: { status: 201, description: 'the delivery with the new attempt', schema: deliverySchema },
+    handle: async ({ deps, principal, params }) => ({
+      status: 201,
+      json: await retryDelivery(deps, principal.orgId, params.webhookId, params.deliveryId),
+    }),
   }),
 ];

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { AUDIT_ACTIONS } from '../core/audit';
 import { SCOPES } from '../core/auth';
+import { EVENT_TYPES } from '../core/events';
 import { ID_PATTERN } from '../core/ids';
 import { DEFAULT_ORG_ID } from '../core/table-keys';
 
@@ -204,3 +205,73 @@ export const auditEventSchema = z
     details: z.record(z.string(), z.unknown()),
   })
   .meta({ id: 'AuditEvent' });
+
+export const eventType = z.enum(EVENT_TYPES).meta({ id: 'EventType' });
+const webhookUrl = z.string().min(1).max(2048).describe('where events are POSTed (https://; http:// only on the local stack)');
+const webhookInboxIds = z.array(id('inbox')).min(1).max(100).describe('only events about these inboxes');
+
+export const createWebhookBody = z
+  .object({
+    url: webhookUrl,
+    events: z.array(eventType).min(1).describe('the event types to send'),
+    inboxIds: webhookInboxIds.optional(),
+    description: z.string().max(500).optional(),
+    enabled: z.boolean().optional().describe('default true'),
+  })
+  .strict();
+
+export const updateWebhookBody = z
+  .object({
+    url: webhookUrl.optional(),
+    events: z.array(eventType).min(1).optional(),
+    inboxIds: webhookInboxIds.nullable().optional(),
+    description: z.string().max(500).nullable().optional(),
+    enabled: z.boolean().optional().describe('true also clears a disabled endpoint’s failure record'),
+  })
+  .strict();
+
+export const webhookSchema = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    events: z.array(z.string()),
+    inboxIds: z.array(z.string()).nullable(),
+    description: z.string().nullable(),
+    enabled: z.boolean(),
+    disabledReason: z.string().nullable().describe('why Mailroom turned the endpoint off (410 Gone, or 5 days of failures)'),
+    failingSince: z.string().nullable().describe('start of the current run of failed attempts'),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Webhook' });
+
+export const webhookWithSecretSchema = webhookSchema
+  .extend({ secret: z.string().describe('the signing secret (whsec_…): shown only in this response') })
+  .meta({ id: 'WebhookWithSecret' });
+
+export const deliverySchema = z
+  .object({
+    id: z.string(),
+    webhookId: z.string(),
+    eventId: z.string().describe('the webhook-id header: the same on every attempt'),
+    eventType: z.string(),
+    payload: z.unknown().describe('the body sent: {type, timestamp, data}'),
+    status: z.enum(['pending', 'succeeded', 'failed']),
+    attemptCount: z.number().int(),
+    nextAttemptAt: z.string().nullable(),
+    attempts: z.array(
+      z.object({
+        at: z.string(),
+        trigger: z.enum(['schedule', 'manual']),
+        statusCode: z.number().int().nullable(),
+        latencyMs: z.number().int(),
+        responseSnippet: z.string().nullable().describe('the first 1 KB of the response body'),
+        error: z.string().nullable(),
+      }),
+    ),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Delivery' });
+
+export const deliveryQuery = listQuery.extend({ status: z.enum(['pending', 'succeeded', 'failed']).optional() });

@@ -1,10 +1,18 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_INBOUND_PREFIX, DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_RETENTION_DAYS } from '../config';
+import {
+  DEFAULT_AUDIT_RETENTION_DAYS,
+  DEFAULT_INBOUND_PREFIX,
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+  DEFAULT_RETENTION_DAYS,
+  DEFAULT_WEBHOOK_RETRY_DELAYS_MS,
+  WEBHOOK_TIMEOUT_MS,
+} from '../config';
 import { generateApiKey, isWellFormedApiKey } from '../core/api-keys';
 import type { CoreDeps } from '../core/deps';
 import { isRegistered, registerApiKey } from '../core/key-registry';
 import { ensureDefaultOrg } from '../core/orgs';
+import { runJob } from '../core/webhook-delivery';
 import { DEFAULT_ORG_ID } from '../core/table-keys';
 import { jsonLogger } from '../adapters/json-logger';
 import { processSesEvent } from '../handlers/process-ses-event';
@@ -15,6 +23,7 @@ import { MAILROOM_VERSION } from '../version';
 import { ensureTable, LOCAL_REGION, startDynamoDbLocal } from './dynamodb-local';
 import { startHttpListener } from './http-listener';
 import { InboundSpool } from './inbound-spool';
+import { LocalJobQueue } from './local-job-queue';
 import { startS3Local, S3_LOCAL_CREDENTIALS } from './s3-local';
 import { startSmtpListener } from './smtp-listener';
 import { startTtlSweeper } from './ttl-sweeper';
@@ -31,6 +40,11 @@ export interface LocalStackOptions {
   retentionDays?: number;
   rateLimitPerMinute?: number;
   auditRetentionDays?: number;
+  /** Webhooks to loopback addresses (default on: local receivers are the point of a laptop stack). */
+  allowLoopbackWebhooks?: boolean;
+  /** Override the webhook retry schedule (tests use milliseconds). */
+  webhookRetryDelaysMs?: number[];
+  webhookTimeoutMs?: number;
   /** Keep DynamoDB in memory (tests); the default persists under the data dir. */
   inMemoryTable?: boolean;
   log?: Logger;
@@ -46,6 +60,8 @@ export interface LocalStack {
   deps: CoreDeps;
   /** Waits until every accepted message has been stored. */
   drain(): Promise<void>;
+  /** Waits until no webhook work is due or running. */
+  webhooksIdle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -79,9 +95,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       maxInlineDownloadBytes: Number.MAX_SAFE_INTEGER,
       rateLimitPerMinute: options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
       auditRetentionDays: options.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS,
+      webhooks: {
+        allowHttp: true,
+        allowLoopback: options.allowLoopbackWebhooks ?? true,
+        retryDelaysMs: options.webhookRetryDelaysMs ?? DEFAULT_WEBHOOK_RETRY_DELAYS_MS,
+        timeoutMs: options.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS,
+      },
     };
     // DynamoDB Local accepts any credentials, so s3rver's serve both servers.
-    const deps = coreDepsFor(config, { dynamodb: dynamo.endpoint, s3: s3.endpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS }, log);
+    const base = coreDepsFor(config, { dynamodb: dynamo.endpoint, s3: s3.endpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS }, log);
+    const jobs = new LocalJobQueue(base.table, (job) => runJob(deps, job), log);
+    const deps: CoreDeps = { ...base, events: jobs, jobs };
+    jobs.start();
+    stops.push(() => jobs.stop());
 
     const sweeper = startTtlSweeper(dynamo.client, TABLE, log);
     stops.push(() => sweeper.stop());
@@ -107,6 +133,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       adminKeySource,
       deps,
       drain: () => spool.drain(),
+      webhooksIdle: () => jobs.idle(),
       stop: stopAll,
     };
   } catch (err) {

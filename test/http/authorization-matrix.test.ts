@@ -27,6 +27,8 @@ const BODIES: Record<string, unknown> = {
   'POST /v1/orgs': { name: 'x' },
   'POST /v1/api-keys': { name: 'x', scopes: ['inboxes:read'] },
   'POST /v1/api-keys/{keyId}/rotate': {},
+  'POST /v1/webhooks': { url: 'https://hooks.example.com/mailroom', events: ['message.received'] },
+  'PATCH /v1/webhooks/{webhookId}': { description: 'x' },
 };
 
 const pathFor = (route: Route) => route.path.replace(/\{(\w+)\}/g, (_m, name: string) => ids[name]);
@@ -47,7 +49,16 @@ beforeAll(async () => {
   const raw = await compose({ to: inbox.address, subject: 'private', text: 'private', attachments: [{ filename: 'a.txt', content: 'a' }] });
   const { result } = await deliver(backends.deps, raw, [inbox.address]);
   const target = await register('target', DEFAULT_ORG_ID, ['inboxes:read']);
-  Object.assign(ids, { inboxId: inbox.id, messageId: result.stored[0].messageId, attachmentId: 'att_1', keyId: target.keyId });
+  const webhook = (await call('POST', '/v1/webhooks', { key: keys.owner, body: { url: 'http://127.0.0.1:9/unreachable', events: ['message.received'] } })).json;
+  const test = (await call('POST', `/v1/webhooks/${webhook.id}/test`, { key: keys.owner })).json;
+  Object.assign(ids, {
+    inboxId: inbox.id,
+    messageId: result.stored[0].messageId,
+    attachmentId: 'att_1',
+    keyId: target.keyId,
+    webhookId: webhook.id,
+    deliveryId: test.id,
+  });
 
   await register('otherOrg', 'org_other', ['admin']);
   await register('restricted', DEFAULT_ORG_ID, SCOPES.filter((s) => s !== 'admin'), { inboxIds: [other.id] });
@@ -92,7 +103,7 @@ describe('authorization on every route', () => {
     expect(res.json.error.message).toContain(route.scope);
   });
 
-  const naming = scoped.filter((r) => /\{(inboxId|keyId)\}/.test(r.path));
+  const naming = scoped.filter((r) => /\{(inboxId|keyId|webhookId)\}/.test(r.path));
   it.each(naming.map((r) => [name(r), r]))('%s: an admin key of another org → 404 for this org’s resources', async (_, route) => {
     expectRefused(await send(route, keys.otherOrg), 404, 'not_found');
   });
@@ -107,5 +118,7 @@ describe('authorization on every route', () => {
     expect(message.json.subject).toBe('private');
     const target = (await call('GET', '/v1/api-keys', { key: keys.owner, query: { limit: '100' } })).json.data.find((k: { id: string }) => k.id === ids.keyId);
     expect(target).toMatchObject({ status: 'active', rotatedTo: null });
+    const webhook = await call('GET', `/v1/webhooks/${ids.webhookId}`, { key: keys.owner });
+    expect(webhook.json).toMatchObject({ enabled: true, description: null });
   });
 });

@@ -5,11 +5,15 @@ import { DEFAULT_INBOUND_PREFIX } from '../../lambdas/config';
 import type { CoreDeps } from '../../lambdas/core/deps';
 import { coreDepsFor } from '../../lambdas/handlers/runtime';
 import { ensureTable, LOCAL_REGION, startDynamoDbLocal } from '../../lambdas/local/dynamodb-local';
+import { LocalJobQueue } from '../../lambdas/local/local-job-queue';
 import { S3_LOCAL_CREDENTIALS, startS3Local } from '../../lambdas/local/s3-local';
+import { runJob } from '../../lambdas/core/webhook-delivery';
 import type { Logger } from '../../lambdas/ports';
 
 export interface Backends {
   deps: CoreDeps;
+  /** The webhook dispatcher's queue, running jobs as they fall due. */
+  jobs: LocalJobQueue;
   dynamodbEndpoint: string;
   s3Endpoint: string;
   logs: { level: string; message: string; fields?: Record<string, unknown> }[];
@@ -28,7 +32,7 @@ export async function startBackends(settings: Partial<CoreDeps['settings']> = {}
     warn: (message, fields) => logs.push({ level: 'warn', message, fields }),
     error: (message, fields) => logs.push({ level: 'error', message, fields }),
   };
-  const deps = coreDepsFor(
+  const base = coreDepsFor(
     {
       tableName: 'mailroom-test',
       bucketName: 'mailroom-test',
@@ -39,17 +43,23 @@ export async function startBackends(settings: Partial<CoreDeps['settings']> = {}
       maxInlineDownloadBytes: 4 * 1024 * 1024,
       auditRetentionDays: 365,
       rateLimitPerMinute: 600,
+      webhooks: { allowHttp: true, allowLoopback: true, retryDelaysMs: [20, 20, 20, 20, 20, 20, 20, 20], timeoutMs: 2000 },
       ...settings,
     },
     { dynamodb: dynamo.endpoint, s3: s3.endpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS },
     log,
   );
+  const jobs = new LocalJobQueue(base.table, (job) => runJob(deps, job), log, 20);
+  const deps: CoreDeps = { ...base, events: jobs, jobs };
+  jobs.start();
   return {
     deps,
+    jobs,
     dynamodbEndpoint: dynamo.endpoint,
     s3Endpoint: s3.endpoint,
     logs,
     stop: async () => {
+      jobs.stop();
       await s3.stop();
       await dynamo.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -33,13 +33,16 @@ export class DynamoDbTable implements Table {
     return out.Item as T | undefined;
   }
 
-  async put(item: Item, options: { ifNotExists?: boolean } = {}): Promise<boolean> {
+  async put(item: Item, options: { ifNotExists?: boolean; ifUnchanged?: { attribute: string; value: unknown } } = {}): Promise<boolean> {
+    const unchanged = options.ifUnchanged;
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
           Item: item,
-          ConditionExpression: options.ifNotExists ? NOT_EXISTS : undefined,
+          ConditionExpression: options.ifNotExists ? NOT_EXISTS : unchanged ? '#u = :u' : undefined,
+          ExpressionAttributeNames: unchanged ? { '#u': unchanged.attribute } : undefined,
+          ExpressionAttributeValues: unchanged ? { ':u': unchanged.value } : undefined,
         }),
       );
       return true;

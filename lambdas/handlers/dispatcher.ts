@@ -1,0 +1,31 @@
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { AwsJobQueue } from '../adapters/aws/aws-job-queue';
+import { jobQueueConfigFromEnv, runtimeConfigFromEnv } from '../config';
+import { runJob } from '../core/webhook-delivery';
+import { coreDepsFor } from './runtime';
+import { jobFromQueueMessage } from './queue-message';
+
+const clock = { now: () => new Date() };
+const deps = coreDepsFor(runtimeConfigFromEnv(), {}, undefined, {
+  functionName: 'dispatcher',
+  jobs: new AwsJobQueue(new SQSClient({}), new SchedulerClient({}), jobQueueConfigFromEnv(), clock),
+});
+
+/** The webhook job queue → fan-out and delivery attempts. A job that throws is retried by SQS alone (partial batch response). */
+export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+  await Promise.all(
+    event.Records.map(async (record) => {
+      try {
+        await runJob(deps, jobFromQueueMessage(record.body));
+      } catch (err) {
+        deps.log.error('webhook job failed; SQS will redeliver it', { messageId: record.messageId, error: (err as Error).message });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
+    }),
+  );
+  return { batchItemFailures };
+});

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import type { EventBus, Item, Job, JobQueue, Logger, MailroomEvent, Table } from '../ports';
+
+/** Local jobs share the table, in a partition of their own, ordered by when they are due. */
+const PARTITION = 'LOCAL#JOBS';
+const dueKey = (dueMs: number, id: string) => `${String(dueMs).padStart(15, '0')}#${id}`;
+
+interface JobItem extends Item {
+  job: Job;
+}
+
+/**
+ * The laptop's stand-in for SQS and EventBridge Scheduler: jobs are items in DynamoDB Local (which
+ * `npm start` keeps on disk), so a retry planned before a restart still runs after it. A poller
+ * runs due jobs; a job that throws is tried again a little later, as a queue would redeliver it.
+ */
+export class LocalJobQueue implements JobQueue, EventBus {
+  private timer?: NodeJS.Timeout;
+  private running = new Set<string>();
+  /**
+   * Jobs this process has taken, kept a while after they finish: a poll that read the queue before a job's
+   * item was deleted must not run it again.
+   */
+  private taken = new Map<string, number>();
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly table: Table,
+    private readonly run: (job: Job) => Promise<void>,
+    private readonly log: Logger,
+    private readonly pollMs = 100,
+  ) {}
+
+  async enqueue(job: Job, notBefore: Date = new Date()): Promise<void> {
+    await this.table.put({ pk: PARTITION, sk: dueKey(notBefore.getTime(), randomUUID()), job } satisfies JobItem);
+    this.kick();
+  }
+
+  /** Publishing an event locally means fanning it out to webhooks, through the same durable queue. */
+  publish(event: MailroomEvent): Promise<void> {
+    return this.enqueue({ kind: 'fan-out', event });
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.kick(), this.pollMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Resolves once nothing is running and nothing is due (tests wait on it). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const due = await this.dueJobs(1);
+      if (due.length === 0 && this.running.size === 0) return;
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    }
+  }
+
+  private polling = false;
+
+  private kick(): void {
+    if (this.polling) return;
+    this.polling = true;
+    void this.poll()
+      .catch((err: Error) => this.log.warn('local job queue poll failed', { error: err.message }))
+      .finally(() => {
+        this.polling = false;
+        for (const wake of this.idleWaiters.splice(0)) wake();
+      });
+  }
+
+  private dueJobs(limit: number): Promise<JobItem[]> {
+    return this.table
+      .query<JobItem>({ pk: PARTITION, skPrefix: '', skFrom: '0', skTo: dueKey(Date.now(), '~'), limit })
+      .then((page) => page.items.filter((i) => !this.taken.has(i.sk)));
+  }
+
+  private async poll(): Promise<void> {
+    const now = Date.now();
+    for (const [sk, at] of this.taken) if (!this.running.has(sk) && now - at > 60_000) this.taken.delete(sk);
+    for (const item of await this.dueJobs(25)) {
+      if (this.taken.has(item.sk)) continue;
+      this.taken.set(item.sk, now);
+      this.running.add(item.sk);
+      void this.execute(item);
+    }
+  }
+
+  private async execute(item: JobItem): Promise<void> {
+    try {
+      await this.run(item.job);
+    } catch (err) {
+      this.log.warn('local job failed; it will be tried again', { kind: item.job.kind, error: (err as Error).message });
+      await this.table.put({ ...item, sk: dueKey(Date.now() + 5000, randomUUID()) });
+    } finally {
+      await this.table.delete(item).catch(() => undefined);
+      this.running.delete(item.sk);
+      for (const wake of this.idleWaiters.splice(0)) wake();
+      this.kick();
+    }
+  }
+}
