@@ -7,6 +7,7 @@ import { AdminKey } from './constructs/admin-key';
 import { InboxApi } from './constructs/inbox-api';
 import { MailIngest } from './constructs/mail-ingest';
 import { MessageStore } from './constructs/message-store';
+import { WebhookDelivery } from './constructs/webhook-delivery';
 
 export interface MailroomProps {
   /** Domains Mailroom receives mail for, e.g. `['mail.example.com']`. Their MX records must point at SES. */
@@ -83,6 +84,7 @@ export class Mailroom extends Construct {
   public readonly store: MessageStore;
   public readonly ingest: MailIngest;
   public readonly api: InboxApi;
+  public readonly webhooks: WebhookDelivery;
   public readonly adminKey: AdminKey;
   public readonly emailIdentities: ses.EmailIdentity[];
 
@@ -109,6 +111,7 @@ export class Mailroom extends Construct {
     this.emailIdentities = config.createEmailIdentities
       ? config.domains.map((domain, i) => new ses.EmailIdentity(this, `Identity${i}`, { identity: ses.Identity.domain(domain) }))
       : [];
+    this.webhooks = new WebhookDelivery(this, 'Webhooks', { store: this.store, environment });
     this.ingest = new MailIngest(this, 'Ingest', {
       store: this.store,
       domains: config.domains,
@@ -124,6 +127,7 @@ export class Mailroom extends Construct {
       throttlingBurstLimit: config.apiThrottling.burstLimit,
       logRemovalPolicy: config.removalPolicy,
     });
+    this.webhooks.grantPublish(this.ingest.parser);
     this.adminKey = new AdminKey(this, 'AdminKey', { store: this.store, removalPolicy: config.removalPolicy });
   }
 

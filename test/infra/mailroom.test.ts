@@ -168,9 +168,10 @@ describe('the Mailroom stack', () => {
   describe('every Mailroom function', () => {
     const mailroomFunctions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^Mailroom:') } }));
 
-    it('are by default three: parser, API and admin-key bootstrap', () => {
+    it('are by default four: parser, API, webhook dispatcher and admin-key bootstrap', () => {
       expect(mailroomFunctions.map((f) => f.Properties.Description).sort()).toEqual([
         'Mailroom: REST API',
+        'Mailroom: fans events out to webhook endpoints and delivers them',
         'Mailroom: mints the first admin API key into Secrets Manager',
         'Mailroom: parses raw mail SES stored in S3 into inboxes',
       ]);
@@ -188,6 +189,53 @@ describe('the Mailroom stack', () => {
 
     it('keeps function logs for a month', () => {
       template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    });
+  });
+
+  describe('webhook delivery', () => {
+    it('routes Mailroom events from its own bus to an encrypted job queue with a dead-letter queue and an alarm on it', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventBusName: { Ref: Match.stringLikeRegexp('MailroomWebhooksBus') },
+        EventPattern: { source: ['mailroom'] },
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('MailroomWebhooksJobs'), 'Arn'] } })],
+      });
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        SqsManagedSseEnabled: true,
+        VisibilityTimeout: 360,
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('MailroomWebhooksJobDeadLetters'), 'Arn'] }, maxReceiveCount: 5 },
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('MailroomWebhooksJobDeadLetters'), 'QueueName'] } }],
+        Threshold: 1,
+      });
+    });
+
+    it('runs the dispatcher on the queue with partial batch failures, and lets it plan retries only in its schedule group', () => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('MailroomWebhooksJobs'), 'Arn'] },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BatchSize: 10,
+      });
+      template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+      template.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } })],
+        },
+      });
+      const dispatcherPolicy = JSON.stringify(template.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('DispatcherRole') } }));
+      expect(dispatcherPolicy).toContain('scheduler:CreateSchedule');
+      expect(dispatcherPolicy).toContain('iam:PassRole');
+      expect(dispatcherPolicy).not.toContain('scheduler:*');
+    });
+
+    it('lets the parser publish to the bus', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: 'Mailroom: parses raw mail SES stored in S3 into inboxes',
+        Environment: { Variables: Match.objectLike({ MAILROOM_EVENT_BUS_NAME: { Ref: Match.stringLikeRegexp('MailroomWebhooksBus') } }) },
+      });
+      const parserPolicy = JSON.stringify(template.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('ParserRole') } }));
+      expect(parserPolicy).toContain('events:PutEvents');
     });
   });
 
