@@ -47,9 +47,12 @@ export class LocalJobQueue implements JobQueue, EventBus {
     this.kick();
   }
 
-  stop(): void {
+  /** Stops taking jobs and waits for the running ones; what is not due yet stays in the table for the next start. */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
+    this.stopped = true;
+    while (this.running.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Resolves once nothing is running and nothing is due (tests wait on it). */
@@ -62,9 +65,10 @@ export class LocalJobQueue implements JobQueue, EventBus {
   }
 
   private polling = false;
+  private stopped = false;
 
   private kick(): void {
-    if (this.polling) return;
+    if (this.polling || this.stopped) return;
     this.polling = true;
     void this.poll()
       .catch((err: Error) => this.log.warn('local job queue poll failed', { error: err.message }))
@@ -93,12 +97,17 @@ export class LocalJobQueue implements JobQueue, EventBus {
 
   private async execute(item: JobItem): Promise<void> {
     try {
-      await this.run(item.job);
+      try {
+        await this.run(item.job);
+      } catch (err) {
+        this.log.warn('local job failed; it will be tried again', { kind: item.job.kind, error: (err as Error).message });
+        await this.table.put({ ...item, sk: dueKey(Date.now() + 5000, randomUUID()) });
+      }
+      await this.table.delete(item);
     } catch (err) {
-      this.log.warn('local job failed; it will be tried again', { kind: item.job.kind, error: (err as Error).message });
-      await this.table.put({ ...item, sk: dueKey(Date.now() + 5000, randomUUID()) });
+      // The table is gone (the stack is stopping): the job stays where it is and runs after the next start.
+      this.log.warn('local job left for the next start', { kind: item.job.kind, error: (err as Error).message });
     } finally {
-      await this.table.delete(item).catch(() => undefined);
       this.running.delete(item.sk);
       for (const wake of this.idleWaiters.splice(0)) wake();
       this.kick();

@@ -59,7 +59,7 @@ export async function startBackends(settings: Partial<CoreDeps['settings']> = {}
     s3Endpoint: s3.endpoint,
     logs,
     stop: async () => {
-      jobs.stop();
+      await jobs.stop();
       await s3.stop();
       await dynamo.stop();
       rmSync(dir, { recursive: true, force: true });
