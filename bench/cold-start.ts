@@ -1,3 +1,4 @@
+import { LAMBDA_ENV } from '../test/support/lambda-env';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,14 +46,33 @@ const FUNCTIONS: FunctionSpec[] = [
   {
     handler: 'parser',
     memoryMb: 1024,
-    baselineNote: 'client-dynamodb + lib-dynamodb + client-s3',
+    baselineNote: 'client-dynamodb + lib-dynamodb + client-s3 + client-eventbridge',
     baseline: `
       import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
       import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
       import { S3Client } from '@aws-sdk/client-s3';
+      import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
       const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
       const s3 = new S3Client({});
-      export const handler = async () => [doc, s3];
+      const events = new EventBridgeClient({});
+      export const handler = async () => [doc, s3, events];
+    `,
+  },
+  {
+    handler: 'dispatcher',
+    memoryMb: 512,
+    baselineNote: 'client-dynamodb + lib-dynamodb + client-s3 + client-sqs + client-scheduler',
+    baseline: `
+      import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+      import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+      import { S3Client } from '@aws-sdk/client-s3';
+      import { SQSClient } from '@aws-sdk/client-sqs';
+      import { SchedulerClient } from '@aws-sdk/client-scheduler';
+      const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+      const s3 = new S3Client({});
+      const sqs = new SQSClient({});
+      const scheduler = new SchedulerClient({});
+      export const handler = async () => [doc, s3, sqs, scheduler];
     `,
   },
   {
@@ -80,14 +100,11 @@ const FUNCTIONS: FunctionSpec[] = [
   },
 ];
 
-/** What the deployed functions get (see bundles.test.ts), plus the NODE_OPTIONS MailroomFunction sets. */
+/** What the deployed functions get, plus the NODE_OPTIONS MailroomFunction sets. */
 function childEnv(sourceMaps: boolean): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
-    AWS_REGION: 'us-east-1',
-    MAILROOM_TABLE_NAME: 'mailroom',
-    MAILROOM_BUCKET_NAME: 'mailroom-mail',
-    MAILROOM_DOMAIN: 'mail.example.com',
+    ...LAMBDA_ENV,
     ...(sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
   };
 }

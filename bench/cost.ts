@@ -39,6 +39,8 @@ export const PRICES = {
     s3Storage: { usd: 0.023, per: 1, unit: 'GB-month (Standard)', source: 'https://aws.amazon.com/s3/pricing/' },
     cloudwatchLogsIngestion: { usd: 0.5, per: 1, unit: 'GB ingested', source: 'https://aws.amazon.com/cloudwatch/pricing/' },
     dataTransferOut: { usd: 0.09, per: 1, unit: 'GB out to the internet', source: 'https://aws.amazon.com/ec2/pricing/on-demand/' },
+    eventBridgeEvent: { usd: 1.0, per: 1_000_000, unit: 'custom events', source: 'https://aws.amazon.com/eventbridge/pricing/' },
+    sqsRequest: { usd: 0.4, per: 1_000_000, unit: 'requests (standard)', source: 'https://aws.amazon.com/sqs/pricing/' },
     sesInboundMessage: { usd: 0.1, per: 1_000, unit: 'emails received', source: 'https://aws.amazon.com/ses/pricing/' },
     sesInboundChunk: { usd: 0.09, per: 1_000, unit: 'incoming 256 KB chunks', source: 'https://aws.amazon.com/ses/pricing/' },
   },
@@ -114,7 +116,7 @@ async function calibrateWords(to: string): Promise<number> {
 }
 
 interface Line {
-  group: 'inbound' | 'client reads' | 'storage' | 'logs and transfer' | 'not used yet' | 'SES';
+  group: 'inbound' | 'client reads' | 'storage' | 'logs and transfer' | 'events' | 'SES';
   component: string;
   quantity: number;
   rate?: Rate;
@@ -149,11 +151,18 @@ export const run: Section = async ({ progress, quick }) => {
   progress.done();
   try {
     const meter = new Meter();
+    let published = 0;
     const deps: CoreDeps = {
       ...backends.deps,
       table: meteredTable(backends.deps.table, meter),
       blobs: meteredBlobs(backends.deps.blobs, meter),
       log: meteredLog(backends.deps.log, meter),
+      events: {
+        publish: (event) => {
+          if (meter.phase === 'parser') published++;
+          return backends.deps.events.publish(event);
+        },
+      },
     };
     const inner = createApi(deps, { maxInlineDownloadBytes: 4 * 1024 * 1024, version: MAILROOM_VERSION });
     const apiMs: number[] = [];
@@ -413,11 +422,28 @@ export const run: Section = async ({ progress, quick }) => {
         basis: 'response bodies as returned by the handler; headers and the 100 GB/month free allowance ignored',
       },
       {
-        group: 'not used yet',
-        component: 'EventBridge / SQS / DynamoDB Streams reads',
-        quantity: 0,
-        quantityText: '0',
-        basis: 'no webhooks yet: nothing publishes events or reads the stream; the dead-letter queue only sees failures',
+        group: 'events',
+        component: 'EventBridge custom events (message.received)',
+        quantity: published * perK,
+        rate: 'eventBridgeEvent',
+        quantityText: `${num(published * perK)} events`,
+        basis: `${published} PutEvents entries for ${emails} emails`,
+      },
+      {
+        group: 'events',
+        component: 'SQS requests for the webhook job queue',
+        quantity: published * perK * 3,
+        rate: 'sqsRequest',
+        quantityText: `${num(published * perK * 3)} requests`,
+        basis: 'per event: the rule’s send, the dispatcher’s receive and its delete (an upper bound: Lambda receives and deletes in batches of up to 10)',
+      },
+      {
+        group: 'events',
+        component: 'Dispatcher Lambda requests and webhook lookup',
+        quantity: published * perK,
+        rate: 'lambdaRequest',
+        quantityText: `${num(published * perK)} invocations`,
+        basis: 'per event (an upper bound: batches of up to 10) one invocation and one Query of the org’s endpoints (1 RRU, $0.000125 per 1,000); its duration and deliveries only count when an endpoint subscribes, and none does here',
       },
       {
         group: 'SES',
@@ -440,7 +466,7 @@ export const run: Section = async ({ progress, quick }) => {
     const subtotal = (g: Line['group']) => costed.filter((l) => l.group === g).reduce((s, l) => s + l.costUsd, 0);
     const beyondSes = costed.filter((l) => l.group !== 'SES').reduce((s, l) => s + l.costUsd, 0);
     const sesTotal = subtotal('SES');
-    const groups: Line['group'][] = ['inbound', 'client reads', 'storage', 'logs and transfer', 'not used yet'];
+    const groups: Line['group'][] = ['inbound', 'client reads', 'storage', 'logs and transfer', 'events'];
     const largest = [...costed]
       .filter((l) => l.group !== 'SES')
       .sort((a, b) => b.costUsd - a.costUsd)

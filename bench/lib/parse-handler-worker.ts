@@ -2,6 +2,7 @@ import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_RATE_LIMIT_PER_MINUTE } from '../
 import { LOCAL_REGION } from '../../lambdas/local/dynamodb-local';
 import { S3_LOCAL_CREDENTIALS } from '../../lambdas/local/s3-local';
 import { coreDepsFor } from '../../lambdas/handlers/runtime';
+import { LocalJobQueue } from '../../lambdas/local/local-job-queue';
 import type { Logger } from '../../lambdas/ports';
 import { loadWorkloads } from './parse-corpus';
 import { measureHandlerPath, type WorkerMessage, type WorkerRequest } from './parse-handler';
@@ -23,7 +24,7 @@ function send(message: WorkerMessage): Promise<void> {
 process.once('message', (request: WorkerRequest) => {
   void (async () => {
     try {
-      const deps = coreDepsFor(
+      const base = coreDepsFor(
         {
           tableName: TEST_BACKENDS_NAME,
           bucketName: TEST_BACKENDS_NAME,
@@ -35,6 +36,9 @@ process.once('message', (request: WorkerRequest) => {
         { dynamodb: request.dynamodbEndpoint, s3: request.s3Endpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS },
         quiet,
       );
+      // Publishing message.received is one table write to the (unstarted) local queue: the stand-in for PutEvents.
+      const queue = new LocalJobQueue(base.table, async () => undefined, quiet);
+      const deps = { ...base, events: queue, jobs: queue };
       const workloads = await loadWorkloads();
       const result = await measureHandlerPath(deps, workloads, request.plan, true, () => void send({ type: 'sample' }));
       await send({ type: 'result', result });

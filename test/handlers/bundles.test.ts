@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { LAMBDA_ENV } from '../support/lambda-env';
 
 const root = join(__dirname, '../..');
 let outdir: string;
@@ -23,18 +24,12 @@ async function bundleAndLoad(entry: string): Promise<string> {
     outfile,
     logLevel: 'silent',
   });
-  const env = {
-    PATH: process.env.PATH,
-    AWS_REGION: 'us-east-1',
-    MAILROOM_TABLE_NAME: 'mailroom',
-    MAILROOM_BUCKET_NAME: 'mailroom-mail',
-    MAILROOM_DOMAIN: 'mail.example.com',
-  };
+  const env = { PATH: process.env.PATH, ...LAMBDA_ENV };
   return execFileSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(outfile)}).handler)`], { env }).toString();
 }
 
 describe('Lambda bundles', () => {
-  it.each(['parser', 'api', 'receipt-rule-set-activation', 'admin-key-bootstrap'])(
+  it.each(['parser', 'api', 'dispatcher', 'receipt-rule-set-activation', 'admin-key-bootstrap'])(
     'the %s handler bundles into one CommonJS file that loads and exports a handler',
     async (entry) => {
       expect(await bundleAndLoad(entry)).toBe('function');

@@ -1,0 +1,12 @@
+/** The environment the construct gives Mailroom's functions, with stand-in names (for loading bundles outside AWS). */
+export const LAMBDA_ENV = {
+  AWS_REGION: 'us-east-1',
+  MAILROOM_TABLE_NAME: 'mailroom',
+  MAILROOM_BUCKET_NAME: 'mailroom-mail',
+  MAILROOM_DOMAIN: 'mail.example.com',
+  MAILROOM_EVENT_BUS_NAME: 'mailroom',
+  MAILROOM_JOB_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/mailroom-jobs',
+  MAILROOM_JOB_QUEUE_ARN: 'arn:aws:sqs:us-east-1:123456789012:mailroom-jobs',
+  MAILROOM_SCHEDULE_GROUP: 'mailroom-retries',
+  MAILROOM_SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/mailroom-scheduler',
+};
