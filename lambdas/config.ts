@@ -119,6 +119,7 @@ export interface LocalConfig {
   adminKey?: string;
   rateLimitPerMinute: number;
   auditRetentionDays: number;
+  allowLoopbackWebhooks: boolean;
 }
 
 /** `npm start` settings (see the README's configuration table). */
@@ -139,5 +140,14 @@ export function localConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalC
     adminKey: env.MAILROOM_ADMIN_KEY || undefined,
     rateLimitPerMinute: positiveNumber(env, ENV.rateLimitPerMinute, DEFAULT_RATE_LIMIT_PER_MINUTE),
     auditRetentionDays: positiveNumber(env, ENV.auditRetentionDays, DEFAULT_AUDIT_RETENTION_DAYS),
+    allowLoopbackWebhooks: flag(env, 'MAILROOM_WEBHOOKS_ALLOW_LOOPBACK', true),
   };
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new Error(`${name} must be true or false, got "${raw}"`);
 }
