@@ -2,7 +2,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { generateApiKey } from '../../lambdas/core/api-keys';
 import { registerApiKey } from '../../lambdas/core/key-registry';
 import { signatureHeader } from '../../lambdas/core/webhook-delivery';
-import { DEFAULT_ORG_ID } from '../../lambdas/core/table-keys';
+import { DEFAULT_ORG_ID, webhookKey } from '../../lambdas/core/table-keys';
 import { processSesEvent } from '../../lambdas/handlers/process-ses-event';
 import { createApi } from '../../lambdas/http/api';
 import { apiCaller } from '../support/api-client';
@@ -113,6 +113,32 @@ describe('webhook delivery', () => {
     expect((await deliveries(hook.id))[0]).toMatchObject({ status: 'failed', attemptCount: 1 });
     const audit = (await call('GET', '/v1/audit-events', { key, query: { action: 'webhook.disabled' } })).json.data;
     expect(audit[0]).toMatchObject({ actor: { type: 'system', id: 'webhook-delivery' }, target: { id: hook.id } });
+  });
+
+  it('treats a redirect as a failure and does not follow it', async () => {
+    const elsewhere = await receiver();
+    const target = await receiver((n) => (n === 0 ? { status: 302, headers: { location: elsewhere.url } } : { status: 200 }));
+    const hook = await endpoint(target.url);
+    await inboxWithMail('moved');
+    await target.waitFor(2);
+    await backends.jobs.idle();
+    expect(elsewhere.received).toHaveLength(0);
+    expect((await deliveries(hook.id))[0].attempts[0]).toMatchObject({ statusCode: 302, error: 'redirects are not followed' });
+  });
+
+  it('turns off an endpoint that has failed for 5 days without a success', async () => {
+    const target = await receiver(() => ({ status: 500 }));
+    const hook = await endpoint(target.url);
+    const sixDaysAgo = new Date(Date.now() - 6 * 24 * 3600_000).toISOString();
+    await backends.deps.table.update(webhookKey(DEFAULT_ORG_ID, hook.id), { failingSince: sixDaysAgo });
+
+    await inboxWithMail('still failing');
+    await backends.jobs.idle();
+
+    expect(target.received).toHaveLength(1);
+    const state = (await call('GET', `/v1/webhooks/${hook.id}`, { key })).json;
+    expect(state).toMatchObject({ enabled: false, disabledReason: 'every attempt failed for 5 days', failingSince: sixDaysAgo });
+    expect((await deliveries(hook.id))[0]).toMatchObject({ status: 'failed', attemptCount: 1 });
   });
 
   it('waits as long as Retry-After asks on 429 and 503', async () => {
