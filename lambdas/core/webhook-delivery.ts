@@ -140,12 +140,19 @@ async function attempt(deps: CoreDeps, hook: WebhookItem, delivery: DeliveryItem
   const gone = statusCode === 410;
   const record: DeliveryAttempt = { at: at.toISOString(), trigger, statusCode, latencyMs: Math.round(performance.now() - started), responseSnippet, error };
 
+  const failingSince = succeeded ? null : (hook.failingSince ?? at.toISOString());
+  const disableReason = gone
+    ? 'the endpoint answered 410 Gone'
+    : failingSince && at.getTime() - Date.parse(failingSince) >= DISABLE_AFTER_FAILING_MS
+      ? 'every attempt failed for 5 days'
+      : null;
+
   const scheduledAttempts = delivery.scheduledAttempts + (trigger === 'schedule' ? 1 : 0);
   const delays = deps.settings.webhooks.retryDelaysMs;
   let status: DeliveryItem['status'] = succeeded ? 'succeeded' : delivery.status;
   let nextAttemptAt: string | null = succeeded ? null : delivery.nextAttemptAt;
   if (!succeeded && trigger === 'schedule') {
-    if (gone || scheduledAttempts > delays.length) {
+    if (disableReason || scheduledAttempts > delays.length) {
       status = 'failed';
       nextAttemptAt = null;
     } else {
@@ -170,7 +177,7 @@ async function attempt(deps: CoreDeps, hook: WebhookItem, delivery: DeliveryItem
   if (status === 'pending' && nextAttemptAt && trigger === 'schedule') {
     await deps.jobs.enqueue({ kind: 'deliver', orgId: hook.orgId, webhookId: hook.id, deliveryId: delivery.id }, new Date(nextAttemptAt));
   }
-  await trackEndpointHealth(deps, hook, succeeded, gone, at);
+  await trackEndpointHealth(deps, hook, failingSince, disableReason, at);
   return updated;
 }
 
@@ -186,27 +193,18 @@ function retryAfter(value: string | undefined, now: Date): number {
   return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : 0;
 }
 
-async function trackEndpointHealth(deps: CoreDeps, hook: WebhookItem, succeeded: boolean, gone: boolean, at: Date): Promise<void> {
+/** Remembers when the current run of failures began (or that it ended), and turns the endpoint off when told why. */
+async function trackEndpointHealth(deps: CoreDeps, hook: WebhookItem, failingSince: string | null, disableReason: string | null, at: Date): Promise<void> {
   const key = webhookKey(hook.orgId, hook.id);
-  if (succeeded) {
-    if (hook.failingSince) await deps.table.update(key, { failingSince: null });
-    return;
-  }
-  const failingSince = hook.failingSince ?? at.toISOString();
-  const reason = gone
-    ? 'the endpoint answered 410 Gone'
-    : at.getTime() - Date.parse(failingSince) >= DISABLE_AFTER_FAILING_MS
-      ? 'every attempt failed for 5 days'
-      : null;
-  if (!reason) {
-    if (!hook.failingSince) await deps.table.update(key, { failingSince });
+  if (!disableReason) {
+    if (failingSince !== hook.failingSince) await deps.table.update(key, { failingSince });
     return;
   }
   await deps.table.transactWrite([
-    { update: key, set: { enabled: false, disabledReason: reason, failingSince, updatedAt: at.toISOString() } },
-    auditWrite(deps, systemActor(hook.orgId, 'webhook-delivery'), 'webhook.disabled', { type: 'webhook', id: hook.id }, { reason, url: hook.url }),
+    { update: key, set: { enabled: false, disabledReason: disableReason, failingSince, updatedAt: at.toISOString() } },
+    auditWrite(deps, systemActor(hook.orgId, 'webhook-delivery'), 'webhook.disabled', { type: 'webhook', id: hook.id }, { reason: disableReason, url: hook.url }),
   ]);
-  deps.log.warn('webhook endpoint disabled', { orgId: hook.orgId, webhookId: hook.id, reason });
+  deps.log.warn('webhook endpoint disabled', { orgId: hook.orgId, webhookId: hook.id, reason: disableReason });
 }
 
 export interface DeliveryQuery extends ListRequest {
