@@ -32,6 +32,7 @@ export const ENV = {
   jobQueueArn: 'MAILROOM_JOB_QUEUE_ARN',
   scheduleGroup: 'MAILROOM_SCHEDULE_GROUP',
   schedulerRoleArn: 'MAILROOM_SCHEDULER_ROLE_ARN',
+  vaultKeyId: 'MAILROOM_VAULT_KEY_ID',
 } as const;
 
 export const DEFAULT_INBOUND_PREFIX = 'inbound/';
@@ -93,6 +94,11 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Runt
 /** The event bus the parser publishes to. */
 export function eventBusNameFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   return required(env, ENV.eventBusName);
+}
+
+/** The KMS key vault data keys are generated under. */
+export function vaultKeyIdFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return required(env, ENV.vaultKeyId);
 }
 
 /** Where the webhook dispatcher queues its work and plans later retries. */

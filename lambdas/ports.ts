@@ -115,3 +115,14 @@ export interface WebhookResponse {
 export interface WebhookSender {
   send(request: WebhookRequest): Promise<WebhookResponse>;
 }
+
+/** What a data key is bound to: decrypting needs the very same context (KMS encryption context). */
+export type EncryptionContext = Record<string, string>;
+
+/** Envelope encryption's key service: KMS on AWS, a master key file on a laptop. */
+export interface KeyRing {
+  /** A fresh 256-bit data key, in the clear (use once, then drop) and wrapped (store). */
+  generateDataKey(context: EncryptionContext): Promise<{ plaintext: Buffer; wrapped: Buffer }>;
+  /** Unwraps a stored data key; fails unless the context is the one it was generated with. */
+  decryptDataKey(wrapped: Buffer, context: EncryptionContext): Promise<Buffer>;
+}

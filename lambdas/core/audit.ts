@@ -31,6 +31,10 @@ export const AUDIT_ACTIONS = [
   'webhook.deleted',
   'webhook.secret_rotated',
   'webhook.disabled',
+  'vault.written',
+  'vault.deleted',
+  'vault.revealed',
+  'vault.totp_issued',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

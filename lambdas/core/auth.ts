@@ -103,9 +103,12 @@ export async function authenticate(deps: CoreDeps, cache: KeyCache, authorizatio
 
 export const hasScope = (principal: Principal, scope: Scope): boolean => principal.scopes.includes(scope) || principal.scopes.includes('admin');
 
-export function requireScope(principal: Principal, scope: Scope): void {
-  if (!hasScope(principal, scope)) {
-    throw new MailroomError('forbidden', `this API key lacks the ${scope} scope`, { requiredScope: scope });
+/** Passes when the key holds the scope, or any one of the scopes given. */
+export function requireScope(principal: Principal, scope: Scope | readonly Scope[]): void {
+  const anyOf = typeof scope === 'string' ? [scope] : scope;
+  if (!anyOf.some((s) => hasScope(principal, s))) {
+    const needed = anyOf.length === 1 ? `the ${anyOf[0]} scope` : `one of the scopes ${anyOf.join(', ')}`;
+    throw new MailroomError('forbidden', `this API key lacks ${needed}`, { requiredScope: anyOf.length === 1 ? anyOf[0] : anyOf });
   }
 }
 

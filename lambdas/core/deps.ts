@@ -1,4 +1,4 @@
-import type { Blobs, Clock, EventBus, JobQueue, Logger, Table, WebhookSender } from '../ports';
+import type { Blobs, Clock, EventBus, JobQueue, KeyRing, Logger, Table, WebhookSender } from '../ports';
 
 export interface CoreSettings {
   domains: string[];
@@ -33,4 +33,5 @@ export interface CoreDeps {
   events: EventBus;
   jobs: JobQueue;
   webhookSender: WebhookSender;
+  keyRing: KeyRing;
 }

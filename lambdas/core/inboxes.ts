@@ -6,7 +6,7 @@ import { MailroomError, invalid, notFound } from './errors';
 import { newId } from './ids';
 import { isLive, listNewestFirst, type ListPage, type ListRequest } from './listing';
 import { DOMAIN_PATTERN, LOCAL_PART_PATTERN } from './mail/addresses';
-import { addressClaimKey, blobKeys, inboxKey, inboxListPrefix, messageContentPrefix, messageListPrefix } from './table-keys';
+import { addressClaimKey, blobKeys, inboxKey, inboxListPrefix, messageContentPrefix, messageListPrefix, vaultListPrefix } from './table-keys';
 
 export interface InboxItem extends Item {
   type: 'inbox';
@@ -145,7 +145,7 @@ export async function updateInbox(deps: CoreDeps, actor: Actor, inboxId: string,
 export async function deleteInbox(deps: CoreDeps, actor: Actor, inboxId: string): Promise<void> {
   const { orgId } = actor;
   const inbox = await getInbox(deps, orgId, inboxId);
-  for (const range of [messageListPrefix(orgId, inboxId), messageContentPrefix(orgId, inboxId)]) {
+  for (const range of [messageListPrefix(orgId, inboxId), messageContentPrefix(orgId, inboxId), vaultListPrefix(orgId, inboxId)]) {
     for (;;) {
       const page = await deps.table.query({ ...range, limit: 100 });
       await Promise.all(page.items.map((m) => deps.table.delete(m)));

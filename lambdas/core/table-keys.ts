@@ -39,6 +39,10 @@ export const messageContentPrefix = (orgId: string, inboxId: string) => ({
   skPrefix: 'C#',
 });
 
+/** Vault credentials live in their inbox's partition, so purging the inbox purges them. */
+export const vaultKey = (orgId: string, inboxId: string, name: string): ItemKey => ({ pk: messagePartition(orgId, inboxId), sk: `V#${name}` });
+export const vaultListPrefix = (orgId: string, inboxId: string) => ({ pk: messagePartition(orgId, inboxId), skPrefix: 'V#' });
+
 /** Looked up by hash on every request; the org-scoped twin lists an org's keys. */
 export const apiKeyByHash = (keyHash: string): ItemKey => ({ pk: `K#${keyHash}`, sk: 'K' });
 export const apiKeyInOrg = (orgId: string, keyId: string): ItemKey => ({ pk: `O#${orgId}`, sk: `K#${keyId}` });

@@ -6,7 +6,7 @@ import { httpWebhookSender } from '../adapters/http-webhook-sender';
 import { jsonLogger } from '../adapters/json-logger';
 import type { RuntimeConfig } from '../config';
 import type { CoreDeps } from '../core/deps';
-import type { EventBus, JobQueue } from '../ports';
+import type { EventBus, JobQueue, KeyRing } from '../ports';
 
 /** AWS clients for the given endpoints (none on Lambda; the local servers' on a laptop). */
 export interface AwsEndpoints {
@@ -16,21 +16,21 @@ export interface AwsEndpoints {
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
-/** For a function with no business publishing events or queueing jobs: a call is a bug, so it fails loudly. */
-export function notWiredHere(functionName: string): EventBus & JobQueue {
+/** For a function with no business publishing events, queueing jobs or opening the vault: a call is a bug, so it fails loudly. */
+export function notWiredHere(functionName: string): EventBus & JobQueue & KeyRing {
   const refuse = (what: string) => () => Promise.reject(new Error(`the ${functionName} function does not ${what}`));
-  return { publish: refuse('publish events'), enqueue: refuse('queue jobs') };
+  return { publish: refuse('publish events'), enqueue: refuse('queue jobs'), generateDataKey: refuse('use the vault'), decryptDataKey: refuse('use the vault') };
 }
 
 /**
- * The core's dependencies for one function. Each handler passes the event bus and job queue it uses,
+ * The core's dependencies for one function. Each handler passes the event bus, job queue and key ring it uses,
  * so its bundle carries only the AWS clients it needs.
  */
 export function coreDepsFor(
   config: RuntimeConfig,
   endpoints: AwsEndpoints = {},
   log = jsonLogger(),
-  wiring: { events?: EventBus; jobs?: JobQueue; functionName?: string } = {},
+  wiring: { events?: EventBus; jobs?: JobQueue; keyRing?: KeyRing; functionName?: string } = {},
 ): CoreDeps {
   const unwired = notWiredHere(wiring.functionName ?? 'this');
   const common = { region: endpoints.region, credentials: endpoints.credentials };
@@ -53,5 +53,6 @@ export function coreDepsFor(
     events: wiring.events ?? unwired,
     jobs: wiring.jobs ?? unwired,
     webhookSender: httpWebhookSender({ allowLoopback: config.webhooks.allowLoopback }),
+    keyRing: wiring.keyRing ?? unwired,
   };
 }

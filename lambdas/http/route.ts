@@ -39,8 +39,8 @@ export interface Route<P = any, Q = any, B = any> {
   path: string;
   summary: string;
   tag: string;
-  /** Omitted for public routes (health, openapi). */
-  scope?: Scope;
+  /** Omitted for public routes (health, openapi); a list means any one of them. */
+  scope?: Scope | readonly Scope[];
   /** Creates something: honours `Idempotency-Key`. */
   creates?: boolean;
   params?: z.ZodType<P>;

@@ -1,11 +1,13 @@
 import * as z from 'zod';
 import { listAuditEvents } from '../core/audit';
+import { requireScope } from '../core/auth';
 import { MailroomError } from '../core/errors';
 import { createInbox, deleteInbox, getInbox, listInboxes, toInbox, updateInbox } from '../core/inboxes';
 import { createApiKey, keyOrg, listApiKeys, revokeApiKey, rotateApiKey } from '../core/key-management';
 import { deleteMessage, getMessage, listMessages, locateAttachment, locateRaw } from '../core/messages';
 import { createOrg, listOrgs } from '../core/orgs';
 import { listDeliveries, retryDelivery, sendTestEvent } from '../core/webhook-delivery';
+import { deleteCredential, getCredential, listCredentials, putCredential, revealCredential, totpCode } from '../core/vault';
 import { createWebhook, deleteWebhook, getWebhookItem, listWebhooks, rotateWebhookSecret, toWebhook, updateWebhook } from '../core/webhooks';
 import { route, type Route } from './route';
 import {
@@ -18,6 +20,9 @@ import {
   createInboxBody,
   createOrgBody,
   createWebhookBody,
+  credentialBody,
+  credentialName,
+  credentialSchema,
   deliveryQuery,
   deliverySchema,
   healthSchema,
@@ -31,6 +36,9 @@ import {
   orgSchema,
   page,
   rotateApiKeyBody,
+  revealedCredentialSchema,
+  revealQuery,
+  totpCodeSchema,
   updateInboxBody,
   updateWebhookBody,
   webhookSchema,
@@ -41,6 +49,8 @@ const inboxParams = z.object({ inboxId: id('inbox') });
 const messageParams = inboxParams.extend({ messageId: id('message') });
 const keyParams = z.object({ keyId: id('key') });
 const webhookParams = z.object({ webhookId: id('webhook') });
+const credentialParams = inboxParams.extend({ name: credentialName });
+const ANY_VAULT_SCOPE = ['vault:write', 'vault:reveal', 'vault:totp'] as const;
 
 /** Every route of the v1 API: the router and the OpenAPI document both read this table. */
 export const routes: Route[] = [
@@ -393,5 +403,70 @@ export const routes: Route[] = [
       status: 201,
       json: await retryDelivery(deps, principal.orgId, params.webhookId, params.deliveryId),
     }),
+  }),
+
+  route({
+    method: 'PUT',
+    path: '/v1/inboxes/{inboxId}/vault/{name}',
+    summary: 'Store a credential (login, totp, api_key, secret_note) as a new version, sealed with its own data key',
+    tag: 'vault',
+    scope: 'vault:write',
+    params: credentialParams,
+    body: credentialBody,
+    response: { status: 200, description: 'the credential’s metadata (never its secrets)', schema: credentialSchema },
+    handle: async ({ deps, actor, params, body }) => ({
+      status: 200,
+      json: (await putCredential(deps, actor, params.inboxId, params.name, body)).credential,
+    }),
+  }),
+  route({
+    method: 'GET',
+    path: '/v1/inboxes/{inboxId}/vault',
+    summary: 'List an inbox’s credentials: names, types and metadata only',
+    tag: 'vault',
+    scope: ANY_VAULT_SCOPE,
+    params: inboxParams,
+    query: listQuery,
+    response: { status: 200, description: 'a page of credentials', schema: page(credentialSchema) },
+    handle: async ({ deps, principal, params, query }) => ({ status: 200, json: await listCredentials(deps, principal.orgId, params.inboxId, query) }),
+  }),
+  route({
+    method: 'GET',
+    path: '/v1/inboxes/{inboxId}/vault/{name}',
+    summary: 'Get a credential’s metadata; with ?reveal=true also its secret fields (never a TOTP seed)',
+    tag: 'vault',
+    scope: ANY_VAULT_SCOPE,
+    params: credentialParams,
+    query: revealQuery,
+    response: { status: 200, description: 'the credential', schema: revealedCredentialSchema },
+    handle: async ({ deps, principal, actor, params, query }) => {
+      if (!query.reveal) return { status: 200, json: await getCredential(deps, principal.orgId, params.inboxId, params.name) };
+      requireScope(principal, 'vault:reveal');
+      return { status: 200, json: await revealCredential(deps, actor, params.inboxId, params.name) };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/v1/inboxes/{inboxId}/vault/{name}/totp',
+    summary: 'The current TOTP code (RFC 6238) of a credential that has a seed',
+    tag: 'vault',
+    scope: 'vault:totp',
+    params: credentialParams,
+    response: { status: 200, description: 'the code, valid for expiresIn more seconds', schema: totpCodeSchema },
+    alsoAnswers: [409],
+    handle: async ({ deps, actor, params }) => ({ status: 200, json: await totpCode(deps, actor, params.inboxId, params.name) }),
+  }),
+  route({
+    method: 'DELETE',
+    path: '/v1/inboxes/{inboxId}/vault/{name}',
+    summary: 'Delete a credential with its ciphertext and wrapped key',
+    tag: 'vault',
+    scope: 'vault:write',
+    params: credentialParams,
+    response: { status: 204, description: 'deleted' },
+    handle: async ({ deps, actor, params }) => {
+      await deleteCredential(deps, actor, params.inboxId, params.name);
+      return { status: 204 };
+    },
   }),
 ];

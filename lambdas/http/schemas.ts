@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { AUDIT_ACTIONS } from '../core/audit';
 import { SCOPES } from '../core/auth';
 import { EVENT_TYPES } from '../core/events';
+import { CREDENTIAL_NAME, CREDENTIAL_TYPES, TOTP_ALGORITHMS } from '../core/vault';
 import { ID_PATTERN } from '../core/ids';
 import { DEFAULT_ORG_ID } from '../core/table-keys';
 
@@ -275,3 +276,69 @@ export const deliverySchema = z
   .meta({ id: 'Delivery' });
 
 export const deliveryQuery = listQuery.extend({ status: z.enum(['pending', 'succeeded', 'failed']).optional() });
+
+const secretText = (what: string) => z.string().min(1).max(10_000).describe(what);
+const totpFields = {
+  seed: z.string().min(16).max(256).optional().describe('base32 seed as the site shows it'),
+  uri: z.string().max(2048).optional().describe('otpauth://totp/… URI, as a QR code carries it'),
+  digits: z.number().int().min(6).max(8).optional().describe('default 6, or what the URI says'),
+  period: z.number().int().min(1).max(300).optional().describe('seconds; default 30, or what the URI says'),
+  algorithm: z.enum(TOTP_ALGORITHMS).optional().describe('default SHA1, or what the URI says'),
+};
+
+export const credentialBody = z
+  .discriminatedUnion('type', [
+    z
+      .object({
+        type: z.literal('login'),
+        username: z.string().min(1).max(500),
+        password: secretText('the password'),
+        url: z.string().max(2048).optional(),
+        notes: secretText('private notes, sealed with the password').optional(),
+        totp: z.object(totpFields).strict().optional().describe('the login’s second factor'),
+      })
+      .strict(),
+    z.object({ type: z.literal('totp'), ...totpFields }).strict(),
+    z.object({ type: z.literal('api_key'), key: secretText('the key'), notes: secretText('private notes').optional() }).strict(),
+    z.object({ type: z.literal('secret_note'), text: secretText('the note') }).strict(),
+  ])
+  .meta({ id: 'CredentialInput' });
+
+export const credentialName = z.string().regex(CREDENTIAL_NAME).describe('credential name');
+
+const totpParams = z.object({ digits: z.number().int(), period: z.number().int(), algorithm: z.enum(TOTP_ALGORITHMS) });
+
+export const credentialSchema = z
+  .object({
+    name: z.string(),
+    inboxId: z.string(),
+    type: z.enum(CREDENTIAL_TYPES),
+    version: z.number().int().describe('grows by one on every overwrite; older versions cannot be decrypted'),
+    username: z.string().nullable(),
+    url: z.string().nullable(),
+    totp: totpParams.nullable().describe('TOTP settings when the credential produces codes; the seed is never returned'),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Credential' });
+
+export const revealedCredentialSchema = credentialSchema
+  .extend({
+    secret: z
+      .object({ password: z.string().optional(), notes: z.string().optional(), key: z.string().optional(), text: z.string().optional() })
+      .optional()
+      .describe('present with ?reveal=true (scope vault:reveal); never holds a TOTP seed'),
+  })
+  .meta({ id: 'CredentialWithSecret' });
+
+export const revealQuery = z.object({
+  reveal: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .describe('include the secret fields (needs vault:reveal; audited)'),
+});
+
+export const totpCodeSchema = z
+  .object({ code: z.string(), expiresIn: z.number().int().describe('seconds the code stays valid'), period: z.number().int() })
+  .meta({ id: 'TotpCode' });

@@ -24,6 +24,7 @@ import { ensureTable, LOCAL_REGION, startDynamoDbLocal } from './dynamodb-local'
 import { startHttpListener } from './http-listener';
 import { InboundSpool } from './inbound-spool';
 import { LocalJobQueue } from './local-job-queue';
+import { LocalKeyRing } from './local-key-ring';
 import { startS3Local, S3_LOCAL_CREDENTIALS } from './s3-local';
 import { startSmtpListener } from './smtp-listener';
 import { startTtlSweeper } from './ttl-sweeper';
@@ -105,7 +106,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // DynamoDB Local accepts any credentials, so s3rver's serve both servers.
     const base = coreDepsFor(config, { dynamodb: dynamo.endpoint, s3: s3.endpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS }, log);
     const jobs = new LocalJobQueue(base.table, (job) => runJob(deps, job), log);
-    const deps: CoreDeps = { ...base, events: jobs, jobs };
+    const deps: CoreDeps = { ...base, events: jobs, jobs, keyRing: new LocalKeyRing(join(dataDir, 'master.key')) };
     jobs.start();
     stops.push(() => jobs.stop());
 

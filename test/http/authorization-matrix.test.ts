@@ -18,7 +18,8 @@ let backends: Backends;
 let call: ReturnType<typeof apiCaller>;
 const ids: Record<string, string> = {};
 const keys: Record<string, string> = {};
-const scoped = routes.filter((r): r is Route & { scope: Scope } => r.scope !== undefined);
+const scoped = routes.filter((r): r is Route & { scope: Scope | readonly Scope[] } => r.scope !== undefined);
+const scopesOf = (r: { scope: Scope | readonly Scope[] }): readonly Scope[] => (typeof r.scope === 'string' ? [r.scope] : r.scope);
 
 /** A valid body for each creating or changing route, so only authorization can refuse it. */
 const BODIES: Record<string, unknown> = {
@@ -29,6 +30,7 @@ const BODIES: Record<string, unknown> = {
   'POST /v1/api-keys/{keyId}/rotate': {},
   'POST /v1/webhooks': { url: 'https://hooks.example.com/mailroom', events: ['message.received'] },
   'PATCH /v1/webhooks/{webhookId}': { description: 'x' },
+  'PUT /v1/inboxes/{inboxId}/vault/{name}': { type: 'secret_note', text: 'x' },
 };
 
 const pathFor = (route: Route) => route.path.replace(/\{(\w+)\}/g, (_m, name: string) => ids[name]);
@@ -58,7 +60,9 @@ beforeAll(async () => {
     keyId: target.keyId,
     webhookId: webhook.id,
     deliveryId: test.id,
+    name: 'github',
   });
+  await call('PUT', `/v1/inboxes/${inbox.id}/vault/github`, { key: keys.owner, body: { type: 'totp', seed: 'JBSWY3DPEHPK3PXPJBSWY3DP' } });
 
   await register('otherOrg', 'org_other', ['admin']);
   await register('restricted', DEFAULT_ORG_ID, SCOPES.filter((s) => s !== 'admin'), { inboxIds: [other.id] });
@@ -68,7 +72,9 @@ beforeAll(async () => {
     (k: { name: string }) => k.name === 'revoked',
   ).id;
   expect((await call('DELETE', `/v1/api-keys/${revokedId}`, { key: keys.owner })).status).toBe(204);
-  for (const route of scoped) await register(`without ${route.scope}`, DEFAULT_ORG_ID, SCOPES.filter((s) => s !== route.scope && s !== 'admin'));
+  for (const route of scoped) {
+    await register(`without ${scopesOf(route)}`, DEFAULT_ORG_ID, SCOPES.filter((s) => !scopesOf(route).includes(s) && s !== 'admin'));
+  }
 });
 afterAll(() => backends.stop());
 
@@ -98,9 +104,9 @@ describe('authorization on every route', () => {
   });
 
   it.each(scoped.map((r) => [name(r), r]))('%s: a key without the route’s scope → 403', async (_, route) => {
-    const res = await send(route, keys[`without ${route.scope}`]);
+    const res = await send(route, keys[`without ${scopesOf(route)}`]);
     expectRefused(res, 403, 'forbidden');
-    expect(res.json.error.message).toContain(route.scope);
+    for (const scope of scopesOf(route)) expect(res.json.error.message).toContain(scope);
   });
 
   const naming = scoped.filter((r) => /\{(inboxId|keyId|webhookId)\}/.test(r.path));
@@ -118,6 +124,8 @@ describe('authorization on every route', () => {
     expect(message.json.subject).toBe('private');
     const target = (await call('GET', '/v1/api-keys', { key: keys.owner, query: { limit: '100' } })).json.data.find((k: { id: string }) => k.id === ids.keyId);
     expect(target).toMatchObject({ status: 'active', rotatedTo: null });
+    const credential = await call('GET', `/v1/inboxes/${ids.inboxId}/vault/github`, { key: keys.owner });
+    expect(credential.json).toMatchObject({ type: 'totp', version: 1 });
     const webhook = await call('GET', `/v1/webhooks/${ids.webhookId}`, { key: keys.owner });
     expect(webhook.json).toMatchObject({ enabled: true, description: null });
   });

@@ -6,6 +6,7 @@ import type { CoreDeps } from '../../lambdas/core/deps';
 import { coreDepsFor } from '../../lambdas/handlers/runtime';
 import { ensureTable, LOCAL_REGION, startDynamoDbLocal } from '../../lambdas/local/dynamodb-local';
 import { LocalJobQueue } from '../../lambdas/local/local-job-queue';
+import { LocalKeyRing } from '../../lambdas/local/local-key-ring';
 import { S3_LOCAL_CREDENTIALS, startS3Local } from '../../lambdas/local/s3-local';
 import { runJob } from '../../lambdas/core/webhook-delivery';
 import type { Logger } from '../../lambdas/ports';
@@ -50,7 +51,7 @@ export async function startBackends(settings: Partial<CoreDeps['settings']> = {}
     log,
   );
   const jobs = new LocalJobQueue(base.table, (job) => runJob(deps, job), log, 20);
-  const deps: CoreDeps = { ...base, events: jobs, jobs };
+  const deps: CoreDeps = { ...base, events: jobs, jobs, keyRing: new LocalKeyRing(join(dir, 'master.key')) };
   jobs.start();
   return {
     deps,
