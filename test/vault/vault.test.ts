@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,10 +21,20 @@ let backends: Backends;
 let call: ReturnType<typeof apiCaller>;
 let admin: string;
 let inboxId: string;
+/** Debian's oathtool, as an independent implementation of RFC 6238 (`.ci/run` installs it). */
+function oathtool(args: string[]): string {
+  try {
+    return execFileSync('oathtool', args).toString().trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('oathtool is not on PATH: apt-get install oathtool (Debian/Ubuntu) or brew install oath-toolkit');
+    throw err;
+  }
+}
+
 const base32 = (ascii: string) => {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   let bits = '';
-  for (const byte of Buffer.from(ascii)) bits += byte.toString(2).padStart(8, '0');
+  for (const byte of Buffer.from(ascii, 'latin1')) bits += byte.toString(2).padStart(8, '0');
   return (bits.match(/.{1,5}/g) ?? []).map((chunk) => alphabet[parseInt(chunk.padEnd(5, '0'), 2)]).join('');
 };
 
@@ -76,6 +88,25 @@ describe('the credential vault', () => {
 
     // Assess
     expect(res.json).toEqual({ code: expected, expiresIn: 30 - (time % 30), period: 30 });
+  });
+
+  it.each(['SHA1', 'SHA256', 'SHA512'] as const)('agrees with oathtool on 6-digit %s codes for random seeds', async (algorithm) => {
+    const totpOnly = await keyWith('vault:totp');
+    for (let i = 0; i < 5; i++) {
+      // Prepare
+      const seed = base32(randomBytes(20).toString('latin1'));
+      const at = new Date(Date.UTC(2020 + i, i, 1 + i * 3, i * 5, i * 7, i * 11));
+      const name = `random-${algorithm}-${i}`;
+      await call('PUT', `/v1/inboxes/${inboxId}/vault/${name}`, { key: admin, body: { type: 'totp', seed, algorithm } });
+      const then = apiCaller(createApi({ ...backends.deps, clock: { now: () => at } }, { maxInlineDownloadBytes: 1, version: 't' }));
+
+      // Act
+      const ours = (await then('GET', `/v1/inboxes/${inboxId}/vault/${name}/totp`, { key: totpOnly })).json.code;
+      const theirs = oathtool([`--totp=${algorithm.toLowerCase()}`, '-b', seed, '--now', at.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')]);
+
+      // Assess
+      expect(ours).toBe(theirs);
+    }
   });
 
   it('reads TOTP settings from an otpauth:// URI', async () => {
