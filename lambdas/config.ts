@@ -32,7 +32,10 @@ export const ENV = {
   jobQueueArn: 'MAILROOM_JOB_QUEUE_ARN',
   scheduleGroup: 'MAILROOM_SCHEDULE_GROUP',
   schedulerRoleArn: 'MAILROOM_SCHEDULER_ROLE_ARN',
+  vaultKeyMode: 'MAILROOM_VAULT_KEY_MODE',
   vaultKeyId: 'MAILROOM_VAULT_KEY_ID',
+  vaultKeyTag: 'MAILROOM_VAULT_KEY_TAG',
+  apiRoleArn: 'MAILROOM_API_ROLE_ARN',
 } as const;
 
 export const DEFAULT_INBOUND_PREFIX = 'inbound/';
@@ -96,9 +99,11 @@ export function eventBusNameFromEnv(env: NodeJS.ProcessEnv = process.env): strin
   return required(env, ENV.eventBusName);
 }
 
-/** The KMS key vault data keys are generated under. */
-export function vaultKeyIdFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return required(env, ENV.vaultKeyId);
+/** How the API makes and uses the vault's KMS keys. */
+export function vaultKeysFromEnv(env: NodeJS.ProcessEnv = process.env) {
+  const mode = required(env, ENV.vaultKeyMode);
+  if (mode !== 'per-org' && mode !== 'stack') throw new Error(`${ENV.vaultKeyMode} must be per-org or stack, got "${mode}"`);
+  return { mode, stackKeyArn: required(env, ENV.vaultKeyId), stackTag: required(env, ENV.vaultKeyTag), apiRoleArn: required(env, ENV.apiRoleArn) } as const;
 }
 
 /** Where the webhook dispatcher queues its work and plans later retries. */

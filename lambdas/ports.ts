@@ -121,8 +121,10 @@ export type EncryptionContext = Record<string, string>;
 
 /** Envelope encryption's key service: KMS on AWS, a master key file on a laptop. */
 export interface KeyRing {
-  /** A fresh 256-bit data key, in the clear (use once, then drop) and wrapped (store). */
-  generateDataKey(context: EncryptionContext): Promise<{ plaintext: Buffer; wrapped: Buffer }>;
-  /** Unwraps a stored data key; fails unless the context is the one it was generated with. */
-  decryptDataKey(wrapped: Buffer, context: EncryptionContext): Promise<Buffer>;
+  /** The key that will protect one org's secrets (a new KMS key, or the shared stack key); returns its reference. */
+  createOrgKey(orgId: string): Promise<string>;
+  /** A fresh 256-bit data key under `keyRef`, in the clear (use once, then drop) and wrapped (store). */
+  generateDataKey(keyRef: string, context: EncryptionContext): Promise<{ plaintext: Buffer; wrapped: Buffer }>;
+  /** Unwraps a stored data key; fails unless the key and the context are the ones it was generated with. */
+  decryptDataKey(keyRef: string, wrapped: Buffer, context: EncryptionContext): Promise<Buffer>;
 }

@@ -13,14 +13,16 @@ export interface Org {
   createdAt: string;
 }
 
-type OrgItem = Item & Org;
+/** The stored org also names the key protecting its vault. */
+type OrgItem = Item & Org & { vaultKeyRef?: string };
 
 const toOrg = ({ id, name, metadata, createdAt }: OrgItem): Org => ({ id, name, metadata: metadata ?? {}, createdAt });
 
 export async function createOrg(deps: CoreDeps, actor: Actor, input: { name: string; metadata?: Record<string, string> }): Promise<Org> {
   const now = deps.clock.now();
   const id = newId('org', now);
-  const item: OrgItem = { ...orgKey(id), id, name: input.name, metadata: input.metadata ?? {}, createdAt: now.toISOString() };
+  const vaultKeyRef = await deps.keyRing.createOrgKey(id);
+  const item: OrgItem = { ...orgKey(id), id, name: input.name, metadata: input.metadata ?? {}, createdAt: now.toISOString(), vaultKeyRef };
   await deps.table.transactWrite([{ put: item, ifNotExists: true }, auditWrite(deps, actor, 'org.created', { type: 'org', id }, { name: input.name })]);
   return toOrg(item);
 }
@@ -34,6 +36,15 @@ export async function requireOrg(deps: CoreDeps, orgId: string): Promise<Org> {
   const item = await deps.table.get<OrgItem>(orgKey(orgId));
   if (!item) throw notFound('org');
   return toOrg(item);
+}
+
+/** The key an org's vault uses; orgs made before the vault existed (or at deploy time) get theirs on first use. */
+export async function orgVaultKey(deps: CoreDeps, orgId: string): Promise<string> {
+  const org = await deps.table.get<OrgItem>(orgKey(orgId));
+  if (org?.vaultKeyRef) return org.vaultKeyRef;
+  const keyRef = await deps.keyRing.createOrgKey(orgId);
+  if (org) await deps.table.update(orgKey(orgId), { vaultKeyRef: keyRef });
+  return keyRef;
 }
 
 /** The org every deployment starts with; the first admin key belongs to it. */

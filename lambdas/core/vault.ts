@@ -6,6 +6,7 @@ import { open, seal, type Sealed } from './envelope';
 import { invalid, MailroomError, notFound } from './errors';
 import { getInbox } from './inboxes';
 import { listNewestFirst, type ListPage, type ListRequest } from './listing';
+import { orgVaultKey } from './orgs';
 import { vaultKey, vaultListPrefix } from './table-keys';
 
 export const CREDENTIAL_TYPES = ['login', 'totp', 'api_key', 'secret_note'] as const;
@@ -174,7 +175,7 @@ export async function putCredential(
     username,
     url,
     totp,
-    sealed: await seal(deps.keyRing, contextFor(orgId, inboxId, name, version), Buffer.from(JSON.stringify(secrets))),
+    sealed: await seal(deps.keyRing, await orgVaultKey(deps, orgId), contextFor(orgId, inboxId, name, version), Buffer.from(JSON.stringify(secrets))),
     createdAt: existing?.createdAt ?? now,
     updatedAt: now,
   };

@@ -9,5 +9,8 @@ export const LAMBDA_ENV = {
   MAILROOM_JOB_QUEUE_ARN: 'arn:aws:sqs:us-east-1:123456789012:mailroom-jobs',
   MAILROOM_SCHEDULE_GROUP: 'mailroom-retries',
   MAILROOM_SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/mailroom-scheduler',
+  MAILROOM_VAULT_KEY_MODE: 'per-org',
+  MAILROOM_VAULT_KEY_TAG: 'Mailroom',
+  MAILROOM_API_ROLE_ARN: 'arn:aws:iam::123456789012:role/mailroom-api',
   MAILROOM_VAULT_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000',
 };

@@ -177,9 +177,10 @@ describe('the credential vault', () => {
     expect(stored).not.toContain(first.ciphertext);
   });
 
-  it('refuses to open a record whose nonce, tag, ciphertext or wrapped key was altered, or that was moved', async () => {
+  it('refuses to open a record whose nonce, tag, ciphertext or wrapped key was altered, that was moved, or under another org’s key', async () => {
     const context = { purpose: 'mailroom-vault', orgId: 'org_a', inboxId: 'inb_a', name: 'n', version: '1' };
-    const sealed = await seal(backends.deps.keyRing, context, Buffer.from('{"password":"x"}'));
+    const keyRef = await backends.deps.keyRing.createOrgKey('org_a');
+    const sealed = await seal(backends.deps.keyRing, keyRef, context, Buffer.from('{"password":"x"}'));
     const flip = (b64: string) => {
       const bytes = Buffer.from(b64, 'base64');
       bytes[bytes.length - 1] ^= 1;
@@ -192,8 +193,9 @@ describe('the credential vault', () => {
     for (const moved of [{ orgId: 'org_b' }, { inboxId: 'inb_b' }, { name: 'other' }, { version: '2' }]) {
       await expect(open(backends.deps.keyRing, { ...context, ...moved }, sealed)).rejects.toThrow();
     }
-    const otherOrgsKey = new LocalKeyRing(join(mkdtempSync(join(tmpdir(), 'mailroom-key-')), 'master.key'));
-    await expect(open(otherOrgsKey, context, sealed)).rejects.toThrow();
+    await expect(open(backends.deps.keyRing, context, { ...sealed, keyRef: await backends.deps.keyRing.createOrgKey('org_b') })).rejects.toThrow();
+    const anotherMasterKey = new LocalKeyRing(join(mkdtempSync(join(tmpdir(), 'mailroom-key-')), 'master.key'));
+    await expect(open(anotherMasterKey, context, sealed)).rejects.toThrow();
   });
 
   it('answers with an error, not a secret, when a record was copied under another name', async () => {
@@ -205,6 +207,18 @@ describe('the credential vault', () => {
 
     expect(res.status).toBe(500);
     expect(JSON.stringify(res.json)).not.toContain('launch codes');
+  });
+
+  it('seals each org’s credentials under that org’s own key', async () => {
+    const org = (await call('POST', '/v1/orgs', { key: admin, body: { name: 'Tenant' } })).json;
+    const tenantKey = (await call('POST', '/v1/api-keys', { key: admin, body: { name: 't', orgId: org.id, scopes: ['inboxes:write', 'vault:write'] } })).json.key;
+    const tenantInbox = (await call('POST', '/v1/inboxes', { key: tenantKey, body: {} })).json;
+    await call('PUT', `/v1/inboxes/${tenantInbox.id}/vault/cred`, { key: tenantKey, body: { type: 'secret_note', text: 'tenant secret' } });
+    await call('PUT', `/v1/inboxes/${inboxId}/vault/cred`, { key: admin, body: { type: 'secret_note', text: 'default secret' } });
+
+    const keyRefOf = async (orgId: string, inbox: string) => (await backends.deps.table.get<Item & { sealed: Sealed }>(vaultKey(orgId, inbox, 'cred')))!.sealed.keyRef;
+    expect(await keyRefOf(org.id, tenantInbox.id)).toBe(`local:${org.id}`);
+    expect(await keyRefOf(DEFAULT_ORG_ID, inboxId)).toBe(`local:${DEFAULT_ORG_ID}`);
   });
 
   it('deletes a credential, and an inbox’s deletion takes its credentials with it', async () => {

@@ -1,20 +1,75 @@
-import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, DecryptCommand, EnableKeyRotationCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import type { EncryptionContext, KeyRing } from '../../ports';
 
-/** KMS: data keys under one key, bound to their encryption context (which CloudTrail records with every use). */
+export interface KmsKeyRingConfig {
+  /** `per-org`: a KMS key per org, created with the org. `stack`: every org shares the stack's key (the org is in the context). */
+  mode: 'per-org' | 'stack';
+  /** The stack's key: used in `stack` mode. */
+  stackKeyArn: string;
+  /** Tagged on every org key; the API role may use only keys with this tag. */
+  stackTag: string;
+  /** The API function's role: the only principal, besides the account's administrators, that a key policy lets use the key. */
+  apiRoleArn: string;
+}
+
+/** Tag keys the KMS keys Mailroom creates carry. */
+export const KEY_TAGS = { stack: 'mailroom:stack', org: 'mailroom:org' } as const;
+
+/** KMS: data keys bound to their encryption context (which CloudTrail records with every use). */
 export class KmsKeyRing implements KeyRing {
   constructor(
     private readonly client: KMSClient,
-    private readonly keyId: string,
+    private readonly config: KmsKeyRingConfig,
   ) {}
 
-  async generateDataKey(context: EncryptionContext): Promise<{ plaintext: Buffer; wrapped: Buffer }> {
-    const out = await this.client.send(new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext: context }));
+  async createOrgKey(orgId: string): Promise<string> {
+    if (this.config.mode === 'stack') return this.config.stackKeyArn;
+    const { KeyMetadata } = await this.client.send(
+      new CreateKeyCommand({
+        Description: `Mailroom vault key for ${orgId}`,
+        KeyUsage: 'ENCRYPT_DECRYPT',
+        KeySpec: 'SYMMETRIC_DEFAULT',
+        Policy: JSON.stringify(orgKeyPolicy(orgId, this.config.apiRoleArn)),
+        Tags: [
+          { TagKey: KEY_TAGS.stack, TagValue: this.config.stackTag },
+          { TagKey: KEY_TAGS.org, TagValue: orgId },
+        ],
+      }),
+    );
+    await this.client.send(new EnableKeyRotationCommand({ KeyId: KeyMetadata!.KeyId }));
+    return KeyMetadata!.Arn!;
+  }
+
+  async generateDataKey(keyRef: string, context: EncryptionContext): Promise<{ plaintext: Buffer; wrapped: Buffer }> {
+    const out = await this.client.send(new GenerateDataKeyCommand({ KeyId: keyRef, KeySpec: 'AES_256', EncryptionContext: context }));
     return { plaintext: Buffer.from(out.Plaintext!), wrapped: Buffer.from(out.CiphertextBlob!) };
   }
 
-  async decryptDataKey(wrapped: Buffer, context: EncryptionContext): Promise<Buffer> {
-    const out = await this.client.send(new DecryptCommand({ KeyId: this.keyId, CiphertextBlob: wrapped, EncryptionContext: context }));
+  async decryptDataKey(keyRef: string, wrapped: Buffer, context: EncryptionContext): Promise<Buffer> {
+    const out = await this.client.send(new DecryptCommand({ KeyId: keyRef, CiphertextBlob: wrapped, EncryptionContext: context }));
     return Buffer.from(out.Plaintext!);
   }
+}
+
+/**
+ * The account keeps administering the key (KMS's default, which also stops a key from becoming unmanageable);
+ * the API role may only make and open data keys, and only for this org's vault.
+ */
+export function orgKeyPolicy(orgId: string, apiRoleArn: string) {
+  const account = apiRoleArn.split(':')[4];
+  const partition = apiRoleArn.split(':')[1];
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'AccountAdministers', Effect: 'Allow', Principal: { AWS: `arn:${partition}:iam::${account}:root` }, Action: 'kms:*', Resource: '*' },
+      {
+        Sid: 'ApiUsesForThisOrgOnly',
+        Effect: 'Allow',
+        Principal: { AWS: apiRoleArn },
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:EncryptionContext:orgId': orgId, 'kms:EncryptionContext:purpose': 'mailroom-vault' } },
+      },
+    ],
+  };
 }

@@ -1,42 +1,71 @@
-import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { KmsKeyRing } from '../../../lambdas/adapters/aws/kms-key-ring';
+import { CreateKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, KMSClient, ListResourceTagsCommand } from '@aws-sdk/client-kms';
+import { KmsKeyRing, type KmsKeyRingConfig } from '../../../lambdas/adapters/aws/kms-key-ring';
 import { open, seal } from '../../../lambdas/core/envelope';
 import { startMotoServer, type MotoServer } from '../../support/moto';
 
 let moto: MotoServer;
 let kms: KMSClient;
+let config: KmsKeyRingConfig;
 
 beforeAll(async () => {
   moto = await startMotoServer();
   kms = new KMSClient(moto.clientConfig);
+  const stackKey = await kms.send(new CreateKeyCommand({ Description: 'mailroom stack key' }));
+  config = { mode: 'per-org', stackKeyArn: stackKey.KeyMetadata!.Arn!, stackTag: 'Mailroom', apiRoleArn: 'arn:aws:iam::123456789012:role/mailroom-api' };
 });
 afterAll(() => moto.stop());
 
-const context = { purpose: 'mailroom-vault', orgId: 'org_default', inboxId: 'inb_1', name: 'github', version: '1' };
+const contextFor = (orgId: string) => ({ purpose: 'mailroom-vault', orgId, inboxId: 'inb_1', name: 'github', version: '1' });
 
 describe('the KMS key ring (against moto)', () => {
-  it('generates 256-bit data keys and unwraps them only with the same encryption context', async () => {
+  it('creates a key per org with rotation on, tagged, whose policy lets the API use it only for that org', async () => {
+    // Act
+    const keyArn = await new KmsKeyRing(kms, config).createOrgKey('org_acme');
+
+    // Assess
+    expect(keyArn).toMatch(/^arn:aws:kms:us-east-1:123456789012:key\//);
+    expect((await kms.send(new GetKeyRotationStatusCommand({ KeyId: keyArn }))).KeyRotationEnabled).toBe(true);
+    const tags = (await kms.send(new ListResourceTagsCommand({ KeyId: keyArn }))).Tags;
+    expect(tags).toEqual(expect.arrayContaining([{ TagKey: 'mailroom:stack', TagValue: 'Mailroom' }, { TagKey: 'mailroom:org', TagValue: 'org_acme' }]));
+    const policy = JSON.parse((await kms.send(new GetKeyPolicyCommand({ KeyId: keyArn, PolicyName: 'default' }))).Policy!);
+    expect(policy.Statement[1]).toEqual({
+      Sid: 'ApiUsesForThisOrgOnly',
+      Effect: 'Allow',
+      Principal: { AWS: config.apiRoleArn },
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      Resource: '*',
+      Condition: { StringEquals: { 'kms:EncryptionContext:orgId': 'org_acme', 'kms:EncryptionContext:purpose': 'mailroom-vault' } },
+    });
+  });
+
+  it('shares the stack key between orgs in stack mode', async () => {
+    expect(await new KmsKeyRing(kms, { ...config, mode: 'stack' }).createOrgKey('org_small')).toBe(config.stackKeyArn);
+  });
+
+  it('generates 256-bit data keys and unwraps them only with the same key and encryption context', async () => {
     // Prepare
-    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'mailroom vault test' }));
-    const ring = new KmsKeyRing(kms, KeyMetadata!.Arn!);
+    const ring = new KmsKeyRing(kms, config);
+    const keyArn = await ring.createOrgKey('org_a');
+    const context = contextFor('org_a');
 
     // Act
-    const { plaintext, wrapped } = await ring.generateDataKey(context);
+    const { plaintext, wrapped } = await ring.generateDataKey(keyArn, context);
 
     // Assess
     expect(plaintext).toHaveLength(32);
     expect(wrapped.equals(plaintext)).toBe(false);
-    expect(await ring.decryptDataKey(wrapped, context)).toEqual(plaintext);
-    await expect(ring.decryptDataKey(wrapped, { ...context, orgId: 'org_other' })).rejects.toThrow();
-    await expect(ring.decryptDataKey(wrapped, { ...context, version: '2' })).rejects.toThrow();
+    expect(await ring.decryptDataKey(keyArn, wrapped, context)).toEqual(plaintext);
+    await expect(ring.decryptDataKey(keyArn, wrapped, contextFor('org_b'))).rejects.toThrow();
+    await expect(ring.decryptDataKey(keyArn, wrapped, { ...context, version: '2' })).rejects.toThrow();
+    await expect(ring.decryptDataKey(await ring.createOrgKey('org_b'), wrapped, context)).rejects.toThrow();
   });
 
-  it('seals and opens a secret end to end, and refuses another key', async () => {
-    const mine = new KmsKeyRing(kms, (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!);
-    const theirs = new KmsKeyRing(kms, (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!);
-    const sealed = await seal(mine, context, Buffer.from('hunter2'));
+  it('seals and opens a secret end to end, and refuses another org’s key', async () => {
+    const ring = new KmsKeyRing(kms, config);
+    const [mine, theirs] = [await ring.createOrgKey('org_mine'), await ring.createOrgKey('org_theirs')];
+    const sealed = await seal(ring, mine, contextFor('org_mine'), Buffer.from('hunter2'));
 
-    expect((await open(mine, context, sealed)).toString()).toBe('hunter2');
-    await expect(open(theirs, context, sealed)).rejects.toThrow();
+    expect((await open(ring, contextFor('org_mine'), sealed)).toString()).toBe('hunter2');
+    await expect(open(ring, contextFor('org_mine'), { ...sealed, keyRef: theirs })).rejects.toThrow();
   });
 });
