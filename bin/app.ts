@@ -40,6 +40,12 @@ function removalPolicy(): RemovalPolicy | undefined {
   throw new Error(`-c removalPolicy must be retain or destroy, got "${value}"`);
 }
 
+function vaultKeys(): 'stack' | 'per-org' | undefined {
+  const value = context('vaultKeys');
+  if (value === undefined || value === 'stack' || value === 'per-org') return value;
+  throw new Error(`-c vaultKeys must be stack or per-org, got "${value}"`);
+}
+
 const domains = list('domain');
 if (domains.length === 0) {
   throw new Error('Tell Mailroom which domain to receive mail for: cdk deploy -c domain=mail.example.com');
@@ -57,4 +63,5 @@ new MailroomStack(app, context('stackName') ?? 'Mailroom', {
   activateReceiptRuleSet: flag('activateReceiptRuleSet'),
   createEmailIdentities: context('createEmailIdentities') === undefined ? undefined : flag('createEmailIdentities'),
   existingReceiptRuleSetName: context('existingReceiptRuleSetName'),
+  vaultKeys: vaultKeys(),
 });

@@ -103,7 +103,12 @@ export function eventBusNameFromEnv(env: NodeJS.ProcessEnv = process.env): strin
 export function vaultKeysFromEnv(env: NodeJS.ProcessEnv = process.env) {
   const mode = required(env, ENV.vaultKeyMode);
   if (mode !== 'per-org' && mode !== 'stack') throw new Error(`${ENV.vaultKeyMode} must be per-org or stack, got "${mode}"`);
-  return { mode, stackKeyArn: required(env, ENV.vaultKeyId), stackTag: required(env, ENV.vaultKeyTag), apiRoleArn: required(env, ENV.apiRoleArn) } as const;
+  return {
+    mode,
+    stackKeyArn: mode === 'stack' ? required(env, ENV.vaultKeyId) : '',
+    stackTag: required(env, ENV.vaultKeyTag),
+    apiRoleArn: required(env, ENV.apiRoleArn),
+  } as const;
 }
 
 /** Where the webhook dispatcher queues its work and plans later retries. */

@@ -7,6 +7,7 @@ import { AdminKey } from './constructs/admin-key';
 import { InboxApi } from './constructs/inbox-api';
 import { MailIngest } from './constructs/mail-ingest';
 import { MessageStore } from './constructs/message-store';
+import { VaultKeys, type VaultKeyMode } from './constructs/vault-keys';
 import { WebhookDelivery } from './constructs/webhook-delivery';
 
 export interface MailroomProps {
@@ -70,6 +71,12 @@ export interface MailroomProps {
    * @default 365
    */
   readonly auditRetentionDays?: number;
+  /**
+   * KMS keys for the credential vault. `stack`: one key for every org, the org bound into each data key's
+   * encryption context ($1/month in all). `per-org`: a key per org, created with the org ($1/month per org).
+   * @default 'stack'
+   */
+  readonly vaultKeys?: VaultKeyMode;
 }
 
 const DNS_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
@@ -85,6 +92,7 @@ export class Mailroom extends Construct {
   public readonly ingest: MailIngest;
   public readonly api: InboxApi;
   public readonly webhooks: WebhookDelivery;
+  public readonly vaultKeys: VaultKeys;
   public readonly adminKey: AdminKey;
   public readonly emailIdentities: ses.EmailIdentity[];
 
@@ -128,6 +136,7 @@ export class Mailroom extends Construct {
       logRemovalPolicy: config.removalPolicy,
     });
     this.webhooks.grantPublish(this.ingest.parser);
+    this.vaultKeys = new VaultKeys(this, 'VaultKeys', { user: this.api.handler, mode: props.vaultKeys ?? 'stack', removalPolicy: config.removalPolicy });
     this.adminKey = new AdminKey(this, 'AdminKey', { store: this.store, removalPolicy: config.removalPolicy });
   }
 

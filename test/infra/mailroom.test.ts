@@ -239,6 +239,32 @@ describe('the Mailroom stack', () => {
     });
   });
 
+  describe('the credential vault', () => {
+    const apiPolicy = (t: typeof template) =>
+      JSON.stringify(t.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('ApiHandlerRole') } }));
+
+    it('by default seals with one stack key (rotation on) that the API may use only for the vault’s encryption context', () => {
+      template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true, Description: Match.stringLikeRegexp('Mailroom vault') });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: 'Mailroom: REST API',
+        Environment: { Variables: Match.objectLike({ MAILROOM_VAULT_KEY_MODE: 'stack', MAILROOM_VAULT_KEY_ID: { 'Fn::GetAtt': [Match.stringLikeRegexp('VaultKeysKey'), 'Arn'] } }) },
+      });
+      const policy = apiPolicy(template);
+      expect(policy).toContain('"kms:EncryptionContext:purpose":"mailroom-vault"');
+      expect(policy).not.toContain('kms:CreateKey');
+    });
+
+    it('with a key per org, lets the API create only keys tagged as this deployment’s, and use only those', () => {
+      const perOrg = mailroomStack({ vaultKeys: 'per-org' }).template();
+      perOrg.resourceCountIs('AWS::KMS::Key', 0);
+      const policy = apiPolicy(perOrg);
+      expect(policy).toContain('kms:CreateKey');
+      expect(policy).toContain('aws:RequestTag/mailroom:stack');
+      expect(policy).toContain('aws:ResourceTag/mailroom:stack');
+      expect(policy).not.toContain('"kms:*"');
+    });
+  });
+
   describe('the admin key', () => {
     it('is minted at deploy time into a secret; the template never holds a key', () => {
       template.hasResourceProperties('Custom::MailroomAdminKey', { SecretId: { Ref: Match.stringLikeRegexp('MailroomAdminKeySecret') } });
