@@ -32,15 +32,17 @@ const FUNCTIONS: FunctionSpec[] = [
   {
     handler: 'api',
     memoryMb: 512,
-    baselineNote: 'client-dynamodb + lib-dynamodb + client-s3 + s3-request-presigner',
+    baselineNote: 'client-dynamodb + lib-dynamodb + client-s3 + s3-request-presigner + client-kms',
     baseline: `
       import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
       import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
       import { S3Client } from '@aws-sdk/client-s3';
       import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+      import { KMSClient } from '@aws-sdk/client-kms';
       const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
       const s3 = new S3Client({});
-      export const handler = async () => [doc, s3, getSignedUrl];
+      const kms = new KMSClient({});
+      export const handler = async () => [doc, s3, getSignedUrl, kms];
     `,
   },
   {
