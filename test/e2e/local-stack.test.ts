@@ -44,10 +44,13 @@ describe('the local stack (npm start)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('keeps a generated admin key in the data dir, readable only by its owner', () => {
+  it('keeps a generated admin key and the vault’s master key in the data dir, readable only by their owner', () => {
     const keyFile = join(dataDir, 'admin.key');
     expect(readFileSync(keyFile, 'utf8').trim()).toBe(stack.adminKey);
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const masterKey = join(dataDir, 'master.key');
+    expect(Buffer.from(readFileSync(masterKey, 'utf8'), 'base64')).toHaveLength(32);
+    expect(statSync(masterKey).mode & 0o777).toBe(0o600);
   });
 
   it('receives mail over SMTP and serves it through the API with bodies, headers and exact attachments', async () => {

@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { generateApiKey } from '../../lambdas/core/api-keys';
 import type { Scope } from '../../lambdas/core/auth';
 import { open, seal, type Sealed } from '../../lambdas/core/envelope';
@@ -15,6 +16,8 @@ import { LocalKeyRing } from '../../lambdas/local/local-key-ring';
 import { S3_LOCAL_CREDENTIALS } from '../../lambdas/local/s3-local';
 import type { Item } from '../../lambdas/ports';
 import { apiCaller } from '../support/api-client';
+import { compose } from '../support/mime';
+import { deliver } from '../support/ses';
 import { startBackends, type Backends } from '../support/backends';
 
 let backends: Backends;
@@ -44,9 +47,14 @@ async function keyWith(...scopes: Scope[]): Promise<string> {
   return key;
 }
 
+/** Every item in the table and every object in the bucket, as one string to search for plaintext. */
 async function everythingStored(): Promise<string> {
   const client = new DynamoDBClient({ endpoint: backends.dynamodbEndpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS });
-  return JSON.stringify((await client.send(new ScanCommand({ TableName: 'mailroom-test' }))).Items);
+  const items = JSON.stringify((await client.send(new ScanCommand({ TableName: 'mailroom-test' }))).Items);
+  const s3 = new S3Client({ endpoint: backends.s3Endpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS, forcePathStyle: true });
+  const objects = (await s3.send(new ListObjectsV2Command({ Bucket: 'mailroom-test' }))).Contents ?? [];
+  const bodies = await Promise.all(objects.map(async (o) => (await s3.send(new GetObjectCommand({ Bucket: 'mailroom-test', Key: o.Key }))).Body!.transformToString('latin1')));
+  return items + bodies.join('');
 }
 
 beforeAll(async () => {
@@ -118,7 +126,8 @@ describe('the credential vault', () => {
   });
 
   it('keeps secrets sealed: metadata by default, the password only on an audited reveal, the TOTP seed never', async () => {
-    // Prepare
+    // Prepare: mail in the bucket too, so the scan below reads both stores.
+    await deliver(backends.deps, await compose({ to: 'agent-007@mailroom.test', subject: 'welcome', text: 'hi' }), ['agent-007@mailroom.test']);
     const seed = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
     const password = 'correct horse battery staple 8f1c';
     const written = await call('PUT', `/v1/inboxes/${inboxId}/vault/github`, {
