@@ -1,2 +1,4 @@
 export { Mailroom, type MailroomProps } from './mailroom';
 export { MailroomStack, type MailroomStackProps } from './mailroom-stack';
+export { VaultKeys, type VaultKeyMode } from './constructs/vault-keys';
+export { WebhookDelivery } from './constructs/webhook-delivery';

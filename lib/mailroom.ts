@@ -72,9 +72,9 @@ export interface MailroomProps {
    */
   readonly auditRetentionDays?: number;
   /**
-   * KMS keys for the credential vault. `stack`: one key for every org, the org bound into each data key's
-   * encryption context ($1/month in all). `per-org`: a key per org, created with the org ($1/month per org).
-   * @default 'stack'
+   * KMS keys for the credential vault. `per-org`: a key per org, created with the org ($1/month per org).
+   * `stack`: one key for every org, the org bound into each data key's encryption context ($1/month in all).
+   * @default 'per-org'
    */
   readonly vaultKeys?: VaultKeyMode;
 }
@@ -136,7 +136,7 @@ export class Mailroom extends Construct {
       logRemovalPolicy: config.removalPolicy,
     });
     this.webhooks.grantPublish(this.ingest.parser);
-    this.vaultKeys = new VaultKeys(this, 'VaultKeys', { user: this.api.handler, mode: props.vaultKeys ?? 'stack', removalPolicy: config.removalPolicy });
+    this.vaultKeys = new VaultKeys(this, 'VaultKeys', { user: this.api.handler, mode: props.vaultKeys ?? 'per-org', removalPolicy: config.removalPolicy });
     this.adminKey = new AdminKey(this, 'AdminKey', { store: this.store, removalPolicy: config.removalPolicy });
   }
 

@@ -243,20 +243,25 @@ describe('the Mailroom stack', () => {
     const apiPolicy = (t: typeof template) =>
       JSON.stringify(t.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('ApiHandlerRole') } }));
 
-    it('by default seals with one stack key (rotation on) that the API may use only for the vault’s encryption context', () => {
-      template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true, Description: Match.stringLikeRegexp('Mailroom vault') });
-      template.hasResourceProperties('AWS::Lambda::Function', {
+    it('with one stack key (rotation on), lets the API use it only with the vault’s encryption context', () => {
+      const stackKey = mailroomStack({ vaultKeys: 'stack' }).template();
+      stackKey.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true, Description: Match.stringLikeRegexp('Mailroom vault') });
+      stackKey.hasResourceProperties('AWS::Lambda::Function', {
         Description: 'Mailroom: REST API',
         Environment: { Variables: Match.objectLike({ MAILROOM_VAULT_KEY_MODE: 'stack', MAILROOM_VAULT_KEY_ID: { 'Fn::GetAtt': [Match.stringLikeRegexp('VaultKeysKey'), 'Arn'] } }) },
       });
-      const policy = apiPolicy(template);
+      const policy = apiPolicy(stackKey);
       expect(policy).toContain('"kms:EncryptionContext:purpose":"mailroom-vault"');
       expect(policy).not.toContain('kms:CreateKey');
     });
 
-    it('with a key per org, lets the API create only keys tagged as this deployment’s, and use only those', () => {
-      const perOrg = mailroomStack({ vaultKeys: 'per-org' }).template();
+    it('by default keys each org separately: the API may create only keys tagged as this deployment’s, and use only those', () => {
+      const perOrg = template;
       perOrg.resourceCountIs('AWS::KMS::Key', 0);
+      perOrg.hasResourceProperties('AWS::Lambda::Function', {
+        Description: 'Mailroom: REST API',
+        Environment: { Variables: Match.objectLike({ MAILROOM_VAULT_KEY_MODE: 'per-org' }) },
+      });
       const policy = apiPolicy(perOrg);
       expect(policy).toContain('kms:CreateKey');
       expect(policy).toContain('aws:RequestTag/mailroom:stack');

@@ -24,7 +24,7 @@ describe('cdk-nag AwsSolutions checks', () => {
     ['the default deployment', {}],
     ['a disposable deployment that activates its own rule set', { activateReceiptRuleSet: true, removalPolicy: RemovalPolicy.DESTROY, autoCreateDomains: ['mail.example.com'] }],
     ['a deployment added to an existing rule set', { existingReceiptRuleSetName: 'company-inbound', createEmailIdentities: false }],
-    ['a deployment with a vault key per org', { vaultKeys: 'per-org' }],
+    ['a deployment with one vault key for the stack', { vaultKeys: 'stack' }],
   ])('find nothing unacknowledged in %s', (_name, props) => {
     expect(nagReport(props).pluginReports).toEqual([]);
   });

@@ -52,8 +52,9 @@ export class KmsKeyRing implements KeyRing {
 }
 
 /**
- * The account keeps administering the key (KMS's default, which also stops a key from becoming unmanageable);
- * the API role may only make and open data keys, and only for this org's vault.
+ * The account keeps administering the key (KMS's default); the API role may make and open data keys only for
+ * this org's vault. It may also replace the policy, because KMS's lockout check requires that of whoever
+ * creates a key with a policy.
  */
 export function orgKeyPolicy(orgId: string, apiRoleArn: string) {
   const account = apiRoleArn.split(':')[4];
@@ -70,6 +71,7 @@ export function orgKeyPolicy(orgId: string, apiRoleArn: string) {
         Resource: '*',
         Condition: { StringEquals: { 'kms:EncryptionContext:orgId': orgId, 'kms:EncryptionContext:purpose': 'mailroom-vault' } },
       },
+      { Sid: 'ApiPassesTheLockoutCheck', Effect: 'Allow', Principal: { AWS: apiRoleArn }, Action: 'kms:PutKeyPolicy', Resource: '*' },
     ],
   };
 }

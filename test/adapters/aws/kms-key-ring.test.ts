@@ -28,6 +28,7 @@ describe('the KMS key ring (against moto)', () => {
     const tags = (await kms.send(new ListResourceTagsCommand({ KeyId: keyArn }))).Tags;
     expect(tags).toEqual(expect.arrayContaining([{ TagKey: 'mailroom:stack', TagValue: 'Mailroom' }, { TagKey: 'mailroom:org', TagValue: 'org_acme' }]));
     const policy = JSON.parse((await kms.send(new GetKeyPolicyCommand({ KeyId: keyArn, PolicyName: 'default' }))).Policy!);
+    expect(policy.Statement.map((st: { Sid: string }) => st.Sid)).toEqual(['AccountAdministers', 'ApiUsesForThisOrgOnly', 'ApiPassesTheLockoutCheck']);
     expect(policy.Statement[1]).toEqual({
       Sid: 'ApiUsesForThisOrgOnly',
       Effect: 'Allow',
