@@ -7,6 +7,7 @@ import { createApiKey, keyOrg, listApiKeys, revokeApiKey, rotateApiKey } from '.
 import { deleteMessage, getMessage, listMessages, locateAttachment, locateRaw } from '../core/messages';
 import { createOrg, listOrgs } from '../core/orgs';
 import { listDeliveries, retryDelivery, sendTestEvent } from '../core/webhook-delivery';
+import { waitForMessage } from '../core/wait-for-message';
 import { deleteCredential, getCredential, listCredentials, putCredential, revealCredential, totpCode } from '../core/vault';
 import { createWebhook, deleteWebhook, getWebhookItem, listWebhooks, rotateWebhookSecret, toWebhook, updateWebhook } from '../core/webhooks';
 import { route, type Route } from './route';
@@ -41,6 +42,8 @@ import {
   totpCodeSchema,
   updateInboxBody,
   updateWebhookBody,
+  waitBody,
+  waitResultSchema,
   webhookSchema,
   webhookWithSecretSchema,
 } from './schemas';
@@ -148,6 +151,20 @@ export const routes: Route[] = [
     handle: async ({ deps, principal, params, query }) => ({
       status: 200,
       json: await listMessages(deps, principal.orgId, params.inboxId, query),
+    }),
+  }),
+  route({
+    method: 'POST',
+    path: '/v1/inboxes/{inboxId}/wait',
+    summary: 'Wait (up to 25 s) for the newest message that matches; answers at once when one is already there',
+    tag: 'messages',
+    scope: 'messages:read',
+    params: inboxParams,
+    body: waitBody,
+    response: { status: 200, description: 'the message, or timedOut: true', schema: waitResultSchema },
+    handle: async ({ deps, principal, params, body }) => ({
+      status: 200,
+      json: await waitForMessage(deps, principal.orgId, params.inboxId, { ...body, since: body.since && new Date(body.since).toISOString() }),
     }),
   }),
   route({

@@ -342,3 +342,16 @@ export const revealQuery = z.object({
 export const totpCodeSchema = z
   .object({ code: z.string(), expiresIn: z.number().int().describe('seconds the code stays valid'), period: z.number().int() })
   .meta({ id: 'TotpCode' });
+
+export const waitBody = z
+  .object({
+    from: z.string().min(1).max(320).optional().describe('part of the sender’s address or name, any case'),
+    subjectContains: z.string().min(1).max(998).optional().describe('part of the subject, any case'),
+    since: z.iso.datetime({ offset: true }).optional().describe('only messages received at or after this time'),
+    timeoutSeconds: z.number().int().min(0).max(25).default(25).describe('how long to wait (at most 25 s, within API Gateway’s limit)'),
+  })
+  .strict();
+
+export const waitResultSchema = z
+  .object({ timedOut: z.boolean(), message: messageSummarySchema.nullable() })
+  .meta({ id: 'WaitResult' });

@@ -31,6 +31,7 @@ const BODIES: Record<string, unknown> = {
   'POST /v1/webhooks': { url: 'https://hooks.example.com/mailroom', events: ['message.received'] },
   'PATCH /v1/webhooks/{webhookId}': { description: 'x' },
   'PUT /v1/inboxes/{inboxId}/vault/{name}': { type: 'secret_note', text: 'x' },
+  'POST /v1/inboxes/{inboxId}/wait': { timeoutSeconds: 0 },
 };
 
 const pathFor = (route: Route) => route.path.replace(/\{(\w+)\}/g, (_m, name: string) => ids[name]);

@@ -1,0 +1,66 @@
+import type { CoreDeps } from './deps';
+import { getInbox } from './inboxes';
+import { isLive } from './listing';
+import { toSummary, type MessageItem, type MessageSummary } from './messages';
+import { messageListPrefix, type ItemKey } from './table-keys';
+
+export interface WaitRequest {
+  /** Part of the sender's address or name, any case. */
+  from?: string;
+  subjectContains?: string;
+  /** Only messages received at or after this time. */
+  since?: string;
+  timeoutSeconds: number;
+}
+
+/** Pauses between looks: quick at first (mail usually lands within a second), then once a second. */
+const BACKOFF_MS = [100, 200, 400, 800, 1000];
+/** How far back one look reads when `since` is not reached sooner: the newest 100 messages. */
+const LOOK_PAGES = 5;
+const PAGE = 20;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Long-polls an inbox for the newest message that matches, returning at once if one is already there.
+ * Each look is one to five Queries of the newest summaries; looks back off to one a second, so a 25-second
+ * wait costs at most about 30 reads.
+ */
+export async function waitForMessage(deps: CoreDeps, orgId: string, inboxId: string, request: WaitRequest): Promise<{ timedOut: boolean; message: MessageSummary | null }> {
+  await getInbox(deps, orgId, inboxId);
+  const deadline = Date.now() + request.timeoutSeconds * 1000;
+  const from = request.from?.toLowerCase();
+  const subject = request.subjectContains?.toLowerCase();
+  const matches = (m: MessageItem) =>
+    !m.quarantined &&
+    (!request.since || m.receivedAt >= request.since) &&
+    (!from || `${m.from?.name ?? ''} <${m.from?.address ?? ''}>`.toLowerCase().includes(from)) &&
+    (!subject || m.subject.toLowerCase().includes(subject));
+
+  for (let look = 0; ; look++) {
+    const found = await newestMatch(deps, orgId, inboxId, request.since, matches);
+    if (found) return { timedOut: false, message: toSummary(found) };
+    const pause = Math.min(BACKOFF_MS[Math.min(look, BACKOFF_MS.length - 1)], deadline - Date.now());
+    if (pause <= 0) return { timedOut: true, message: null };
+    await sleep(pause);
+  }
+}
+
+async function newestMatch(
+  deps: CoreDeps,
+  orgId: string,
+  inboxId: string,
+  since: string | undefined,
+  matches: (m: MessageItem) => boolean,
+): Promise<MessageItem | undefined> {
+  const live = isLive(deps.clock.now());
+  let startAfter: ItemKey | undefined;
+  for (let page = 0; page < LOOK_PAGES; page++) {
+    const { items, lastKey } = await deps.table.query<MessageItem>({ ...messageListPrefix(orgId, inboxId), limit: PAGE, startAfter, newestFirst: true });
+    const found = items.find((m) => live(m) && matches(m));
+    // Newest first: once a page reaches messages older than `since`, nothing further down can match.
+    if (found || !lastKey || (since && items.some((m) => m.receivedAt < since))) return found;
+    startAfter = lastKey;
+  }
+  return undefined;
+}
