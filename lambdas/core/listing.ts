@@ -1,5 +1,6 @@
 import type { Item, Table } from '../ports';
 import { decodeCursor, encodeCursor } from './cursor';
+import type { ItemKey } from './table-keys';
 
 export interface ListRequest {
   limit: number;
@@ -34,3 +35,15 @@ export async function listNewestFirst<T extends Item>(
 /** DynamoDB deletes expired items late; reads must not return them. */
 export const isLive = (now: Date) => (item: { expiresAt?: unknown }): boolean =>
   typeof item.expiresAt !== 'number' || item.expiresAt > Math.floor(now.getTime() / 1000);
+
+/** Every item of a key range, page by page: for the few places that need a whole (small) range, e.g. an org's webhooks. */
+export async function queryAll<T extends Item>(table: Table, range: { pk: string; skPrefix: string }): Promise<T[]> {
+  const items: T[] = [];
+  let startAfter: ItemKey | undefined;
+  do {
+    const page = await table.query<T>({ ...range, limit: 100, startAfter });
+    items.push(...page.items);
+    startAfter = page.lastKey;
+  } while (startAfter);
+  return items;
+}

@@ -25,6 +25,8 @@ export interface DeliveryItem extends Item {
   webhookId: string;
   eventId: string;
   eventType: string;
+  /** The inbox the event is about, if any (so deleting the inbox can take its deliveries along). */
+  inboxId?: string | null;
   /** The exact body sent on every attempt. */
   payload: string;
   status: 'pending' | 'succeeded' | 'failed';
@@ -37,7 +39,7 @@ export interface DeliveryItem extends Item {
   expiresAt: number;
 }
 
-export type Delivery = Omit<DeliveryItem, 'pk' | 'sk' | 'type' | 'orgId' | 'payload' | 'expiresAt' | 'scheduledAttempts'> & { payload: unknown };
+export type Delivery = Omit<DeliveryItem, 'pk' | 'sk' | 'type' | 'orgId' | 'payload' | 'expiresAt' | 'scheduledAttempts' | 'inboxId'> & { payload: unknown };
 
 /** Deliveries (and their attempts) are kept this long for inspection and replay. */
 export const DELIVERY_RETENTION_DAYS = 30;
@@ -46,7 +48,7 @@ export const DISABLE_AFTER_FAILING_MS = 5 * 24 * 3600 * 1000;
 const MAX_ATTEMPTS_KEPT = 50;
 const MAX_RETRY_AFTER_MS = 24 * 3600 * 1000;
 
-export const toDelivery = ({ pk: _pk, sk: _sk, type: _t, orgId: _o, expiresAt: _e, scheduledAttempts: _s, payload, ...rest }: DeliveryItem): Delivery => ({
+export const toDelivery = ({ pk: _pk, sk: _sk, type: _t, orgId: _o, expiresAt: _e, scheduledAttempts: _s, inboxId: _i, payload, ...rest }: DeliveryItem): Delivery => ({
   ...rest,
   payload: JSON.parse(payload) as unknown,
 });
@@ -94,6 +96,7 @@ async function createDelivery(deps: CoreDeps, hook: WebhookItem, event: Mailroom
     webhookId: hook.id,
     eventId: event.id,
     eventType: event.type,
+    inboxId: event.inboxId,
     payload: JSON.stringify({ type: event.type, timestamp: event.timestamp, data: event.data }),
     status: 'pending',
     attempts: [],

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Item } from '../ports';
-import type { ItemKey } from './table-keys';
 import { auditWrite, type Actor } from './audit';
 import type { CoreDeps } from './deps';
 import { invalid, notFound } from './errors';
 import { newId } from './ids';
 import { getInbox } from './inboxes';
-import { listNewestFirst, type ListPage, type ListRequest } from './listing';
+import { listNewestFirst, queryAll, type ListPage, type ListRequest } from './listing';
 import { deliveryListPrefix, webhookKey, webhookListPrefix } from './table-keys';
 import { webhookUrlProblem } from './webhook-targets';
 
@@ -120,15 +119,8 @@ export async function listWebhooks(deps: CoreDeps, orgId: string, request: ListR
 }
 
 /** Every endpoint of the org, for fan-out (an org has few). */
-export async function allWebhooks(deps: CoreDeps, orgId: string): Promise<WebhookItem[]> {
-  const hooks: WebhookItem[] = [];
-  let startAfter: ItemKey | undefined;
-  do {
-    const page = await deps.table.query<WebhookItem>({ ...webhookListPrefix(orgId), limit: 100, startAfter });
-    hooks.push(...page.items);
-    startAfter = page.lastKey;
-  } while (startAfter);
-  return hooks;
+export function allWebhooks(deps: CoreDeps, orgId: string): Promise<WebhookItem[]> {
+  return queryAll<WebhookItem>(deps.table, webhookListPrefix(orgId));
 }
 
 export async function updateWebhook(deps: CoreDeps, actor: Actor, webhookId: string, input: UpdateWebhookInput): Promise<Webhook> {

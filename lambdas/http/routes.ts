@@ -2,7 +2,8 @@ import * as z from 'zod';
 import { listAuditEvents } from '../core/audit';
 import { requireScope } from '../core/auth';
 import { MailroomError } from '../core/errors';
-import { createInbox, deleteInbox, getInbox, listInboxes, toInbox, updateInbox } from '../core/inboxes';
+import { deleteInboxAndReferences } from '../core/inbox-deletion';
+import { createInbox, getInbox, listInboxes, toInbox, updateInbox } from '../core/inboxes';
 import { createApiKey, keyOrg, listApiKeys, revokeApiKey, rotateApiKey } from '../core/key-management';
 import { deleteMessage, getMessage, listMessages, locateAttachment, locateRaw } from '../core/messages';
 import { createOrg, listOrgs } from '../core/orgs';
@@ -128,13 +129,13 @@ export const routes: Route[] = [
   route({
     method: 'DELETE',
     path: '/v1/inboxes/{inboxId}',
-    summary: 'Delete an inbox with all its messages and stored bytes',
+    summary: 'Delete an inbox with its messages, stored bytes, credentials and webhook deliveries; filters and key restrictions naming it drop it',
     tag: 'inboxes',
     scope: 'inboxes:write',
     params: inboxParams,
     response: { status: 204, description: 'deleted' },
     handle: async ({ deps, actor, params }) => {
-      await deleteInbox(deps, actor, params.inboxId);
+      await deleteInboxAndReferences(deps, actor, params.inboxId);
       return { status: 204 };
     },
   }),

@@ -116,7 +116,7 @@ export interface paths {
         get: operations["getV1InboxesByInboxId"];
         put?: never;
         post?: never;
-        /** Delete an inbox with all its messages and stored bytes */
+        /** Delete an inbox with its messages, stored bytes, credentials and webhook deliveries; filters and key restrictions naming it drop it */
         delete: operations["deleteV1InboxesByInboxId"];
         options?: never;
         head?: never;
