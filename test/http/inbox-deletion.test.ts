@@ -1,13 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { generateApiKey } from '../../lambdas/core/api-keys';
-import { registerApiKey } from '../../lambdas/core/key-registry';
-import { DEFAULT_ORG_ID } from '../../lambdas/core/table-keys';
-import { createApi } from '../../lambdas/http/api';
 import { LOCAL_REGION } from '../../lambdas/local/dynamodb-local';
 import { S3_LOCAL_CREDENTIALS } from '../../lambdas/local/s3-local';
-import { apiCaller } from '../support/api-client';
+import type { apiCaller } from '../support/api-client';
+import { apiWithKey } from '../support/api-under-test';
 import { startBackends, type Backends } from '../support/backends';
 import { compose } from '../support/mime';
 import { deliver } from '../support/ses';
@@ -19,9 +16,7 @@ let admin: string;
 
 beforeAll(async () => {
   backends = await startBackends();
-  call = apiCaller(createApi(backends.deps, { maxInlineDownloadBytes: 64 * 1024, version: '0.0.0-test' }));
-  admin = generateApiKey();
-  await registerApiKey(backends.deps, { key: admin, orgId: DEFAULT_ORG_ID, name: 'admin', scopes: ['admin'] });
+  ({ call, key: admin } = await apiWithKey(backends, ['admin']));
 });
 afterAll(() => backends.stop());
 

@@ -1,8 +1,5 @@
-import { generateApiKey } from '../../lambdas/core/api-keys';
-import { registerApiKey } from '../../lambdas/core/key-registry';
-import { DEFAULT_ORG_ID } from '../../lambdas/core/table-keys';
-import { createApi } from '../../lambdas/http/api';
-import { apiCaller } from '../support/api-client';
+import type { apiCaller } from '../support/api-client';
+import { apiWithKey } from '../support/api-under-test';
 import { startBackends, type Backends } from '../support/backends';
 import { compose } from '../support/mime';
 import { deliver } from '../support/ses';
@@ -13,9 +10,7 @@ let key: string;
 
 beforeAll(async () => {
   backends = await startBackends();
-  call = apiCaller(createApi(backends.deps, { maxInlineDownloadBytes: 64 * 1024, version: '0.0.0-test' }));
-  key = generateApiKey();
-  await registerApiKey(backends.deps, { key, orgId: DEFAULT_ORG_ID, name: 'waiter', scopes: ['inboxes:write', 'messages:read'] });
+  ({ call, key: key } = await apiWithKey(backends, ['inboxes:write', 'messages:read']));
 });
 afterAll(() => backends.stop());
 
