@@ -4,7 +4,7 @@ import { auditWrite, type Actor } from './audit';
 import type { CoreDeps } from './deps';
 import { MailroomError, invalid, notFound } from './errors';
 import { newId } from './ids';
-import { isLive, listNewestFirst, type ListPage, type ListRequest } from './listing';
+import { deleteRange, isLive, listNewestFirst, type ListPage, type ListRequest } from './listing';
 import { DOMAIN_PATTERN, LOCAL_PART_PATTERN } from './mail/addresses';
 import { addressClaimKey, blobKeys, inboxKey, inboxListPrefix, messageContentPrefix, messageListPrefix, vaultListPrefix } from './table-keys';
 
@@ -124,6 +124,16 @@ export async function getInbox(deps: CoreDeps, orgId: string, inboxId: string): 
 }
 
 /** `visible` limits the list to those inboxes (an inbox-restricted key's). */
+/** Checks ids a request names as a filter (webhook, key restriction): each must be a live inbox of the org. */
+export async function requireInboxesInOrg(deps: CoreDeps, orgId: string, inboxIds: readonly string[]): Promise<void> {
+  for (const inboxId of inboxIds) {
+    await getInbox(deps, orgId, inboxId).catch((err: unknown) => {
+      if (err instanceof MailroomError && err.code === 'not_found') throw invalid(`inboxIds: no inbox ${inboxId} in this org`, { field: 'inboxIds' });
+      throw err;
+    });
+  }
+}
+
 export async function listInboxes(deps: CoreDeps, orgId: string, request: ListRequest, visible: string[] | null = null): Promise<ListPage<Inbox>> {
   const live = isLive(deps.clock.now());
   const keep = (item: InboxItem) => live(item) && (!visible || visible.includes(item.id));
@@ -146,11 +156,7 @@ export async function deleteInbox(deps: CoreDeps, actor: Actor, inboxId: string)
   const { orgId } = actor;
   const inbox = await getInbox(deps, orgId, inboxId);
   for (const range of [messageListPrefix(orgId, inboxId), messageContentPrefix(orgId, inboxId), vaultListPrefix(orgId, inboxId)]) {
-    for (;;) {
-      const page = await deps.table.query({ ...range, limit: 100 });
-      await Promise.all(page.items.map((m) => deps.table.delete(m)));
-      if (!page.lastKey) break;
-    }
+    await deleteRange(deps.table, range);
   }
   await deps.blobs.deletePrefix(blobKeys.inboxPrefix(orgId, inboxId));
   await deps.table.transactWrite([

@@ -4,7 +4,7 @@ import { auditWrite, type Actor } from './audit';
 import { keyStatus, requireCanGrant, type ApiKeyRecord, type Principal, type Rights, type Scope } from './auth';
 import type { CoreDeps } from './deps';
 import { MailroomError, invalid, notFound } from './errors';
-import { getInbox } from './inboxes';
+import { requireInboxesInOrg } from './inboxes';
 import { keyRegistration } from './key-registry';
 import { listNewestFirst, type ListPage, type ListRequest } from './listing';
 import { requireOrg } from './orgs';
@@ -76,12 +76,7 @@ export async function createApiKey(
     validUntil: input.expiresAt ? new Date(input.expiresAt).toISOString() : principal.validUntil,
   };
   requireCanGrant(principal, wanted);
-  for (const inboxId of wanted.inboxIds ?? []) {
-    await getInbox(deps, orgId, inboxId).catch((err: unknown) => {
-      if (err instanceof MailroomError && err.code === 'not_found') throw invalid(`inboxIds: no inbox ${inboxId} in this org`, { field: 'inboxIds' });
-      throw err;
-    });
-  }
+  await requireInboxesInOrg(deps, orgId, wanted.inboxIds ?? []);
   const key = generateApiKey();
   const { record, writes } = keyRegistration(deps.clock, { key, name: input.name, ...wanted, createdBy: principal.keyId });
   await deps.table.transactWrite([

@@ -47,3 +47,12 @@ export async function queryAll<T extends Item>(table: Table, range: { pk: string
   } while (startAfter);
   return items;
 }
+
+/** Deletes every item of a key range. */
+export async function deleteRange(table: Table, range: { pk: string; skPrefix: string }): Promise<void> {
+  for (;;) {
+    const page = await table.query({ ...range, limit: 100 });
+    await Promise.all(page.items.map((item) => table.delete(item)));
+    if (!page.lastKey) return;
+  }
+}

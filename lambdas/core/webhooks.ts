@@ -4,8 +4,8 @@ import { auditWrite, type Actor } from './audit';
 import type { CoreDeps } from './deps';
 import { invalid, notFound } from './errors';
 import { newId } from './ids';
-import { getInbox } from './inboxes';
-import { listNewestFirst, queryAll, type ListPage, type ListRequest } from './listing';
+import { requireInboxesInOrg } from './inboxes';
+import { deleteRange, listNewestFirst, queryAll, type ListPage, type ListRequest } from './listing';
 import { deliveryListPrefix, webhookKey, webhookListPrefix } from './table-keys';
 import { webhookUrlProblem } from './webhook-targets';
 
@@ -72,11 +72,7 @@ async function checkTarget(deps: CoreDeps, orgId: string, input: { url?: string;
     const problem = webhookUrlProblem(input.url, deps.settings.webhooks);
     if (problem) throw invalid(problem, { field: 'url' });
   }
-  for (const inboxId of input.inboxIds ?? []) {
-    await getInbox(deps, orgId, inboxId).catch(() => {
-      throw invalid(`inboxIds: no inbox ${inboxId} in this org`, { field: 'inboxIds' });
-    });
-  }
+  await requireInboxesInOrg(deps, orgId, input.inboxIds ?? []);
 }
 
 export async function createWebhook(deps: CoreDeps, actor: Actor, input: CreateWebhookInput): Promise<{ webhook: Webhook; secret: string }> {
@@ -146,11 +142,7 @@ export async function updateWebhook(deps: CoreDeps, actor: Actor, webhookId: str
 /** Deletes the endpoint and its delivery history. */
 export async function deleteWebhook(deps: CoreDeps, actor: Actor, webhookId: string): Promise<void> {
   const item = await getWebhookItem(deps, actor.orgId, webhookId);
-  for (;;) {
-    const page = await deps.table.query({ ...deliveryListPrefix(actor.orgId, webhookId), limit: 100 });
-    await Promise.all(page.items.map((d) => deps.table.delete(d)));
-    if (!page.lastKey) break;
-  }
+  await deleteRange(deps.table, deliveryListPrefix(actor.orgId, webhookId));
   await deps.table.transactWrite([
     { delete: webhookKey(actor.orgId, webhookId) },
     auditWrite(deps, actor, 'webhook.deleted', { type: 'webhook', id: webhookId }, { url: item.url }),
