@@ -1,9 +1,7 @@
-import { encodeTime } from 'ulid';
 import type { Item, WriteOp } from '../ports';
 import type { CoreDeps } from './deps';
-import { invalid } from './errors';
 import { newId } from './ids';
-import { isLive, listNewestFirst, type ListPage, type ListRequest } from './listing';
+import { isLive, listNewestFirst, timeSlice, type ListPage, type ListRequest } from './listing';
 import { auditEventKey, auditListPrefix } from './table-keys';
 
 /** Who did something: an API key (with the request it came in), or Mailroom itself (e.g. mail creating an inbox). */
@@ -97,20 +95,7 @@ const toEvent = ({ id, action, actor, target, at, requestId, sourceIp, details }
 
 /** Newest first; the time range narrows the key range, actor and action filter what it reads. */
 export async function listAuditEvents(deps: CoreDeps, orgId: string, query: AuditQuery): Promise<ListPage<AuditEvent>> {
-  const bound = (iso: string | undefined, field: string) => {
-    if (iso === undefined) return undefined;
-    const ms = Date.parse(iso);
-    if (Number.isNaN(ms)) throw invalid(`${field} must be an ISO-8601 time`, { field });
-    return encodeTime(ms, 10);
-  };
-  const from = bound(query.since, 'since');
-  const to = bound(query.until, 'until');
-  const range = {
-    ...auditListPrefix(orgId),
-    skFrom: from && `E#evt_${from}`,
-    // "~" sorts after every id character, so the whole millisecond `until` names is included.
-    skTo: to && `E#evt_${to}~`,
-  };
+  const range = { ...auditListPrefix(orgId), ...timeSlice('E#', 'evt', query.since, query.until) };
   const live = isLive(deps.clock.now());
   const keep = (item: AuditItem) =>
     live(item) && (!query.actor || item.actor.id === query.actor) && (!query.action || item.action === query.action);

@@ -195,6 +195,8 @@ async function storeCopy(
     hasAttachments: attachments.some((a) => !a.inline),
     quarantined: mail.verdicts.virus === 'FAIL',
     parseError: parsed.ok ? null : { code: parsed.code, reason: parsed.reason },
+    unread: true,
+    labels: [],
     contentIn,
     sesMessageId: mail.sesMessageId,
     expiresAt,

@@ -1,5 +1,7 @@
+import { encodeTime } from 'ulid';
 import type { Item, Table } from '../ports';
 import { decodeCursor, encodeCursor } from './cursor';
+import { invalid } from './errors';
 import type { ItemKey } from './table-keys';
 
 export interface ListRequest {
@@ -55,4 +57,26 @@ export async function deleteRange(table: Table, range: { pk: string; skPrefix: s
     await Promise.all(page.items.map((item) => table.delete(item)));
     if (!page.lastKey) return;
   }
+}
+
+/**
+ * The part of a time-sorted key range (`<skPrefix><idPrefix>_<ULID>`) that `since`..`until` can
+ * reach, so a time filter reads only its own slice of the partition.
+ */
+export function timeSlice(skPrefix: string, idPrefix: string, since?: string, until?: string): { skFrom?: string; skTo?: string } {
+  const at = (iso: string | undefined, field: string) => iso && encodeTime(Date.parse(isoTime(iso, field)), 10);
+  const from = at(since, 'since');
+  const to = at(until, 'until');
+  return {
+    skFrom: from && `${skPrefix}${idPrefix}_${from}`,
+    // "~" sorts after every id character, so the whole millisecond `until` names is included.
+    skTo: to && `${skPrefix}${idPrefix}_${to}~`,
+  };
+}
+
+/** Normalises an ISO time to the UTC form stored items use, so string comparison orders correctly. */
+export function isoTime(iso: string, field: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw invalid(`${field} must be an ISO-8601 time`, { field });
+  return new Date(ms).toISOString();
 }

@@ -3,7 +3,8 @@ import { auditWrite, type Actor } from './audit';
 import type { CoreDeps } from './deps';
 import { notFound } from './errors';
 import { getInbox } from './inboxes';
-import { isLive, listNewestFirst, type ListPage, type ListRequest } from './listing';
+import { isLive, listNewestFirst, timeSlice, type ListPage, type ListRequest } from './listing';
+import { messageMatcher, type MessageFilter } from './message-filter';
 import type { Extracted } from './mail/extract';
 import type { HeaderField, MailAddress, ParseFailureCode } from './mail/parse-mime';
 import { blobKeys, messageContentKey, messageKey, messageListPrefix } from './table-keys';
@@ -68,6 +69,9 @@ export interface MessageItem extends Item {
   hasAttachments: boolean;
   quarantined: boolean;
   parseError: { code: ParseFailureCode; reason: string } | null;
+  /** Absent on messages stored before read state existed: those count as unread. */
+  unread?: boolean;
+  labels?: string[];
   /** Where `MessageContent` is kept: a `MessageContentItem`, or `content.json` in the bucket. */
   contentIn: 'table' | 'bucket';
   sesMessageId: string;
@@ -101,7 +105,7 @@ const SUMMARY_FIELDS = [
   'parseError',
 ] as const satisfies readonly (keyof MessageItem)[];
 
-export type MessageSummary = Pick<MessageItem, (typeof SUMMARY_FIELDS)[number]>;
+export type MessageSummary = Pick<MessageItem, (typeof SUMMARY_FIELDS)[number]> & { unread: boolean; labels: string[] };
 
 export interface Message extends MessageSummary, MessageContent {
   replyTo: MailAddress[];
@@ -113,10 +117,11 @@ export interface Message extends MessageSummary, MessageContent {
 }
 
 export function toSummary(m: MessageItem): MessageSummary {
-  return Object.fromEntries(SUMMARY_FIELDS.map((f) => [f, m[f]])) as MessageSummary;
+  const fields = Object.fromEntries(SUMMARY_FIELDS.map((f) => [f, m[f]])) as Pick<MessageItem, (typeof SUMMARY_FIELDS)[number]>;
+  return { ...fields, unread: m.unread ?? true, labels: m.labels ?? [] };
 }
 
-export interface ListMessagesRequest extends ListRequest {
+export interface ListMessagesRequest extends ListRequest, MessageFilter {
   includeQuarantined?: boolean;
 }
 
@@ -128,13 +133,29 @@ export async function listMessages(
 ): Promise<ListPage<MessageSummary>> {
   await getInbox(deps, orgId, inboxId);
   const live = isLive(deps.clock.now());
-  const { items, nextCursor } = await listNewestFirst<MessageItem>(
-    deps.table,
-    messageListPrefix(orgId, inboxId),
-    request,
-    (m) => live(m) && (request.includeQuarantined || !m.quarantined),
-  );
+  const matches = messageMatcher(request, request.includeQuarantined);
+  const range = { ...messageListPrefix(orgId, inboxId), ...timeSlice('M#', 'msg', request.since, request.until) };
+  const { items, nextCursor } = await listNewestFirst<MessageItem>(deps.table, range, request, (m) => live(m) && matches(m));
   return { data: items.map(toSummary), nextCursor };
+}
+
+export interface MessageChanges {
+  unread?: boolean;
+  /** Replaces the message's labels. */
+  labels?: string[];
+}
+
+/**
+ * Read state and labels are the reader's bookkeeping, not a change to the mail, so they are not
+ * audited (an agent marking every message read would drown the log).
+ */
+export async function updateMessage(deps: CoreDeps, orgId: string, inboxId: string, messageId: string, changes: MessageChanges): Promise<MessageSummary> {
+  await getMessageItem(deps, orgId, inboxId, messageId);
+  const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+  const updated = await deps.table.update<MessageItem>(messageKey(orgId, inboxId, messageId), set);
+  // Deleted between the read and the write.
+  if (!updated) throw notFound('message');
+  return toSummary(updated);
 }
 
 export async function getMessageItem(deps: CoreDeps, orgId: string, inboxId: string, messageId: string): Promise<MessageItem> {

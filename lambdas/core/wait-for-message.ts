@@ -1,15 +1,11 @@
 import type { CoreDeps } from './deps';
 import { getInbox } from './inboxes';
-import { isLive } from './listing';
+import { isLive, isoTime } from './listing';
+import { messageMatcher, type MessageFilter } from './message-filter';
 import { toSummary, type MessageItem, type MessageSummary } from './messages';
 import { messageListPrefix, type ItemKey } from './table-keys';
 
-export interface WaitRequest {
-  /** Part of the sender's address or name, any case. */
-  from?: string;
-  subjectContains?: string;
-  /** Only messages received at or after this time. */
-  since?: string;
+export interface WaitRequest extends Pick<MessageFilter, 'from' | 'subjectContains' | 'since'> {
   timeoutSeconds: number;
 }
 
@@ -29,16 +25,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function waitForMessage(deps: CoreDeps, orgId: string, inboxId: string, request: WaitRequest): Promise<{ timedOut: boolean; message: MessageSummary | null }> {
   await getInbox(deps, orgId, inboxId);
   const deadline = Date.now() + request.timeoutSeconds * 1000;
-  const from = request.from?.toLowerCase();
-  const subject = request.subjectContains?.toLowerCase();
-  const matches = (m: MessageItem) =>
-    !m.quarantined &&
-    (!request.since || m.receivedAt >= request.since) &&
-    (!from || `${m.from?.name ?? ''} <${m.from?.address ?? ''}>`.toLowerCase().includes(from)) &&
-    (!subject || m.subject.toLowerCase().includes(subject));
+  const matches = messageMatcher(request);
+  const since = request.since && isoTime(request.since, 'since');
 
   for (let look = 0; ; look++) {
-    const found = await newestMatch(deps, orgId, inboxId, request.since, matches);
+    const found = await newestMatch(deps, orgId, inboxId, since, matches);
     if (found) return { timedOut: false, message: toSummary(found) };
     const pause = Math.min(BACKOFF_MS[Math.min(look, BACKOFF_MS.length - 1)], deadline - Date.now());
     if (pause <= 0) return { timedOut: true, message: null };

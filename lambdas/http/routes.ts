@@ -5,7 +5,7 @@ import { MailroomError } from '../core/errors';
 import { deleteInboxAndReferences } from '../core/inbox-deletion';
 import { createInbox, getInbox, listInboxes, toInbox, updateInbox } from '../core/inboxes';
 import { createApiKey, keyOrg, listApiKeys, revokeApiKey, rotateApiKey } from '../core/key-management';
-import { deleteMessage, getMessage, listMessages, locateAttachment, locateRaw } from '../core/messages';
+import { deleteMessage, getMessage, listMessages, locateAttachment, locateRaw, updateMessage } from '../core/messages';
 import { createOrg, listOrgs } from '../core/orgs';
 import { listDeliveries, retryDelivery, sendTestEvent } from '../core/webhook-delivery';
 import { waitForMessage } from '../core/wait-for-message';
@@ -42,6 +42,7 @@ import {
   revealQuery,
   totpCodeSchema,
   updateInboxBody,
+  updateMessageBody,
   updateWebhookBody,
   waitBody,
   waitResultSchema,
@@ -165,7 +166,7 @@ export const routes: Route[] = [
     response: { status: 200, description: 'the message, or timedOut: true', schema: waitResultSchema },
     handle: async ({ deps, principal, params, body }) => ({
       status: 200,
-      json: await waitForMessage(deps, principal.orgId, params.inboxId, { ...body, since: body.since && new Date(body.since).toISOString() }),
+      json: await waitForMessage(deps, principal.orgId, params.inboxId, body),
     }),
   }),
   route({
@@ -207,6 +208,20 @@ export const routes: Route[] = [
       status: 200,
       stored: await locateAttachment(deps, principal.orgId, params.inboxId, params.messageId, params.attachmentId),
       disposition: 'attachment',
+    }),
+  }),
+  route({
+    method: 'PATCH',
+    path: '/v1/inboxes/{inboxId}/messages/{messageId}',
+    summary: 'Mark a message read or unread, or set its labels',
+    tag: 'messages',
+    scope: 'inboxes:write',
+    params: messageParams,
+    body: updateMessageBody,
+    response: { status: 200, description: 'the message summary as changed', schema: messageSummarySchema },
+    handle: async ({ deps, principal, params, body }) => ({
+      status: 200,
+      json: await updateMessage(deps, principal.orgId, params.inboxId, params.messageId, body),
     }),
   }),
   route({

@@ -23,9 +23,30 @@ const flag = z
   .default('false')
   .transform((v) => v === 'true');
 
+const optionalFlag = z
+  .enum(['true', 'false'])
+  .optional()
+  .transform((v) => (v === undefined ? undefined : v === 'true'));
+
+export const label = z.string().min(1).max(64).regex(/^[^\u0000-\u001f]+$/, 'labels hold no control characters');
+
 export const messageListQuery = listQuery.extend({
   includeQuarantined: flag.describe('also list messages SES flagged as carrying a virus'),
+  from: z.string().min(1).max(320).optional().describe('part of the sender’s address or name, any case'),
+  subjectContains: z.string().min(1).max(998).optional().describe('part of the subject, any case'),
+  since: z.iso.datetime({ offset: true }).optional().describe('received at or after this time'),
+  until: z.iso.datetime({ offset: true }).optional().describe('received at or before this time'),
+  hasAttachments: optionalFlag.describe('only messages with (true) or without (false) attachments'),
+  unread: optionalFlag.describe('only unread (true) or read (false) messages'),
 });
+
+export const updateMessageBody = z
+  .object({
+    unread: z.boolean().optional().describe('mark the message unread (true) or read (false)'),
+    labels: z.array(label).max(20).optional().describe('replaces the message’s labels (at most 20)'),
+  })
+  .strict()
+  .refine((b) => b.unread !== undefined || b.labels !== undefined, 'give unread, labels or both');
 
 export const metadata = z
   .record(z.string().min(1).max(64), z.string().max(500))
@@ -95,6 +116,8 @@ export const messageSummarySchema = z
     tag: z.string().nullable().describe('the +tag of the recipient address, if any'),
     quarantined: z.boolean(),
     parseError: z.object({ code: z.string(), reason: z.string() }).nullable().describe('set when the MIME could not be parsed; raw bytes are kept'),
+    unread: z.boolean().describe('true until marked read'),
+    labels: z.array(z.string()),
   })
   .meta({ id: 'MessageSummary' });
 

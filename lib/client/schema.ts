@@ -156,7 +156,8 @@ export interface paths {
         delete: operations["deleteV1InboxesByInboxIdMessagesByMessageId"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Mark a message read or unread, or set its labels */
+        patch: operations["patchV1InboxesByInboxIdMessagesByMessageId"];
         trace?: never;
     };
     "/v1/inboxes/{inboxId}/messages/{messageId}/attachments/{attachmentId}": {
@@ -650,6 +651,7 @@ export interface components {
             id: string;
             inboxId: string;
             inReplyTo: string | null;
+            labels: string[];
             messageIdHeader: string | null;
             /** @description set when the MIME could not be parsed; raw bytes are kept */
             parseError: {
@@ -672,6 +674,8 @@ export interface components {
             text: string | null;
             threadId: string;
             to: components["schemas"]["Address"][];
+            /** @description true until marked read */
+            unread: boolean;
             verdicts: {
                 /** @enum {string} */
                 dkim: "PASS" | "FAIL" | "GRAY" | "PROCESSING_FAILED" | "DISABLED";
@@ -697,6 +701,7 @@ export interface components {
             hasAttachments: boolean;
             id: string;
             inboxId: string;
+            labels: string[];
             /** @description set when the MIME could not be parsed; raw bytes are kept */
             parseError: {
                 code: string;
@@ -713,6 +718,8 @@ export interface components {
             tag: string | null;
             threadId: string;
             to: components["schemas"]["Address"][];
+            /** @description true until marked read */
+            unread: boolean;
             verdicts: {
                 /** @enum {string} */
                 dkim: "PASS" | "FAIL" | "GRAY" | "PROCESSING_FAILED" | "DISABLED";
@@ -1896,10 +1903,22 @@ export interface operations {
             query?: {
                 /** @description `nextCursor` of the previous page */
                 cursor?: string;
+                /** @description part of the sender’s address or name, any case */
+                from?: string;
+                /** @description only messages with (true) or without (false) attachments */
+                hasAttachments?: "true" | "false";
                 /** @description also list messages SES flagged as carrying a virus */
                 includeQuarantined?: "true" | "false";
                 /** @description page size (1–100) */
                 limit?: number;
+                /** @description received at or after this time */
+                since?: string;
+                /** @description part of the subject, any case */
+                subjectContains?: string;
+                /** @description only unread (true) or read (false) messages */
+                unread?: "true" | "false";
+                /** @description received at or before this time */
+                until?: string;
             };
             header?: never;
             path: {
@@ -2146,6 +2165,120 @@ export interface operations {
             };
             /** @description not found, or not yours (not_found) */
             404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patchV1InboxesByInboxIdMessagesByMessageId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description inbox id */
+                inboxId: string;
+                /** @description message id */
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description replaces the message’s labels (at most 20) */
+                    labels?: string[];
+                    /** @description mark the message unread (true) or read (false) */
+                    unread?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description the message summary as changed */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageSummary"];
+                };
+            };
+            /** @description invalid request (validation_error) */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, malformed, unknown, revoked or expired API key (unauthorized) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the API key lacks the scope, or may not grant what was asked (forbidden) */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found, or not yours (not_found) */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request body too large (payload_too_large) */
+            413: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];

@@ -32,6 +32,7 @@ const BODIES: Record<string, unknown> = {
   'PATCH /v1/webhooks/{webhookId}': { description: 'x' },
   'PUT /v1/inboxes/{inboxId}/vault/{name}': { type: 'secret_note', text: 'x' },
   'POST /v1/inboxes/{inboxId}/wait': { timeoutSeconds: 0 },
+  'PATCH /v1/inboxes/{inboxId}/messages/{messageId}': { unread: false },
 };
 
 const pathFor = (route: Route) => route.path.replace(/\{(\w+)\}/g, (_m, name: string) => ids[name]);

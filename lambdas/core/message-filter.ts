@@ -1,0 +1,38 @@
+import { isoTime } from './listing';
+
+/** What a caller can ask of a message list or a wait; every field narrows. */
+export interface MessageFilter {
+  /** Part of the sender's address or name, any case. */
+  from?: string;
+  subjectContains?: string;
+  /** ISO times, inclusive. */
+  since?: string;
+  until?: string;
+  hasAttachments?: boolean;
+  unread?: boolean;
+}
+
+interface FilterableMessage {
+  from: { name: string; address: string } | null;
+  subject: string;
+  receivedAt: string;
+  hasAttachments: boolean;
+  unread?: boolean;
+  quarantined: boolean;
+}
+
+/** A predicate for one message; quarantined mail only passes when asked for. */
+export function messageMatcher(filter: MessageFilter, includeQuarantined = false): (m: FilterableMessage) => boolean {
+  const from = filter.from?.toLowerCase();
+  const subject = filter.subjectContains?.toLowerCase();
+  const since = filter.since && isoTime(filter.since, 'since');
+  const until = filter.until && isoTime(filter.until, 'until');
+  return (m) =>
+    (includeQuarantined || !m.quarantined) &&
+    (!since || m.receivedAt >= since) &&
+    (!until || m.receivedAt <= until) &&
+    (!from || `${m.from?.name ?? ''} <${m.from?.address ?? ''}>`.toLowerCase().includes(from)) &&
+    (!subject || m.subject.toLowerCase().includes(subject)) &&
+    (filter.hasAttachments === undefined || m.hasAttachments === filter.hasAttachments) &&
+    (filter.unread === undefined || (m.unread ?? true) === filter.unread);
+}
