@@ -23,6 +23,7 @@ export const AUDIT_ACTIONS = [
   'inbox.created',
   'inbox.updated',
   'inbox.deleted',
+  'address.released',
   'message.deleted',
   'webhook.created',
   'webhook.updated',

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Item } from '../ports';
+import { addressTaken, retiredAddress } from './address-claims';
 import { auditWrite, type Actor } from './audit';
 import type { CoreDeps } from './deps';
 import { MailroomError, invalid, notFound } from './errors';
@@ -109,9 +110,7 @@ export async function createInbox(deps: CoreDeps, actor: Actor, input: CreateInb
       auditWrite(deps, actor, 'inbox.created', { type: 'inbox', id }, { address }),
     ]);
   } catch (err) {
-    if (err instanceof MailroomError && err.code === 'conflict') {
-      throw new MailroomError('conflict', `the address ${address} is already taken`, { field: 'localPart' });
-    }
+    if (err instanceof MailroomError && err.code === 'conflict') throw await addressTaken(deps, orgId, address);
     throw err;
   }
   return item;
@@ -151,7 +150,7 @@ export async function updateInbox(deps: CoreDeps, actor: Actor, inboxId: string,
   return (await deps.table.get<InboxItem>(inboxKey(actor.orgId, inboxId))) ?? current;
 }
 
-/** Removes the inbox, its messages and their stored bytes, and frees the address. */
+/** Removes the inbox, its messages and their stored bytes, and retires the address until released. */
 export async function deleteInbox(deps: CoreDeps, actor: Actor, inboxId: string): Promise<void> {
   const { orgId } = actor;
   const inbox = await getInbox(deps, orgId, inboxId);
@@ -161,7 +160,7 @@ export async function deleteInbox(deps: CoreDeps, actor: Actor, inboxId: string)
   await deps.blobs.deletePrefix(blobKeys.inboxPrefix(orgId, inboxId));
   await deps.table.transactWrite([
     { delete: inboxKey(orgId, inboxId) },
-    { delete: addressClaimKey(inbox.address) },
+    { put: retiredAddress(orgId, inbox.address, deps.clock.now()) },
     auditWrite(deps, actor, 'inbox.deleted', { type: 'inbox', id: inboxId }, { address: inbox.address }),
   ]);
 }

@@ -2,6 +2,7 @@ import { systemActor } from './audit';
 import type { CoreDeps } from './deps';
 import { MailroomError } from './errors';
 import { messageReceivedEvent } from './events';
+import { getAddressClaim } from './address-claims';
 import { hashId, deterministicId } from './ids';
 import { createInbox, type InboxItem } from './inboxes';
 import { isLive } from './listing';
@@ -17,7 +18,7 @@ import {
   INLINE_ATTACHMENT_LIST_BYTES,
 } from './message-bounds';
 import type { AttachmentMeta, MessageContent, MessageContentItem, MessageItem, Verdicts } from './messages';
-import { addressClaimKey, blobKeys, DEFAULT_ORG_ID, droppedMailCounter, inboxKey, messageContentKey, messageKey } from './table-keys';
+import { blobKeys, DEFAULT_ORG_ID, droppedMailCounter, inboxKey, messageContentKey, messageKey } from './table-keys';
 
 /** One received mail as SES (or the local SMTP server) hands it over: raw bytes already stored at `rawKey`. */
 export interface InboundMail {
@@ -101,8 +102,9 @@ async function findOrCreateInbox(deps: CoreDeps, recipient: Recipient): Promise<
 }
 
 async function findInbox(deps: CoreDeps, address: string): Promise<InboxItem | undefined> {
-  const claim = await deps.table.get<{ pk: string; sk: string; orgId: string; inboxId: string }>(addressClaimKey(address));
-  if (!claim) return undefined;
+  const claim = await getAddressClaim(deps, address);
+  // A retired address has no inbox: its mail is dropped like mail for an unknown one.
+  if (!claim?.inboxId) return undefined;
   const inbox = await deps.table.get<InboxItem>(inboxKey(claim.orgId, claim.inboxId));
   return inbox && isLive(deps.clock.now())(inbox) ? inbox : undefined;
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { releaseAddress } from '../core/address-claims';
 import { listAuditEvents } from '../core/audit';
 import { requireScope } from '../core/auth';
 import { MailroomError } from '../core/errors';
@@ -137,6 +138,21 @@ export const routes: Route[] = [
     response: { status: 204, description: 'deleted' },
     handle: async ({ deps, actor, params }) => {
       await deleteInboxAndReferences(deps, actor, params.inboxId);
+      return { status: 204 };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/v1/addresses/{address}/release',
+    summary: 'Release the address of a deleted inbox, so a new inbox may take it',
+    tag: 'inboxes',
+    scope: 'inboxes:write',
+    params: z.object({ address: z.email().max(320).describe('the address a deleted inbox of this org had') }),
+    response: { status: 204, description: 'released' },
+    alsoAnswers: [404, 409],
+    handle: async ({ deps, principal, actor, params }) => {
+      if (principal.inboxIds) throw new MailroomError('forbidden', 'an inbox-restricted API key cannot release addresses');
+      await releaseAddress(deps, actor, params.address);
       return { status: 204 };
     },
   }),

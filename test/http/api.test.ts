@@ -161,7 +161,7 @@ describe('the REST API', () => {
       expectError(await call('GET', `/v1/inboxes/${theirs.id}/messages`, { key: admin }), 404, 'not_found');
     });
 
-    it('deletes an inbox with its messages and stored bytes, freeing the address', async () => {
+    it('deletes an inbox with its messages and stored bytes; its address is free again once released', async () => {
       const { inbox, messageIds } = await inboxWithMail('to-delete', 2);
       expect((await call('DELETE', `/v1/inboxes/${inbox.id}`, { key: admin })).status).toBe(204);
       expectError(await call('GET', `/v1/inboxes/${inbox.id}`, { key: admin }), 404, 'not_found');
@@ -169,6 +169,8 @@ describe('the REST API', () => {
         expect(await backends.deps.table.query({ pk: `O#${DEFAULT_ORG_ID}#I#${inbox.id}`, skPrefix, limit: 10 })).toEqual({ items: [] });
       }
       for (const id of messageIds) expect(await backends.deps.blobs.get(blobKeys.raw(DEFAULT_ORG_ID, inbox.id, id))).toBeUndefined();
+      expect((await call('POST', '/v1/inboxes', { key: admin, body: { localPart: 'to-delete' } })).status).toBe(409);
+      expect((await call('POST', `/v1/addresses/${inbox.address}/release`, { key: admin })).status).toBe(204);
       expect((await call('POST', '/v1/inboxes', { key: admin, body: { localPart: 'to-delete' } })).status).toBe(201);
     });
   });

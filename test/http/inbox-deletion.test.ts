@@ -64,3 +64,48 @@ describe('DELETE /v1/inboxes/{inboxId}', () => {
     await receiver.close();
   });
 });
+
+describe('the address of a deleted inbox', () => {
+  const release = (address: string, key = admin) => call('POST', `/v1/addresses/${encodeURIComponent(address)}/release`, { key });
+
+  it('stays retired: mail for it is dropped and no inbox can take it until the org releases it', async () => {
+    const inbox = (await call('POST', '/v1/inboxes', { key: admin, body: { localPart: 'retiring' } })).json;
+    expect((await call('DELETE', `/v1/inboxes/${inbox.id}`, { key: admin })).status).toBe(204);
+
+    const { result } = await deliver(backends.deps, await compose({ to: inbox.address, subject: 'reset your password', text: 'x' }), [inbox.address]);
+    expect(result.stored).toEqual([]);
+    expect(result.dropped).toEqual([inbox.address]);
+
+    const again = await call('POST', '/v1/inboxes', { key: admin, body: { localPart: 'retiring' } });
+    expect(again.status).toBe(409);
+    expect(again.json.error.message).toContain('release it first');
+
+    expect((await release(inbox.address.toUpperCase())).status).toBe(204);
+    const reborn = await call('POST', '/v1/inboxes', { key: admin, body: { localPart: 'retiring' } });
+    expect(reborn.status).toBe(201);
+    expect(reborn.json.id).not.toBe(inbox.id);
+    const { result: after } = await deliver(backends.deps, await compose({ to: inbox.address, subject: 'welcome back', text: 'x' }), [inbox.address]);
+    expect(after.stored.map((s: { inboxId: string }) => s.inboxId)).toEqual([reborn.json.id]);
+    const audit = (await call('GET', '/v1/audit-events', { key: admin, query: { action: 'address.released' } })).json.data;
+    expect(audit[0]).toMatchObject({ action: 'address.released', target: { type: 'address', id: inbox.address } });
+  });
+
+  it('is another org’s business: releasing it from elsewhere is 404, and taking it is a plain conflict', async () => {
+    const inbox = (await call('POST', '/v1/inboxes', { key: admin, body: { localPart: 'not-yours' } })).json;
+    await call('DELETE', `/v1/inboxes/${inbox.id}`, { key: admin });
+    const elsewhere = (await call('POST', '/v1/api-keys', { key: admin, body: { name: 'other org', scopes: ['inboxes:write'], orgId: (await call('POST', '/v1/orgs', { key: admin, body: { name: 'other' } })).json.id } })).json.key;
+    const released = await release(inbox.address, elsewhere);
+    expect({ status: released.status, code: released.json.error.code }).toEqual({ status: 404, code: 'not_found' });
+    const taken = await call('POST', '/v1/inboxes', { key: elsewhere, body: { localPart: 'not-yours' } });
+    expect(taken.status).toBe(409);
+    expect(taken.json.error.message).toBe(`the address ${inbox.address} is already taken`);
+  });
+
+  it('cannot be released while an inbox holds it, nor when it was never used', async () => {
+    const inbox = (await call('POST', '/v1/inboxes', { key: admin, body: { localPart: 'in-use' } })).json;
+    expect((await release(inbox.address)).status).toBe(409);
+    expect((await release('never-used@mailroom.test')).status).toBe(404);
+    // Like a malformed id, a malformed address names nothing that could exist.
+    expect((await release('not an address')).status).toBe(404);
+  });
+});

@@ -77,7 +77,7 @@ describe('GET /v1/inboxes/{inboxId}/messages filters', () => {
   });
 
   it('refuses a malformed filter with a validation error naming it', async () => {
-    for (const query of [{ since: 'yesterday' }, { hasAttachments: 'yes' }, { unread: '1' }]) {
+    for (const query of [{ since: 'yesterday' }, { hasAttachments: 'yes' }, { unread: '1' }] as Record<string, string>[]) {
       const res = await call('GET', `/v1/inboxes/${inbox.id}/messages`, { key, query });
       expect(res.status).toBe(400);
       expect(res.json.error.code).toBe('validation_error');
