@@ -166,7 +166,11 @@ export async function getMessageItem(deps: CoreDeps, orgId: string, inboxId: str
 }
 
 export async function getMessage(deps: CoreDeps, orgId: string, inboxId: string, messageId: string): Promise<Message> {
-  const item = await getMessageItem(deps, orgId, inboxId, messageId);
+  return fullMessage(deps, await getMessageItem(deps, orgId, inboxId, messageId));
+}
+
+/** A stored summary with its bodies, headers and attachment list. */
+export async function fullMessage(deps: CoreDeps, item: MessageItem): Promise<Message> {
   const content = await contentOf(deps, item);
   return {
     ...toSummary(item),

@@ -1,15 +1,20 @@
 import middy from '@middy/core';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { KmsKeyRing } from '../adapters/aws/kms-key-ring';
-import { runtimeConfigFromEnv, vaultKeysFromEnv } from '../config';
-import { createApi } from '../http/api';
-import { MAILROOM_VERSION } from '../version';
-import { coreDepsFor } from './runtime';
+import { vaultKeysFromEnv } from '../config';
+import { apiFromEnv } from './api-from-env';
 
-const config = runtimeConfigFromEnv();
-const keyRing = new KmsKeyRing(new KMSClient({}), vaultKeysFromEnv());
-const api = createApi(coreDepsFor(config, {}, undefined, { functionName: 'api', keyRing }), { maxInlineDownloadBytes: config.maxInlineDownloadBytes, version: MAILROOM_VERSION });
+const api = apiFromEnv('api', new KmsKeyRing(new KMSClient({}), vaultKeysFromEnv()));
 
-/** API Gateway (REST, Lambda proxy) → the route table. */
-export const handler = middy((event: APIGatewayProxyEvent) => api(event));
+/**
+ * API Gateway (REST, Lambda proxy, buffered) → the route table. Streamed replies (exports) are served by the
+ * streaming handler; should one arrive here, it is buffered, within Lambda's 6 MB response limit.
+ */
+export const handler = middy(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+  const { stream, ...result } = await api(event);
+  if (!stream) return result;
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return { ...result, body: Buffer.concat(chunks).toString('base64'), isBase64Encoded: true };
+});

@@ -45,7 +45,9 @@ function compile(route: Route): CompiledRoute {
   return { route, pattern: new RegExp(`^${source}/?$`), names };
 }
 
-export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+/** A proxy result, or headers and a body still being produced (`stream`; `body` is then empty). */
+export type ApiResult = APIGatewayProxyResult & { stream?: AsyncIterable<Buffer> };
+export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<ApiResult>;
 
 /** The whole REST API as one function of an API Gateway proxy event: Lambda and the local server both call it. */
 export function createApi(deps: CoreDeps, http: HttpSettings): ApiHandler {
@@ -121,12 +123,17 @@ export function createApi(deps: CoreDeps, http: HttpSettings): ApiHandler {
     return reply;
   }
 
-  async function respond(reply: Reply, requestId: string): Promise<APIGatewayProxyResult> {
+  async function respond(reply: Reply, requestId: string): Promise<ApiResult> {
     const base = { 'x-request-id': requestId, 'cache-control': 'no-store' };
-    if (!('json' in reply) && !('stored' in reply)) return { statusCode: reply.status, headers: base, body: '' };
     if ('json' in reply) {
       return { statusCode: reply.status, headers: { ...base, 'content-type': 'application/json' }, body: JSON.stringify(reply.json) };
     }
+    if ('stream' in reply) {
+      const { contentType, filename, chunks } = reply.stream;
+      const headers = { ...base, 'content-type': contentType, 'content-disposition': contentDisposition('attachment', filename), 'x-content-type-options': 'nosniff' };
+      return { statusCode: 200, headers, body: '', stream: chunks };
+    }
+    if (!('stored' in reply)) return { statusCode: reply.status, headers: base, body: '' };
     const { stored, disposition } = reply;
     if (stored.size > http.maxInlineDownloadBytes) {
       const url = await deps.blobs.downloadUrl(stored.key, {

@@ -10,7 +10,9 @@ export type Reply =
   | { status: number; json: unknown }
   | { status: 204 }
   /** Bytes kept in the bucket: served inline when small, by a short-lived redirect when large. */
-  | { status: 200; stored: StoredBytes; disposition: 'inline' | 'attachment' };
+  | { status: 200; stored: StoredBytes; disposition: 'inline' | 'attachment' }
+  /** A download produced as it is sent (an export), never held whole. */
+  | { status: 200; stream: { contentType: string; filename: string; chunks: AsyncIterable<Buffer> } };
 
 export interface HttpSettings {
   /** Above this many bytes, downloads redirect to a short-lived URL instead of passing through the API. */

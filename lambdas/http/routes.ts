@@ -4,6 +4,7 @@ import { listAuditEvents } from '../core/audit';
 import { requireScope } from '../core/auth';
 import { MailroomError } from '../core/errors';
 import { deleteInboxAndReferences } from '../core/inbox-deletion';
+import { exportInbox } from '../core/inbox-export';
 import { createInbox, getInbox, listInboxes, toInbox, updateInbox } from '../core/inboxes';
 import { createApiKey, keyOrg, listApiKeys, revokeApiKey, rotateApiKey } from '../core/key-management';
 import { deleteMessage, getMessage, listMessages, locateAttachment, locateRaw, updateMessage } from '../core/messages';
@@ -28,6 +29,7 @@ import {
   credentialSchema,
   deliveryQuery,
   deliverySchema,
+  exportQuery,
   healthSchema,
   id,
   inboxSchema,
@@ -169,6 +171,20 @@ export const routes: Route[] = [
     handle: async ({ deps, principal, params, query }) => ({
       status: 200,
       json: await listMessages(deps, principal.orgId, params.inboxId, query),
+    }),
+  }),
+  route({
+    method: 'GET',
+    path: '/v1/inboxes/{inboxId}/export',
+    summary: 'Export every message, oldest first: an mbox (mboxrd) of the raw messages, or JSON with metadata, bodies and headers',
+    tag: 'messages',
+    scope: 'messages:read',
+    params: inboxParams,
+    query: exportQuery,
+    response: { status: 200, description: 'the export, streamed as it is read', contentType: 'application/mbox' },
+    handle: async ({ deps, principal, params, query }) => ({
+      status: 200,
+      stream: await exportInbox(deps, principal.orgId, params.inboxId, query.format, { includeQuarantined: query.includeQuarantined }),
     }),
   }),
   route({

@@ -40,6 +40,11 @@ export const messageListQuery = listQuery.extend({
   unread: optionalFlag.describe('only unread (true) or read (false) messages'),
 });
 
+export const exportQuery = z.object({
+  format: z.enum(['mbox', 'json']).default('mbox').describe('mbox: the raw messages (mboxrd); json: messages with metadata, bodies and headers'),
+  includeQuarantined: flag.describe('also export messages SES flagged as carrying a virus'),
+});
+
 export const updateMessageBody = z
   .object({
     unread: z.boolean().optional().describe('mark the message unread (true) or read (false)'),

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { ApiHandler } from '../http/api';
 
@@ -16,9 +18,11 @@ export async function startHttpListener(options: { host: string; port: number; a
   const server = createServer((req, res) => {
     readBody(req)
       .then((body) => (body === null ? tooLarge() : options.api(toEvent(req, body))))
-      .then((result) => {
+      .then(async (result) => {
         res.writeHead(result.statusCode, result.headers as Record<string, string>);
-        res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+        if (!result.stream) return void res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+        // A failure mid-stream aborts the response, so the client sees a broken transfer rather than a short file.
+        await pipeline(Readable.from(result.stream), res).catch((err: Error) => res.destroy(err));
       })
       .catch((err: Error) => {
         res.writeHead(500, { 'content-type': 'application/json' });

@@ -1,4 +1,4 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -14,12 +14,18 @@ export interface InboxApiProps {
   readonly logRemovalPolicy: RemovalPolicy;
 }
 
+/** Exports stream for up to this long: API Gateway allows streamed integrations 15 minutes. */
+const EXPORT_TIMEOUT = Duration.minutes(15);
+
 /**
  * The REST API: API Gateway proxies every route to one Lambda function whose internal route table
- * authenticates, validates and answers (the same handler `npm start` serves locally).
+ * authenticates, validates and answers (the same handler `npm start` serves locally). Exports go to a
+ * second function running the same route table with response streaming, so their size is not bounded
+ * by Lambda's 6 MB response or API Gateway's 29-second buffered timeout.
  */
 export class InboxApi extends Construct {
   public readonly handler: MailroomFunction;
+  public readonly exportHandler: MailroomFunction;
   public readonly restApi: apigateway.LambdaRestApi;
   public readonly accessLogs: logs.LogGroup;
 
@@ -32,6 +38,15 @@ export class InboxApi extends Construct {
     });
     props.store.table.grantReadWriteData(this.handler);
     props.store.grantMailObjects(this.handler, { write: true });
+    this.exportHandler = new MailroomFunction(this, 'ExportHandler', {
+      handler: 'export',
+      description: 'Mailroom: REST API, streamed exports',
+      environment: props.environment,
+      timeout: EXPORT_TIMEOUT,
+    });
+    // Read-write: every request, exports included, counts against its key's rate limit.
+    props.store.table.grantReadWriteData(this.exportHandler);
+    props.store.grantMailObjects(this.exportHandler, { write: false });
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: logs.RetentionDays.THREE_MONTHS,
@@ -58,6 +73,7 @@ export class InboxApi extends Construct {
         metricsEnabled: true,
       },
     });
+    this.routeExportsToStreamingFunction();
     const acknowledge = (id: string, reason: string) => Validations.of(this.restApi).acknowledge({ id, reason });
     acknowledge('AwsSolutions-APIG2', 'Every route validates its path, query and body with the same zod schemas that generate openapi.json, inside the handler, and answers in the API error envelope.');
     acknowledge('AwsSolutions-APIG4', 'Requests are authenticated in the handler with Mailroom API keys (stored only as SHA-256 hashes); only health and openapi.json are public, as the API contract says.');
@@ -66,6 +82,27 @@ export class InboxApi extends Construct {
     acknowledge(
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       "API Gateway's account-wide logging role uses the AWS managed policy made for exactly that purpose.",
+    );
+  }
+
+  /**
+   * `GET /v1/inboxes/{inboxId}/export` gets its own streaming integration. Every resource on the way also
+   * proxies to the main function (itself and, where the level allows a greedy child, everything below), so
+   * no other route depends on API Gateway falling back to the root proxy.
+   */
+  private routeExportsToStreamingFunction(): void {
+    const root = this.restApi.root;
+    // The proxying root refuses addResource; a Resource made directly under it is allowed.
+    const v1 = new apigateway.Resource(root, 'v1', { parent: root, pathPart: 'v1' });
+    v1.addProxy();
+    const inboxes = v1.addResource('inboxes');
+    inboxes.addMethod('ANY');
+    const inbox = inboxes.addResource('{inboxId}');
+    inbox.addMethod('ANY');
+    inbox.addProxy();
+    inbox.addResource('export').addMethod(
+      'GET',
+      new apigateway.LambdaIntegration(this.exportHandler, { responseTransferMode: apigateway.ResponseTransferMode.STREAM, timeout: EXPORT_TIMEOUT }),
     );
   }
 

@@ -13,7 +13,10 @@ beforeAll(() => {
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 /** Bundles like the CDK functions do (esbuild, CommonJS, node 22) and loads the result in a fresh node process. */
-async function bundleAndLoad(entry: string): Promise<string> {
+/** What the Lambda runtime puts in scope for streaming functions, reduced to what loading a bundle touches. */
+const STREAMING_RUNTIME = 'globalThis.awslambda = { streamifyResponse: (f) => f, HttpResponseStream: { from: (s) => s } };';
+
+async function bundleAndLoad(entry: string, prelude = ''): Promise<string> {
   const outfile = join(outdir, `${entry}.js`);
   await build({
     entryPoints: [join(root, 'lambdas/handlers', `${entry}.ts`)],
@@ -25,7 +28,7 @@ async function bundleAndLoad(entry: string): Promise<string> {
     logLevel: 'silent',
   });
   const env = { PATH: process.env.PATH, ...LAMBDA_ENV };
-  return execFileSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(outfile)}).handler)`], { env }).toString();
+  return execFileSync(process.execPath, ['-e', `${prelude}process.stdout.write(typeof require(${JSON.stringify(outfile)}).handler)`], { env }).toString();
 }
 
 describe('Lambda bundles', () => {
@@ -35,4 +38,8 @@ describe('Lambda bundles', () => {
       expect(await bundleAndLoad(entry)).toBe('function');
     },
   );
+
+  it('the export handler loads as a response-streaming function where the Lambda runtime provides streaming', async () => {
+    expect(await bundleAndLoad('export', STREAMING_RUNTIME)).toBe('function');
+  });
 });

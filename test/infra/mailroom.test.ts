@@ -148,6 +148,27 @@ describe('the Mailroom stack', () => {
       });
     });
 
+    it('streams exports from a second function, and keeps every other path on the main one without relying on fallback', () => {
+      const resources = template.findResources('AWS::ApiGateway::Resource');
+      const pathOf = (logicalId: string): string => {
+        const { ParentId, PathPart } = resources[logicalId].Properties;
+        return ParentId.Ref ? `${pathOf(ParentId.Ref)}/${PathPart}` : `/${PathPart}`;
+      };
+      const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter((m) => m.Properties.ResourceId.Ref);
+      const byPath = Object.fromEntries(
+        methods.map((m) => [`${m.Properties.HttpMethod} ${pathOf(m.Properties.ResourceId.Ref)}`, JSON.stringify(m.Properties.Integration)]),
+      );
+      const exportIntegration = byPath['GET /v1/inboxes/{inboxId}/export'];
+      expect(exportIntegration).toContain('"ResponseTransferMode":"STREAM"');
+      expect(exportIntegration).toContain('response-streaming-invocations');
+      expect(exportIntegration).toContain('ApiExportHandler');
+      expect(exportIntegration).toContain('"TimeoutInMillis":900000');
+      for (const path of ['ANY /{proxy+}', 'ANY /v1/{proxy+}', 'ANY /v1/inboxes', 'ANY /v1/inboxes/{inboxId}', 'ANY /v1/inboxes/{inboxId}/{proxy+}']) {
+        expect({ path, integration: byPath[path] }).toEqual({ path, integration: expect.stringMatching(/ApiHandler[0-9A-F]{8}"/) });
+      }
+      template.hasResourceProperties('AWS::Lambda::Function', { Description: 'Mailroom: REST API, streamed exports', Timeout: 900 });
+    });
+
     it('gives the handlers the table, bucket, domains, retention and the per-key rate limit through the environment', () => {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Description: 'Mailroom: REST API',
@@ -168,9 +189,10 @@ describe('the Mailroom stack', () => {
   describe('every Mailroom function', () => {
     const mailroomFunctions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^Mailroom:') } }));
 
-    it('are by default four: parser, API, webhook dispatcher and admin-key bootstrap', () => {
+    it('are by default five: parser, API (buffered and streaming), webhook dispatcher and admin-key bootstrap', () => {
       expect(mailroomFunctions.map((f) => f.Properties.Description).sort()).toEqual([
         'Mailroom: REST API',
+        'Mailroom: REST API, streamed exports',
         'Mailroom: fans events out to webhook endpoints and delivers them',
         'Mailroom: mints the first admin API key into Secrets Manager',
         'Mailroom: parses raw mail SES stored in S3 into inboxes',

@@ -1,5 +1,5 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { ApiHandler } from '../../lambdas/http/api';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { ApiHandler, ApiResult } from '../../lambdas/http/api';
 
 export interface CallOptions {
   key?: string;
@@ -23,7 +23,7 @@ export function apiCaller(api: ApiHandler) {
     const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
     const headers: Record<string, string> = { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...options.headers };
     if (options.key) headers.Authorization = `Bearer ${options.key}`;
-    const result: APIGatewayProxyResult = await api({
+    const result: ApiResult = await api({
       httpMethod: method,
       path,
       headers,
@@ -32,7 +32,7 @@ export function apiCaller(api: ApiHandler) {
       isBase64Encoded: body !== undefined,
       requestContext: { requestId: `req-${Math.random().toString(36).slice(2)}`, identity: { sourceIp: '198.51.100.7' } },
     } as unknown as APIGatewayProxyEvent);
-    const bytes = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body);
+    const bytes = result.stream ? await collect(result.stream) : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body);
     const type = String(result.headers?.['content-type'] ?? '');
     return {
       status: result.statusCode,
@@ -41,4 +41,10 @@ export function apiCaller(api: ApiHandler) {
       bytes,
     };
   };
+}
+
+async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
+  const all: Buffer[] = [];
+  for await (const chunk of chunks) all.push(chunk);
+  return Buffer.concat(all);
 }

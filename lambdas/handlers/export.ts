@@ -1,0 +1,5 @@
+import { apiFromEnv } from './api-from-env';
+import { streamingApiHandler } from './streaming-response';
+
+/** Streamed exports (see the streaming integration in the API construct). */
+export const handler = streamingApiHandler(apiFromEnv('export'));
