@@ -4,6 +4,7 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_INBOUND_PREFIX, DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_RETENTION_DAYS, ENV } from '../lambdas/config';
 import { AdminKey } from './constructs/admin-key';
+import { ExpiryCleanup } from './constructs/expiry-cleanup';
 import { InboxApi } from './constructs/inbox-api';
 import { MailIngest } from './constructs/mail-ingest';
 import { MessageStore } from './constructs/message-store';
@@ -92,6 +93,7 @@ export class Mailroom extends Construct {
   public readonly ingest: MailIngest;
   public readonly api: InboxApi;
   public readonly webhooks: WebhookDelivery;
+  public readonly expiryCleanup: ExpiryCleanup;
   public readonly vaultKeys: VaultKeys;
   public readonly adminKey: AdminKey;
   public readonly emailIdentities: ses.EmailIdentity[];
@@ -136,6 +138,7 @@ export class Mailroom extends Construct {
       logRemovalPolicy: config.removalPolicy,
     });
     this.webhooks.grantPublish(this.ingest.parser);
+    this.expiryCleanup = new ExpiryCleanup(this, 'ExpiryCleanup', { store: this.store, environment });
     this.vaultKeys = new VaultKeys(this, 'VaultKeys', { user: this.api.handler, mode: props.vaultKeys ?? 'per-org', removalPolicy: config.removalPolicy });
     this.adminKey = new AdminKey(this, 'AdminKey', { store: this.store, removalPolicy: config.removalPolicy });
   }

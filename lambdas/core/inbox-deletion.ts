@@ -2,22 +2,40 @@ import type { Item } from '../ports';
 import type { Actor } from './audit';
 import type { ApiKeyRecord } from './auth';
 import type { CoreDeps } from './deps';
-import { deleteInbox, getInbox } from './inboxes';
+import { getInbox, removeInbox } from './inboxes';
 import type { DeliveryItem } from './webhook-delivery';
 import { allWebhooks } from './webhooks';
-import { queryAll } from './listing';
-import { apiKeyByHash, apiKeyInOrg, apiKeyListPrefix, deliveryListPrefix, webhookKey } from './table-keys';
+import { deleteRange, queryAll } from './listing';
+import {
+  apiKeyByHash,
+  apiKeyInOrg,
+  apiKeyListPrefix,
+  blobKeys,
+  deliveryListPrefix,
+  messageContentPrefix,
+  messageListPrefix,
+  vaultListPrefix,
+  webhookKey,
+} from './table-keys';
 
 type KeyTwin = Item & ApiKeyRecord & { keyHash: string };
 
 /**
- * Deletes an inbox and everything that names it: its messages, bytes and credentials (with the inbox), the
- * webhook deliveries about it, and its id in webhook filters and API key restrictions. A filter or restriction
- * left empty matches nothing: removing the last inbox never widens what an endpoint or key reaches.
+ * Deletes an inbox and everything that names it: its messages, bytes and credentials, the webhook deliveries
+ * about it, and its id in webhook filters and API key restrictions. A filter or restriction left empty matches
+ * nothing: removing the last inbox never widens what an endpoint or key reaches. The inbox item goes last, so
+ * a deletion cut short can be repeated.
  */
 export async function deleteInboxAndReferences(deps: CoreDeps, actor: Actor, inboxId: string): Promise<void> {
-  const { orgId } = actor;
-  await getInbox(deps, orgId, inboxId);
+  const inbox = await getInbox(deps, actor.orgId, inboxId);
+  await purgeInboxContents(deps, actor.orgId, inboxId);
+  await removeInbox(deps, actor, inbox);
+}
+
+/** What a temporary inbox leaves when DynamoDB's TTL has removed its item: the same purge, minus the item. */
+export const purgeExpiredInbox = (deps: CoreDeps, orgId: string, inboxId: string): Promise<void> => purgeInboxContents(deps, orgId, inboxId);
+
+async function purgeInboxContents(deps: CoreDeps, orgId: string, inboxId: string): Promise<void> {
   for (const hook of await allWebhooks(deps, orgId)) {
     const deliveries = await queryAll<DeliveryItem>(deps.table, deliveryListPrefix(orgId, hook.id));
     const about = deliveries.filter((d) => (d.inboxId ?? (JSON.parse(d.payload) as { data?: { inboxId?: string } }).data?.inboxId) === inboxId);
@@ -34,5 +52,8 @@ export async function deleteInboxAndReferences(deps: CoreDeps, actor: Actor, inb
       { update: apiKeyByHash(key.keyHash), set },
     ]);
   }
-  await deleteInbox(deps, actor, inboxId);
+  for (const range of [messageListPrefix(orgId, inboxId), messageContentPrefix(orgId, inboxId), vaultListPrefix(orgId, inboxId)]) {
+    await deleteRange(deps.table, range);
+  }
+  await deps.blobs.deletePrefix(blobKeys.inboxPrefix(orgId, inboxId));
 }

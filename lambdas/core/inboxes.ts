@@ -5,9 +5,9 @@ import { auditWrite, type Actor } from './audit';
 import type { CoreDeps } from './deps';
 import { MailroomError, invalid, notFound } from './errors';
 import { newId } from './ids';
-import { deleteRange, isLive, listNewestFirst, type ListPage, type ListRequest } from './listing';
+import { isLive, listNewestFirst, type ListPage, type ListRequest } from './listing';
 import { DOMAIN_PATTERN, LOCAL_PART_PATTERN } from './mail/addresses';
-import { addressClaimKey, blobKeys, inboxKey, inboxListPrefix, messageContentPrefix, messageListPrefix, vaultListPrefix } from './table-keys';
+import { addressClaimKey, inboxKey, inboxListPrefix } from './table-keys';
 
 export interface InboxItem extends Item {
   type: 'inbox';
@@ -150,17 +150,11 @@ export async function updateInbox(deps: CoreDeps, actor: Actor, inboxId: string,
   return (await deps.table.get<InboxItem>(inboxKey(actor.orgId, inboxId))) ?? current;
 }
 
-/** Removes the inbox, its messages and their stored bytes, and retires the address until released. */
-export async function deleteInbox(deps: CoreDeps, actor: Actor, inboxId: string): Promise<void> {
-  const { orgId } = actor;
-  const inbox = await getInbox(deps, orgId, inboxId);
-  for (const range of [messageListPrefix(orgId, inboxId), messageContentPrefix(orgId, inboxId), vaultListPrefix(orgId, inboxId)]) {
-    await deleteRange(deps.table, range);
-  }
-  await deps.blobs.deletePrefix(blobKeys.inboxPrefix(orgId, inboxId));
+/** Removes the inbox item and retires its address until released (its contents are purged first, see inbox-deletion). */
+export async function removeInbox(deps: CoreDeps, actor: Actor, inbox: InboxItem): Promise<void> {
   await deps.table.transactWrite([
-    { delete: inboxKey(orgId, inboxId) },
-    { put: retiredAddress(orgId, inbox.address, deps.clock.now()) },
-    auditWrite(deps, actor, 'inbox.deleted', { type: 'inbox', id: inboxId }, { address: inbox.address }),
+    { delete: inboxKey(inbox.orgId, inbox.id) },
+    { put: retiredAddress(inbox.orgId, inbox.address, deps.clock.now()) },
+    auditWrite(deps, actor, 'inbox.deleted', { type: 'inbox', id: inbox.id }, { address: inbox.address }),
   ]);
 }

@@ -28,6 +28,7 @@ import { LocalKeyRing } from './local-key-ring';
 import { startS3Local, S3_LOCAL_CREDENTIALS } from './s3-local';
 import { startSmtpListener } from './smtp-listener';
 import { startTtlSweeper } from './ttl-sweeper';
+import { cleanUpAfterExpiry } from '../core/expiry';
 
 export interface LocalStackOptions {
   dataDir: string;
@@ -110,7 +111,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     jobs.start();
     stops.push(() => jobs.stop());
 
-    const sweeper = startTtlSweeper(dynamo.client, TABLE, log);
+    const sweeper = startTtlSweeper(dynamo.client, TABLE, log, (item) => cleanUpAfterExpiry(deps, item));
     stops.push(() => sweeper.stop());
 
     const { adminKey, adminKeySource } = await ensureAdminKey(deps, dataDir, options.adminKey);

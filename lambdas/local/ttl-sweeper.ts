@@ -1,12 +1,21 @@
 import { DeleteItemCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Logger } from '../ports';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Item, Logger } from '../ports';
 
 /**
- * DynamoDB deletes expired items within days; DynamoDB Local never does. This sweep plays that part
- * on the laptop (reads already hide expired items, so its timing is not observable through the API).
+ * DynamoDB deletes expired items within days; DynamoDB Local never does. This sweep plays that part on the
+ * laptop (reads already hide expired items, so its timing is not observable through the API), and hands each
+ * removed item to `onExpired`, as the table's stream hands TTL deletions to the expiry function on AWS.
  */
-export function startTtlSweeper(client: DynamoDBClient, tableName: string, log: Logger, everyMs = 60_000): { stop(): void; sweep(): Promise<number> } {
-  const sweep = async (): Promise<number> => {
+export function startTtlSweeper(
+  client: DynamoDBClient,
+  tableName: string,
+  log: Logger,
+  onExpired: (item: Item) => Promise<void>,
+  everyMs = 60_000,
+): { stop(): void; sweep(nowSeconds?: number): Promise<number> } {
+  /** `nowSeconds` lets a test play a later time. */
+  const sweep = async (nowSeconds = Math.floor(Date.now() / 1000)): Promise<number> => {
     let deleted = 0;
     let start: Record<string, any> | undefined;
     do {
@@ -14,13 +23,13 @@ export function startTtlSweeper(client: DynamoDBClient, tableName: string, log: 
         new ScanCommand({
           TableName: tableName,
           FilterExpression: 'expiresAt < :now',
-          ExpressionAttributeValues: { ':now': { N: String(Math.floor(Date.now() / 1000)) } },
-          ProjectionExpression: 'pk, sk',
+          ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
           ExclusiveStartKey: start,
         }),
       );
-      for (const key of page.Items ?? []) {
-        await client.send(new DeleteItemCommand({ TableName: tableName, Key: key }));
+      for (const raw of page.Items ?? []) {
+        await client.send(new DeleteItemCommand({ TableName: tableName, Key: { pk: raw.pk, sk: raw.sk } }));
+        await onExpired(unmarshall(raw) as Item);
         deleted++;
       }
       start = page.LastEvaluatedKey;

@@ -126,6 +126,28 @@ describe('the Mailroom stack', () => {
       });
     });
 
+    it('deletes what expired messages and inboxes leave behind, fed only TTL deletions from the table’s stream', () => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('MailroomStoreTable'), 'StreamArn'] },
+        FunctionName: { Ref: Match.stringLikeRegexp('ExpiryCleanupHandler') },
+        BisectBatchOnFunctionError: true,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('ExpiryCleanupDeadLetters'), 'Arn'] } } },
+        FilterCriteria: {
+          Filters: [
+            {
+              Pattern: JSON.stringify({
+                eventName: ['REMOVE'],
+                userIdentity: { type: ['Service'], principalId: ['dynamodb.amazonaws.com'] },
+                dynamodb: { OldImage: { type: { S: ['message', 'inbox'] } } },
+              }),
+            },
+          ],
+        },
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmDescription: Match.stringLikeRegexp('^Clean-up after expiry failed') });
+    });
+
     it('retains stateful resources by default and destroys them only when told to', () => {
       template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
       template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
@@ -189,10 +211,11 @@ describe('the Mailroom stack', () => {
   describe('every Mailroom function', () => {
     const mailroomFunctions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^Mailroom:') } }));
 
-    it('are by default five: parser, API (buffered and streaming), webhook dispatcher and admin-key bootstrap', () => {
+    it('are by default six: parser, API (buffered and streaming), webhook dispatcher, clean-up after expiry and admin-key bootstrap', () => {
       expect(mailroomFunctions.map((f) => f.Properties.Description).sort()).toEqual([
         'Mailroom: REST API',
         'Mailroom: REST API, streamed exports',
+        'Mailroom: deletes what expired messages and inboxes leave behind',
         'Mailroom: fans events out to webhook endpoints and delivers them',
         'Mailroom: mints the first admin API key into Secrets Manager',
         'Mailroom: parses raw mail SES stored in S3 into inboxes',

@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(() => dynamo.stop());
 
 describe('the local TTL sweep (DynamoDB Local never expires items itself)', () => {
-  it('deletes items whose expiresAt has passed and leaves the rest', async () => {
+  it('deletes items whose expiresAt has passed, hands each one over for clean-up, and leaves the rest', async () => {
     // Prepare
     const now = Math.floor(Date.now() / 1000);
     const put = (pk: string, expiresAt?: number) =>
@@ -25,7 +25,8 @@ describe('the local TTL sweep (DynamoDB Local never expires items itself)', () =
     await put('forever');
     const exists = async (pk: string) =>
       (await dynamo.client.send(new GetItemCommand({ TableName: 'sweep', Key: { pk: { S: pk }, sk: { S: 'x' } } }))).Item !== undefined;
-    const sweeper = startTtlSweeper(dynamo.client, 'sweep', { info: jest.fn(), warn: jest.fn(), error: jest.fn() });
+    const expired: unknown[] = [];
+    const sweeper = startTtlSweeper(dynamo.client, 'sweep', { info: jest.fn(), warn: jest.fn(), error: jest.fn() }, async (item) => void expired.push(item));
 
     // Act
     const deleted = await sweeper.sweep();
@@ -33,6 +34,7 @@ describe('the local TTL sweep (DynamoDB Local never expires items itself)', () =
 
     // Assess
     expect(deleted).toBe(1);
+    expect(expired).toEqual([{ pk: 'expired', sk: 'x', expiresAt: now - 10 }]);
     expect(await exists('expired')).toBe(false);
     expect(await exists('alive')).toBe(true);
     expect(await exists('forever')).toBe(true);
