@@ -19,6 +19,8 @@ export interface InboxItem extends Item {
   label: string | null;
   metadata: Record<string, string>;
   retentionDays: number | null;
+  /** Extract codes even from mail that failed DMARC or was flagged as spam (off unless set). */
+  codesFromUnverifiedMail?: boolean;
   createdAt: string;
   updatedAt: string;
   /** Epoch seconds; set for temporary inboxes. */
@@ -33,6 +35,7 @@ export interface Inbox {
   label: string | null;
   metadata: Record<string, string>;
   retentionDays: number;
+  codesFromUnverifiedMail: boolean;
   expiresAt: string | null;
   createdAt: string;
   updatedAt: string;
@@ -45,12 +48,14 @@ export interface CreateInboxInput {
   metadata?: Record<string, string>;
   retentionDays?: number;
   ttlMinutes?: number;
+  codesFromUnverifiedMail?: boolean;
 }
 
 export interface UpdateInboxInput {
   label?: string | null;
   metadata?: Record<string, string>;
   retentionDays?: number | null;
+  codesFromUnverifiedMail?: boolean;
 }
 
 export function toInbox(item: InboxItem, defaultRetentionDays: number): Inbox {
@@ -62,6 +67,7 @@ export function toInbox(item: InboxItem, defaultRetentionDays: number): Inbox {
     label: item.label,
     metadata: item.metadata,
     retentionDays: item.retentionDays ?? defaultRetentionDays,
+    codesFromUnverifiedMail: item.codesFromUnverifiedMail ?? false,
     expiresAt: item.expiresAt ? new Date(item.expiresAt * 1000).toISOString() : null,
     createdAt: item.createdAt,
     updatedAt: item.updatedAt,
@@ -99,6 +105,7 @@ export async function createInbox(deps: CoreDeps, actor: Actor, input: CreateInb
     label: input.label ?? null,
     metadata: input.metadata ?? {},
     retentionDays: input.retentionDays ?? null,
+    codesFromUnverifiedMail: input.codesFromUnverifiedMail ?? false,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
     expiresAt: input.ttlMinutes ? Math.floor(now.getTime() / 1000) + input.ttlMinutes * 60 : undefined,
@@ -142,7 +149,7 @@ export async function listInboxes(deps: CoreDeps, orgId: string, request: ListRe
 
 export async function updateInbox(deps: CoreDeps, actor: Actor, inboxId: string, input: UpdateInboxInput): Promise<InboxItem> {
   const current = await getInbox(deps, actor.orgId, inboxId);
-  const changes = { label: input.label, metadata: input.metadata, retentionDays: input.retentionDays };
+  const changes = { label: input.label, metadata: input.metadata, retentionDays: input.retentionDays, codesFromUnverifiedMail: input.codesFromUnverifiedMail };
   await deps.table.transactWrite([
     { update: inboxKey(actor.orgId, inboxId), set: { ...changes, updatedAt: deps.clock.now().toISOString() } },
     auditWrite(deps, actor, 'inbox.updated', { type: 'inbox', id: inboxId }, { changed: Object.keys(changes).filter((k) => k in input) }),

@@ -186,7 +186,12 @@ async function storeCopy(
     size,
     snippet: snippetOf(message.text),
     verdicts: mail.verdicts,
-    extracted: boundedExtracted(extractFromMail(message.subject, message.text, message.html)),
+    extracted: boundedExtracted(
+      extractFromMail(
+        { subject: message.subject, text: message.text, html: message.html, listUnsubscribe: headerValue(message.headers, 'list-unsubscribe') },
+        { dmarc: mail.verdicts.dmarc, spam: mail.verdicts.spam, codesFromUnverifiedMail: inbox.codesFromUnverifiedMail },
+      ),
+    ),
     recipient: recipient.address,
     tag: recipient.tag,
     messageIdHeader: boundedHeaderValue(message.messageId),
@@ -210,4 +215,8 @@ async function storeCopy(
 function snippetOf(text: string | null): string {
   const flat = (text ?? '').replace(/\s+/g, ' ').trim();
   return flat.length > SNIPPET_CHARS ? `${flat.slice(0, SNIPPET_CHARS - 1)}…` : flat;
+}
+
+function headerValue(headers: { name: string; value: string }[], name: string): string | null {
+  return headers.find((h) => h.name.toLowerCase() === name)?.value ?? null;
 }

@@ -39,14 +39,14 @@ export function boundedReferences(references: string[]): string[] {
   return [root, ...prefixWithinBytes(rest.reverse(), REFERENCES_BYTES).reverse()];
 }
 
+/** Anchor text is for a reader's orientation; a short prefix of it is enough. */
+const LINK_TEXT_MAX_CHARS = 200;
+
 export function boundedExtracted(extracted: Extracted): Extracted {
-  return {
-    codes: extracted.codes,
-    links: prefixWithinBytes(
-      extracted.links.filter((link) => link.length <= LINK_MAX_CHARS),
-      LINKS_BYTES,
-    ),
-  };
+  const links = extracted.links
+    .filter((link) => link.url.length <= LINK_MAX_CHARS)
+    .map((link) => ({ ...link, text: link.text === null ? null : truncate(link.text, LINK_TEXT_MAX_CHARS) }));
+  return { ...extracted, links: prefixWithinBytes(links, LINKS_BYTES) };
 }
 
 /** The longest prefix of `items` whose JSON fits in `budget` bytes. */

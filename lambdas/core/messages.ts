@@ -5,7 +5,7 @@ import { notFound } from './errors';
 import { getInbox } from './inboxes';
 import { isLive, listNewestFirst, timeSlice, type ListPage, type ListRequest } from './listing';
 import { messageMatcher, type MessageFilter } from './message-filter';
-import type { Extracted } from './mail/extract';
+import type { Extracted, ExtractedLink } from './mail/extract';
 import type { HeaderField, MailAddress, ParseFailureCode } from './mail/parse-mime';
 import { blobKeys, messageContentKey, messageKey, messageListPrefix } from './table-keys';
 
@@ -118,7 +118,16 @@ export interface Message extends MessageSummary, MessageContent {
 
 export function toSummary(m: MessageItem): MessageSummary {
   const fields = Object.fromEntries(SUMMARY_FIELDS.map((f) => [f, m[f]])) as Pick<MessageItem, (typeof SUMMARY_FIELDS)[number]>;
-  return { ...fields, unread: m.unread ?? true, labels: m.labels ?? [] };
+  return { ...fields, extracted: currentExtracted(m.extracted), unread: m.unread ?? true, labels: m.labels ?? [] };
+}
+
+/** Messages stored before links were classified kept bare URLs and no withholding reason. */
+function currentExtracted(stored: Extracted | { codes: string[]; links: (string | ExtractedLink)[] }): Extracted {
+  return {
+    codes: stored.codes,
+    links: stored.links.map((l) => (typeof l === 'string' ? { url: l, kind: 'other', text: null } : l)),
+    codesWithheld: 'codesWithheld' in stored ? stored.codesWithheld : null,
+  };
 }
 
 export interface ListMessagesRequest extends ListRequest, MessageFilter {

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { AUDIT_ACTIONS } from '../core/audit';
 import { SCOPES } from '../core/auth';
 import { EVENT_TYPES } from '../core/events';
+import { LINK_KINDS } from '../core/mail/extract';
 import { CREDENTIAL_NAME, CREDENTIAL_TYPES, TOTP_ALGORITHMS } from '../core/vault';
 import { ID_PATTERN } from '../core/ids';
 import { DEFAULT_ORG_ID } from '../core/table-keys';
@@ -72,6 +73,7 @@ export const createInboxBody = z
       .max(30 * 24 * 60)
       .optional()
       .describe('a temporary inbox: it and its messages expire after this many minutes'),
+    codesFromUnverifiedMail: z.boolean().optional().describe('also extract codes from mail that failed DMARC or that SES flagged as spam (default false: such mail could be a forgery feeding an agent a code)'),
   })
   .strict();
 
@@ -80,6 +82,7 @@ export const updateInboxBody = z
     label: z.string().max(200).nullable().optional(),
     metadata: metadata.optional(),
     retentionDays: z.number().int().min(1).max(3650).nullable().optional(),
+    codesFromUnverifiedMail: z.boolean().optional(),
   })
   .strict();
 
@@ -95,6 +98,7 @@ export const inboxSchema = z
     label: z.string().nullable(),
     metadata: z.record(z.string(), z.string()),
     retentionDays: z.number().int(),
+    codesFromUnverifiedMail: z.boolean().describe('codes are also extracted from mail that failed DMARC or was flagged as spam'),
     expiresAt: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -116,7 +120,16 @@ export const messageSummarySchema = z
     snippet: z.string(),
     hasAttachments: z.boolean(),
     verdicts: z.object({ spam: verdict, virus: verdict, spf: verdict, dkim: verdict, dmarc: verdict }),
-    extracted: z.object({ codes: z.array(z.string()), links: z.array(z.string()) }),
+    extracted: z
+      .object({
+        codes: z.array(z.string()).describe('one-time codes the mail asks the reader to type in'),
+        links: z.array(z.object({ url: z.string(), kind: z.enum(LINK_KINDS), text: z.string().nullable().describe('the anchor text') })),
+        codesWithheld: z
+          .enum(['dmarc_failed', 'spam'])
+          .nullable()
+          .describe('set when codes were not extracted because the mail failed DMARC or was flagged as spam (see the inbox’s codesFromUnverifiedMail)'),
+      })
+      .meta({ id: 'Extracted' }),
     recipient: z.string().describe('the envelope address this copy was delivered to, without its +tag'),
     tag: z.string().nullable().describe('the +tag of the recipient address, if any'),
     quarantined: z.boolean(),

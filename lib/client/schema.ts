@@ -644,8 +644,23 @@ export interface components {
         };
         /** @enum {string} */
         EventType: "message.received" | "message.sent" | "message.delivered" | "message.bounced" | "message.complained";
+        Extracted: {
+            /** @description one-time codes the mail asks the reader to type in */
+            codes: string[];
+            /** @description set when codes were not extracted because the mail failed DMARC or was flagged as spam (see the inbox’s codesFromUnverifiedMail) */
+            codesWithheld: ("dmarc_failed" | "spam") | null;
+            links: {
+                /** @enum {string} */
+                kind: "verify" | "magic-link" | "reset" | "unsubscribe" | "other";
+                /** @description the anchor text */
+                text: string | null;
+                url: string;
+            }[];
+        };
         Inbox: {
             address: string;
+            /** @description codes are also extracted from mail that failed DMARC or was flagged as spam */
+            codesFromUnverifiedMail: boolean;
             createdAt: string;
             domain: string;
             expiresAt: string | null;
@@ -671,10 +686,7 @@ export interface components {
             cc: components["schemas"]["Address"][];
             /** @enum {string} */
             direction: "inbound";
-            extracted: {
-                codes: string[];
-                links: string[];
-            };
+            extracted: components["schemas"]["Extracted"];
             from: components["schemas"]["Address"] | null;
             hasAttachments: boolean;
             headers: {
@@ -727,10 +739,7 @@ export interface components {
             cc: components["schemas"]["Address"][];
             /** @enum {string} */
             direction: "inbound";
-            extracted: {
-                codes: string[];
-                links: string[];
-            };
+            extracted: components["schemas"]["Extracted"];
             from: components["schemas"]["Address"] | null;
             hasAttachments: boolean;
             id: string;
@@ -1619,6 +1628,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description also extract codes from mail that failed DMARC or that SES flagged as spam (default false: such mail could be a forgery feeding an agent a code) */
+                    codesFromUnverifiedMail?: boolean;
                     /** @description one of the configured domains; the first when omitted */
                     domain?: string;
                     label?: string;
@@ -1932,6 +1943,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    codesFromUnverifiedMail?: boolean;
                     label?: string | null;
                     /** @description your own key/value pairs (at most 20) */
                     metadata?: {

@@ -297,3 +297,25 @@ describe('retention', () => {
     await expect(listMessages(later(3.01), DEFAULT_ORG_ID, inbox.id, { limit: 5 })).rejects.toMatchObject({ code: 'not_found' });
   });
 });
+
+describe('codes and links on received mail', () => {
+  it('extracts the code and classified links from a sign-up mail that passed DMARC', async () => {
+    const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'signup-trusted' });
+    const { result } = await deliver(deps(), fixture('verification-code'), [inbox.address], { verdicts: { dmarc: 'PASS' } });
+    const message = await getMessage(deps(), DEFAULT_ORG_ID, inbox.id, result.stored[0].messageId);
+    expect(message.extracted).toEqual({
+      codes: ['482913'],
+      links: [{ url: 'https://accounts.example.com/verify?token=9f8a7c2e&email=signup-test%40mailroom.test', kind: 'verify', text: 'Verify my email' }],
+      codesWithheld: null,
+    });
+  });
+
+  it('withholds the code of a mail that failed DMARC, unless the inbox opts in', async () => {
+    const strict = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'signup-strict' });
+    const lenient = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'signup-lenient', codesFromUnverifiedMail: true });
+    const { result } = await deliver(deps(), fixture('verification-code'), [strict.address, lenient.address], { verdicts: { dmarc: 'FAIL' } });
+    const [toStrict, toLenient] = result.stored;
+    expect((await getMessage(deps(), DEFAULT_ORG_ID, strict.id, toStrict.messageId)).extracted).toMatchObject({ codes: [], codesWithheld: 'dmarc_failed' });
+    expect((await getMessage(deps(), DEFAULT_ORG_ID, lenient.id, toLenient.messageId)).extracted).toMatchObject({ codes: ['482913'], codesWithheld: null });
+  });
+});
