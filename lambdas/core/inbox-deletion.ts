@@ -2,7 +2,7 @@ import type { Item } from '../ports';
 import type { Actor } from './audit';
 import type { ApiKeyRecord } from './auth';
 import type { CoreDeps } from './deps';
-import { getInbox, removeInbox } from './inboxes';
+import { inboxEvenIfDeleting, removeInbox } from './inboxes';
 import type { DeliveryItem } from './webhook-delivery';
 import { allWebhooks } from './webhooks';
 import { deleteRange, queryAll } from './listing';
@@ -12,6 +12,7 @@ import {
   apiKeyListPrefix,
   blobKeys,
   deliveryListPrefix,
+  inboxKey,
   messageContentPrefix,
   messageListPrefix,
   vaultListPrefix,
@@ -27,7 +28,9 @@ type KeyTwin = Item & ApiKeyRecord & { keyHash: string };
  * a deletion cut short can be repeated.
  */
 export async function deleteInboxAndReferences(deps: CoreDeps, actor: Actor, inboxId: string): Promise<void> {
-  const inbox = await getInbox(deps, actor.orgId, inboxId);
+  const inbox = await inboxEvenIfDeleting(deps, actor.orgId, inboxId);
+  // From here on, mail for it is dropped and a copy being written withdraws itself (see ingest).
+  if (!inbox.deleting) await deps.table.update(inboxKey(actor.orgId, inboxId), { deleting: true });
   await purgeInboxContents(deps, actor.orgId, inboxId);
   await removeInbox(deps, actor, inbox);
 }

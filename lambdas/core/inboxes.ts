@@ -25,6 +25,8 @@ export interface InboxItem extends Item {
   updatedAt: string;
   /** Epoch seconds; set for temporary inboxes. */
   expiresAt?: number;
+  /** Set while the inbox is being purged: it receives and shows nothing more. */
+  deleting?: true;
 }
 
 export interface Inbox {
@@ -124,6 +126,13 @@ export async function createInbox(deps: CoreDeps, actor: Actor, input: CreateInb
 }
 
 export async function getInbox(deps: CoreDeps, orgId: string, inboxId: string): Promise<InboxItem> {
+  const item = await inboxEvenIfDeleting(deps, orgId, inboxId);
+  if (item.deleting) throw notFound('inbox');
+  return item;
+}
+
+/** A live inbox, also one whose deletion began (so a deletion cut short can be repeated). */
+export async function inboxEvenIfDeleting(deps: CoreDeps, orgId: string, inboxId: string): Promise<InboxItem> {
   const item = await deps.table.get<InboxItem>(inboxKey(orgId, inboxId));
   if (!item || !isLive(deps.clock.now())(item)) throw notFound('inbox');
   return item;
@@ -142,7 +151,7 @@ export async function requireInboxesInOrg(deps: CoreDeps, orgId: string, inboxId
 
 export async function listInboxes(deps: CoreDeps, orgId: string, request: ListRequest, visible: string[] | null = null): Promise<ListPage<Inbox>> {
   const live = isLive(deps.clock.now());
-  const keep = (item: InboxItem) => live(item) && (!visible || visible.includes(item.id));
+  const keep = (item: InboxItem) => live(item) && !item.deleting && (!visible || visible.includes(item.id));
   const { items, nextCursor } = await listNewestFirst<InboxItem>(deps.table, inboxListPrefix(orgId), request, keep);
   return { data: items.map((i) => toInbox(i, deps.settings.defaultRetentionDays)), nextCursor };
 }

@@ -68,11 +68,33 @@ export async function ingestMail(deps: CoreDeps, mail: InboundMail): Promise<Ing
   }
   for (const target of targets) {
     const { message, ...stored } = await storeCopy(deps, mail, raw.length, parsed, target);
+    if (!(await stillReceiving(deps, target.inbox))) {
+      await withdrawCopy(deps, message);
+      result.dropped.push(target.recipient.address);
+      await countDropped(deps, mail, [target.recipient.address]);
+      continue;
+    }
     // Also for a copy stored by an earlier run that stopped before announcing it: webhooks deliver each event once.
     await deps.events.publish(messageReceivedEvent(message));
     result.stored.push(stored);
   }
   return result;
+}
+
+/**
+ * Deleting an inbox marks it before purging it. A copy written while that began is checked here, after its
+ * write: either this read sees the mark and the copy is withdrawn, or it came first and the purge removes it.
+ */
+async function stillReceiving(deps: CoreDeps, inbox: InboxItem): Promise<boolean> {
+  const current = await deps.table.get<InboxItem>(inboxKey(inbox.orgId, inbox.id));
+  return current !== undefined && !current.deleting;
+}
+
+async function withdrawCopy(deps: CoreDeps, message: MessageItem): Promise<void> {
+  const { orgId, inboxId, id } = message;
+  await deps.blobs.deletePrefix(blobKeys.messagePrefix(orgId, inboxId, id));
+  await deps.table.delete(messageContentKey(orgId, inboxId, id));
+  await deps.table.delete(messageKey(orgId, inboxId, id));
 }
 
 async function resolveRecipients(deps: CoreDeps, recipients: string[]): Promise<{ targets: Target[]; dropped: string[] }> {
@@ -106,7 +128,7 @@ async function findInbox(deps: CoreDeps, address: string): Promise<InboxItem | u
   // A retired address has no inbox: its mail is dropped like mail for an unknown one.
   if (!claim?.inboxId) return undefined;
   const inbox = await deps.table.get<InboxItem>(inboxKey(claim.orgId, claim.inboxId));
-  return inbox && isLive(deps.clock.now())(inbox) ? inbox : undefined;
+  return inbox && isLive(deps.clock.now())(inbox) && !inbox.deleting ? inbox : undefined;
 }
 
 async function countDropped(deps: CoreDeps, mail: InboundMail, dropped: string[]): Promise<void> {

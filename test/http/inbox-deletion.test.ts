@@ -109,3 +109,33 @@ describe('the address of a deleted inbox', () => {
     expect((await release('not an address')).status).toBe(404);
   });
 });
+
+describe('mail arriving while an inbox is being deleted', () => {
+  it('is withdrawn by the parser when the deletion began between finding the inbox and storing the copy, and counted as dropped', async () => {
+    const inbox = (await call('POST', '/v1/inboxes', { key: admin, body: { localPart: 'mid-deletion' } })).json;
+    // The deletion's first step lands just as the parser writes the message summary.
+    const table = backends.deps.table;
+    const racing = {
+      ...backends.deps,
+      table: Object.assign(Object.create(table), {
+        put: async (item: Record<string, unknown>, options?: never) => {
+          const written = await table.put(item as never, options);
+          if (item.type === 'message') await table.update({ pk: 'O#org_default', sk: `I#${inbox.id}` }, { deleting: true });
+          return written;
+        },
+      }),
+    };
+    const raw = await compose({ to: inbox.address, subject: 'in flight', text: 'x', attachments: [{ filename: 'a.txt', content: 'a' }] });
+
+    const { result } = await deliver(racing, raw, [inbox.address]);
+
+    expect(result).toMatchObject({ stored: [], dropped: [inbox.address] });
+    const { items, objects } = await everything();
+    expect(items.filter((i) => String(i.pk) === `O#org_default#I#${inbox.id}`)).toEqual([]);
+    expect(objects.filter((o) => o.includes(inbox.id))).toEqual([]);
+    // Hidden at once, and the deletion completes.
+    expect((await call('GET', `/v1/inboxes/${inbox.id}`, { key: admin })).status).toBe(404);
+    expect((await call('GET', '/v1/inboxes', { key: admin, query: { limit: '100' } })).json.data.map((i: { id: string }) => i.id)).not.toContain(inbox.id);
+    expect((await call('DELETE', `/v1/inboxes/${inbox.id}`, { key: admin })).status).toBe(204);
+  });
+});
