@@ -127,4 +127,6 @@ export interface KeyRing {
   generateDataKey(keyRef: string, context: EncryptionContext): Promise<{ plaintext: Buffer; wrapped: Buffer }>;
   /** Unwraps a stored data key; fails unless the key and the context are the ones it was generated with. */
   decryptDataKey(keyRef: string, wrapped: Buffer, context: EncryptionContext): Promise<Buffer>;
+  /** The org is gone: its own key (not a shared one) is scheduled for deletion. Repeating it is harmless. */
+  retireOrgKey(keyRef: string): Promise<void>;
 }

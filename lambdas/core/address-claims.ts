@@ -9,15 +9,17 @@ import { addressClaimKey } from './table-keys';
  * mail for it is dropped, and nobody (not even its own org) gets the address back until the org
  * releases it on purpose, so password resets meant for a deleted inbox never reach a new owner by accident.
  */
-export type AddressClaim = Item & ({ orgId: string; inboxId: string; expiresAt?: number } | { orgId: string; retiredAt: string; inboxId?: undefined });
+export type AddressClaim = Item & ({ orgId: string; inboxId: string; expiresAt?: number } | { orgId: string; retiredAt: string; inboxId?: undefined; expiresAt?: number });
 
 export const getAddressClaim = (deps: CoreDeps, address: string) => deps.table.get<AddressClaim>(addressClaimKey(address));
 
-export const retiredAddress = (orgId: string, address: string, at: Date): AddressClaim => ({
+/** A temporary inbox's address stays retired only until the inbox would have expired anyway. */
+export const retiredAddress = (orgId: string, address: string, at: Date, expiresAt?: number): AddressClaim => ({
   ...addressClaimKey(address),
   type: 'retired-address',
   orgId,
   retiredAt: at.toISOString(),
+  ...(expiresAt ? { expiresAt } : {}),
 });
 
 /** Why an address cannot be claimed, in the words the caller may hear (another org's use is not disclosed). */
@@ -32,9 +34,8 @@ export async function addressTaken(deps: CoreDeps, orgId: string, address: strin
   return new MailroomError('conflict', `the address ${address} is already taken`, { field: 'localPart' });
 }
 
-/** Makes a retired address of the org claimable again. */
-export async function releaseAddress(deps: CoreDeps, actor: Actor, address: string): Promise<void> {
-  const { orgId } = actor;
+/** Makes an address `orgId` retired claimable again (the caller's org, or for an admin any org, deleted ones too). */
+export async function releaseAddress(deps: CoreDeps, actor: Actor, address: string, orgId = actor.orgId): Promise<void> {
   const normalised = address.toLowerCase();
   const claim = await getAddressClaim(deps, normalised);
   if (!claim || claim.orgId !== orgId) throw notFound('retired address');

@@ -17,6 +17,7 @@ export const systemActor = (orgId: string, id: string): Actor => ({ orgId, type:
 
 export const AUDIT_ACTIONS = [
   'org.created',
+  'org.deleted',
   'key.created',
   'key.rotated',
   'key.revoked',

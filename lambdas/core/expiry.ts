@@ -1,6 +1,6 @@
 import type { Item } from '../ports';
 import type { CoreDeps } from './deps';
-import { purgeExpiredInbox } from './inbox-deletion';
+import { purgeInboxContents } from './inbox-deletion';
 import { blobKeys } from './table-keys';
 
 /** Item types whose expiry leaves something outside the item to delete. */
@@ -17,7 +17,7 @@ export async function cleanUpAfterExpiry(deps: CoreDeps, item: Item): Promise<vo
   if (type === 'message' && inboxId) {
     await deps.blobs.deletePrefix(blobKeys.messagePrefix(orgId, inboxId, id));
   } else if (type === 'inbox') {
-    await purgeExpiredInbox(deps, orgId, id);
+    await purgeInboxContents(deps, orgId, id);
     deps.log.info('expired inbox purged', { orgId, inboxId: id });
   }
 }

@@ -35,10 +35,11 @@ export async function deleteInboxAndReferences(deps: CoreDeps, actor: Actor, inb
   await removeInbox(deps, actor, inbox);
 }
 
-/** What a temporary inbox leaves when DynamoDB's TTL has removed its item: the same purge, minus the item. */
-export const purgeExpiredInbox = (deps: CoreDeps, orgId: string, inboxId: string): Promise<void> => purgeInboxContents(deps, orgId, inboxId);
-
-async function purgeInboxContents(deps: CoreDeps, orgId: string, inboxId: string): Promise<void> {
+/**
+ * Everything an inbox owns or that names it, but not the inbox item itself: also what a temporary inbox leaves
+ * when DynamoDB's TTL has removed its item.
+ */
+export async function purgeInboxContents(deps: CoreDeps, orgId: string, inboxId: string): Promise<void> {
   for (const hook of await allWebhooks(deps, orgId)) {
     const deliveries = await queryAll<DeliveryItem>(deps.table, deliveryListPrefix(orgId, hook.id));
     const about = deliveries.filter((d) => (d.inboxId ?? (JSON.parse(d.payload) as { data?: { inboxId?: string } }).data?.inboxId) === inboxId);

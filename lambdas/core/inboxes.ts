@@ -170,7 +170,7 @@ export async function updateInbox(deps: CoreDeps, actor: Actor, inboxId: string,
 export async function removeInbox(deps: CoreDeps, actor: Actor, inbox: InboxItem): Promise<void> {
   await deps.table.transactWrite([
     { delete: inboxKey(inbox.orgId, inbox.id) },
-    { put: retiredAddress(inbox.orgId, inbox.address, deps.clock.now()) },
+    { put: retiredAddress(inbox.orgId, inbox.address, deps.clock.now(), inbox.expiresAt) },
     auditWrite(deps, actor, 'inbox.deleted', { type: 'inbox', id: inbox.id }, { address: inbox.address }),
   ]);
 }

@@ -10,13 +10,21 @@ export interface Org {
   id: string;
   name: string;
   metadata: Record<string, string>;
+  /** `deleting` from the moment its deletion is asked for until nothing of it is left. */
+  status: 'active' | 'deleting';
   createdAt: string;
 }
 
 /** The stored org also names the key protecting its vault. */
-type OrgItem = Item & Org & { vaultKeyRef?: string };
+export type OrgItem = Item & Omit<Org, 'status'> & { vaultKeyRef?: string; deleting?: true };
 
-const toOrg = ({ id, name, metadata, createdAt }: OrgItem): Org => ({ id, name, metadata: metadata ?? {}, createdAt });
+const toOrg = ({ id, name, metadata, createdAt, deleting }: OrgItem): Org => ({
+  id,
+  name,
+  metadata: metadata ?? {},
+  status: deleting ? 'deleting' : 'active',
+  createdAt,
+});
 
 export async function createOrg(deps: CoreDeps, actor: Actor, input: { name: string; metadata?: Record<string, string> }): Promise<Org> {
   const now = deps.clock.now();
@@ -32,9 +40,10 @@ export async function listOrgs(deps: CoreDeps, request: ListRequest): Promise<Li
   return { data: items.map(toOrg), nextCursor };
 }
 
+/** An org that exists and is not being deleted. */
 export async function requireOrg(deps: CoreDeps, orgId: string): Promise<Org> {
   const item = await deps.table.get<OrgItem>(orgKey(orgId));
-  if (!item) throw notFound('org');
+  if (!item || item.deleting) throw notFound('org');
   return toOrg(item);
 }
 

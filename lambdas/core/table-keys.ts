@@ -15,6 +15,8 @@ export const orgListPrefix = { pk: 'ORGS', skPrefix: 'O#' };
 
 export const inboxKey = (orgId: string, inboxId: string): ItemKey => ({ pk: `O#${orgId}`, sk: `I#${inboxId}` });
 export const inboxListPrefix = (orgId: string) => ({ pk: `O#${orgId}`, skPrefix: 'I#' });
+/** Everything kept in the org's own partition: inboxes, keys, webhooks, idempotency records. */
+export const orgPartition = (orgId: string) => ({ pk: `O#${orgId}`, skPrefix: '' });
 
 /** Uniqueness of an address across all orgs; written in the same transaction as the inbox. */
 export const addressClaimKey = (address: string): ItemKey => ({ pk: `A#${address.toLowerCase()}`, sk: 'A' });
@@ -77,6 +79,7 @@ export const droppedMailCounter = (day: string): ItemKey => ({ pk: 'SYS#DROPPED'
 
 /** S3 keys mirror the table's prefixes so purging an inbox is one prefix delete. */
 export const blobKeys = {
+  orgPrefix: (orgId: string) => `o/${orgId}/`,
   inboxPrefix: (orgId: string, inboxId: string) => `o/${orgId}/i/${inboxId}/`,
   messagePrefix: (orgId: string, inboxId: string, messageId: string) => `o/${orgId}/i/${inboxId}/m/${messageId}/`,
   raw: (orgId: string, inboxId: string, messageId: string) => `o/${orgId}/i/${inboxId}/m/${messageId}/raw.eml`,

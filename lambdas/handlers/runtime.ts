@@ -19,7 +19,7 @@ export interface AwsEndpoints {
 /** For a function with no business publishing events, queueing jobs or opening the vault: a call is a bug, so it fails loudly. */
 export function notWiredHere(functionName: string): EventBus & JobQueue & KeyRing {
   const refuse = (what: string) => () => Promise.reject(new Error(`the ${functionName} function does not ${what}`));
-  return { publish: refuse('publish events'), enqueue: refuse('queue jobs'), createOrgKey: refuse('use the vault'), generateDataKey: refuse('use the vault'), decryptDataKey: refuse('use the vault') };
+  return { publish: refuse('publish events'), enqueue: refuse('queue jobs'), createOrgKey: refuse('use the vault'), generateDataKey: refuse('use the vault'), decryptDataKey: refuse('use the vault'), retireOrgKey: refuse('use the vault') };
 }
 
 /**

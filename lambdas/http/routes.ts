@@ -8,6 +8,7 @@ import { exportInbox } from '../core/inbox-export';
 import { createInbox, getInbox, listInboxes, toInbox, updateInbox } from '../core/inboxes';
 import { createApiKey, keyOrg, listApiKeys, revokeApiKey, rotateApiKey } from '../core/key-management';
 import { deleteMessage, getMessage, listMessages, locateAttachment, locateRaw, updateMessage } from '../core/messages';
+import { deleteOrg } from '../core/org-deletion';
 import { createOrg, listOrgs } from '../core/orgs';
 import { listDeliveries, retryDelivery, sendTestEvent } from '../core/webhook-delivery';
 import { waitForMessage } from '../core/wait-for-message';
@@ -38,6 +39,8 @@ import {
   messageListQuery,
   messageSchema,
   messageSummarySchema,
+  orgDeletionSchema,
+  orgId,
   orgSchema,
   page,
   rotateApiKeyBody,
@@ -150,11 +153,14 @@ export const routes: Route[] = [
     tag: 'inboxes',
     scope: 'inboxes:write',
     params: z.object({ address: z.email().max(320).describe('the address a deleted inbox of this org had') }),
+    query: z.object({ orgId: orgId.optional().describe('the org that retired it, e.g. a deleted one (admin keys only; default: the caller’s)') }),
     response: { status: 204, description: 'released' },
     alsoAnswers: [404, 409],
-    handle: async ({ deps, principal, actor, params }) => {
+    handle: async ({ deps, principal, actor, params, query }) => {
       if (principal.inboxIds) throw new MailroomError('forbidden', 'an inbox-restricted API key cannot release addresses');
-      await releaseAddress(deps, actor, params.address);
+      const owner = query.orgId ?? principal.orgId;
+      if (owner !== principal.orgId && !principal.scopes.includes('admin')) throw new MailroomError('forbidden', 'only an admin key acts on another org');
+      await releaseAddress(deps, actor, params.address, owner);
       return { status: 204 };
     },
   }),
@@ -290,6 +296,20 @@ export const routes: Route[] = [
     query: listQuery,
     response: { status: 200, description: 'a page of orgs', schema: page(orgSchema) },
     handle: async ({ deps, query }) => ({ status: 200, json: await listOrgs(deps, query) }),
+  }),
+  route({
+    method: 'DELETE',
+    path: '/v1/orgs/{orgId}',
+    summary: 'Delete an org and everything it owns (admin keys only; not the default org, not the caller’s own)',
+    tag: 'orgs',
+    scope: 'admin',
+    params: z.object({ orgId }),
+    response: { status: 200, description: 'deleted, or (status deleting) more to do: repeat the request', schema: orgDeletionSchema },
+    alsoAnswers: [409],
+    handle: async ({ deps, actor, params, forgetKey }) => {
+      const outcome = await deleteOrg(deps, actor, params.orgId, { onKeyRevoked: forgetKey });
+      return { status: 200, json: { id: params.orgId, status: outcome === 'deleted' ? 'deleted' : 'deleting' } };
+    },
   }),
 
   route({

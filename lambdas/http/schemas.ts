@@ -178,8 +178,21 @@ export const scope = z.enum(SCOPES).meta({ id: 'Scope' });
 export const createOrgBody = z.object({ name: z.string().min(1).max(200), metadata: metadata.optional() }).strict();
 
 export const orgSchema = z
-  .object({ id: z.string(), name: z.string(), metadata: z.record(z.string(), z.string()), createdAt: z.string() })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    metadata: z.record(z.string(), z.string()),
+    status: z.enum(['active', 'deleting']).describe('deleting: its deletion began and has not finished'),
+    createdAt: z.string(),
+  })
   .meta({ id: 'Org' });
+
+export const orgDeletionSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(['deleted', 'deleting']).describe('deleting: there was more than one request’s work; call DELETE again to carry on'),
+  })
+  .meta({ id: 'OrgDeletion' });
 
 export const createApiKeyBody = z
   .object({

@@ -27,6 +27,9 @@ export class LocalKeyRing implements KeyRing {
     return `local:${orgId}`;
   }
 
+  /** Org keys are derived, not stored: nothing to delete (the org's sealed items are deleted with it). */
+  async retireOrgKey(): Promise<void> {}
+
   private keyFor(keyRef: string): Buffer {
     return Buffer.from(hkdfSync('sha256', this.masterKey, keyRef, 'mailroom local key ring', 32));
   }

@@ -333,6 +333,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{orgId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete an org and everything it owns (admin keys only; not the default org, not the caller’s own) */
+        delete: operations["deleteV1OrgsByOrgId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks": {
         parameters: {
             query?: never;
@@ -468,7 +485,7 @@ export interface components {
         };
         AuditEvent: {
             /** @enum {string} */
-            action: "org.created" | "key.created" | "key.rotated" | "key.revoked" | "inbox.created" | "inbox.updated" | "inbox.deleted" | "address.released" | "message.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.disabled" | "vault.written" | "vault.deleted" | "vault.revealed" | "vault.totp_issued";
+            action: "org.created" | "org.deleted" | "key.created" | "key.rotated" | "key.revoked" | "inbox.created" | "inbox.updated" | "inbox.deleted" | "address.released" | "message.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.disabled" | "vault.written" | "vault.deleted" | "vault.revealed" | "vault.totp_issued";
             actor: {
                 id: string;
                 /** @enum {string} */
@@ -783,6 +800,19 @@ export interface components {
                 [key: string]: string;
             };
             name: string;
+            /**
+             * @description deleting: its deletion began and has not finished
+             * @enum {string}
+             */
+            status: "active" | "deleting";
+        };
+        OrgDeletion: {
+            id: string;
+            /**
+             * @description deleting: there was more than one request’s work; call DELETE again to carry on
+             * @enum {string}
+             */
+            status: "deleted" | "deleting";
         };
         /** @enum {string} */
         Scope: "inboxes:read" | "inboxes:write" | "messages:read" | "messages:send" | "webhooks:manage" | "vault:write" | "vault:reveal" | "vault:totp" | "keys:manage" | "audit:read" | "admin";
@@ -850,7 +880,10 @@ export type $defs = Record<string, never>;
 export interface operations {
     postV1AddressesByAddressRelease: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the org that retired it, e.g. a deleted one (admin keys only; default: the caller’s) */
+                orgId?: "org_default" | string;
+            };
             header?: never;
             path: {
                 /** @description the address a deleted inbox of this org had */
@@ -1422,7 +1455,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description only events of this action */
-                action?: "org.created" | "key.created" | "key.rotated" | "key.revoked" | "inbox.created" | "inbox.updated" | "inbox.deleted" | "address.released" | "message.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.disabled" | "vault.written" | "vault.deleted" | "vault.revealed" | "vault.totp_issued";
+                action?: "org.created" | "org.deleted" | "key.created" | "key.rotated" | "key.revoked" | "inbox.created" | "inbox.updated" | "inbox.deleted" | "address.released" | "message.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.disabled" | "vault.written" | "vault.deleted" | "vault.revealed" | "vault.totp_issued";
                 /** @description only events by this API key id */
                 actor?: string;
                 /** @description `nextCursor` of the previous page */
@@ -3554,6 +3587,109 @@ export interface operations {
             };
             /** @description the Idempotency-Key was already used with a different request (unprocessable) */
             422: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteV1OrgsByOrgId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description org id */
+                orgId: "org_default" | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted, or (status deleting) more to do: repeat the request */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgDeletion"];
+                };
+            };
+            /** @description invalid request (validation_error) */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, malformed, unknown, revoked or expired API key (unauthorized) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the API key lacks the scope, or may not grant what was asked (forbidden) */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found, or not yours (not_found) */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflicts with existing state, or a request with the same Idempotency-Key is still running (conflict) */
+            409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];

@@ -60,9 +60,15 @@ export class VaultKeys extends Construct {
         conditions: { StringEquals: { [`aws:RequestTag/${KEY_TAGS.stack}`]: this.tag } },
       }),
     );
-    // PutKeyPolicy only so KMS's lockout check accepts the key policy the API sets at creation.
+    // PutKeyPolicy only so KMS's lockout check accepts the key policy the API sets at creation; ScheduleKeyDeletion
+    // when an org is deleted (KMS keeps the key a week, in which an administrator can cancel).
     user.addToRolePolicy(
-      new iam.PolicyStatement({ sid: 'ManageOurOrgKeys', actions: ['kms:EnableKeyRotation', 'kms:PutKeyPolicy'], resources: [anyKey], conditions: ourKeys }),
+      new iam.PolicyStatement({
+        sid: 'ManageOurOrgKeys',
+        actions: ['kms:EnableKeyRotation', 'kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion'],
+        resources: [anyKey],
+        conditions: ourKeys,
+      }),
     );
     user.addToRolePolicy(
       new iam.PolicyStatement({

@@ -55,7 +55,7 @@ describe('orgs and API keys', () => {
 
     // Assess
     expect(org.status).toBe(201);
-    expect(org.json).toEqual({ id: expect.stringMatching(/^org_/), name: 'Acme agents', metadata: {}, createdAt: expect.any(String) });
+    expect(org.json).toEqual({ id: expect.stringMatching(/^org_/), name: 'Acme agents', metadata: {}, status: 'active', createdAt: expect.any(String) });
     expect((await call('GET', '/v1/orgs', { key: admin })).json.data.map((o: { id: string }) => o.id)).toEqual(
       expect.arrayContaining([org.json.id, DEFAULT_ORG_ID]),
     );

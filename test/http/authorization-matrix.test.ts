@@ -63,6 +63,8 @@ beforeAll(async () => {
     webhookId: webhook.id,
     deliveryId: test.id,
     name: 'github',
+    orgId: 'org_other',
+    address: inbox.address,
   });
   await call('PUT', `/v1/inboxes/${inbox.id}/vault/github`, { key: keys.owner, body: { type: 'totp', seed: 'JBSWY3DPEHPK3PXPJBSWY3DP' } });
 

@@ -153,8 +153,11 @@ function updateExpression(set: Record<string, unknown>, remove: string[]) {
   };
 }
 
-/** `begins_with` for a whole prefix; BETWEEN when the caller narrows the range. */
+/** The whole partition for an empty prefix (DynamoDB refuses an empty `begins_with`); BETWEEN when the caller narrows the range. */
 function keyCondition(input: QueryInput) {
+  if (input.skPrefix === '' && input.skFrom === undefined && input.skTo === undefined) {
+    return { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': input.pk } };
+  }
   if (input.skFrom === undefined && input.skTo === undefined) {
     return { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': input.pk, ':prefix': input.skPrefix } };
   }

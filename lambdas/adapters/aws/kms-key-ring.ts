@@ -1,4 +1,13 @@
-import { CreateKeyCommand, DecryptCommand, EnableKeyRotationCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import {
+  CreateKeyCommand,
+  DecryptCommand,
+  EnableKeyRotationCommand,
+  GenerateDataKeyCommand,
+  KMSInvalidStateException,
+  NotFoundException,
+  ScheduleKeyDeletionCommand,
+  type KMSClient,
+} from '@aws-sdk/client-kms';
 import type { EncryptionContext, KeyRing } from '../../ports';
 
 export interface KmsKeyRingConfig {
@@ -49,7 +58,23 @@ export class KmsKeyRing implements KeyRing {
     const out = await this.client.send(new DecryptCommand({ KeyId: keyRef, CiphertextBlob: wrapped, EncryptionContext: context }));
     return Buffer.from(out.Plaintext!);
   }
+
+  /** KMS's shortest waiting period: a week in which an administrator can still cancel the deletion. */
+  async retireOrgKey(keyRef: string): Promise<void> {
+    if (keyRef === this.config.stackKeyArn) return;
+    try {
+      // By key id, which KMS takes as it takes the ARN (and which moto, the tests' KMS, requires here).
+      const keyId = keyRef.slice(keyRef.lastIndexOf('/') + 1);
+      await this.client.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: KEY_DELETION_WAITING_DAYS }));
+    } catch (err) {
+      // Already scheduled (a repeated org deletion) or already gone.
+      if (err instanceof KMSInvalidStateException || err instanceof NotFoundException) return;
+      throw err;
+    }
+  }
 }
+
+const KEY_DELETION_WAITING_DAYS = 7;
 
 /**
  * The account keeps administering the key (KMS's default); the API role may make and open data keys only for

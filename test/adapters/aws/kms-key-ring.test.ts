@@ -1,4 +1,4 @@
-import { CreateKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, KMSClient, ListResourceTagsCommand } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, DescribeKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, KMSClient, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { KmsKeyRing, type KmsKeyRingConfig } from '../../../lambdas/adapters/aws/kms-key-ring';
 import { open, seal } from '../../../lambdas/core/envelope';
 import { startMotoServer, type MotoServer } from '../../support/moto';
@@ -68,5 +68,26 @@ describe('the KMS key ring (against moto)', () => {
 
     expect((await open(ring, contextFor('org_mine'), sealed)).toString()).toBe('hunter2');
     await expect(open(ring, contextFor('org_mine'), { ...sealed, keyRef: theirs })).rejects.toThrow();
+  });
+});
+
+describe('retiring an org key (against moto)', () => {
+  it('schedules the org’s own key for deletion after KMS’s one-week wait, and a repeat is harmless', async () => {
+    const ring = new KmsKeyRing(kms, config);
+    const keyArn = await ring.createOrgKey('org_leaving');
+
+    await ring.retireOrgKey(keyArn);
+    await ring.retireOrgKey(keyArn);
+
+    const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: keyArn }));
+    expect(KeyMetadata).toMatchObject({ KeyState: 'PendingDeletion', DeletionDate: expect.any(Date) });
+    const days = (KeyMetadata!.DeletionDate!.getTime() - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(6.9);
+    expect(days).toBeLessThan(7.1);
+  });
+
+  it('never schedules the shared stack key', async () => {
+    await new KmsKeyRing(kms, { ...config, mode: 'stack' }).retireOrgKey(config.stackKeyArn);
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: config.stackKeyArn }))).KeyMetadata!.KeyState).toBe('Enabled');
   });
 });
