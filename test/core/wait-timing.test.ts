@@ -1,0 +1,74 @@
+import type { CoreDeps } from '../../lambdas/core/deps';
+import { waitForMessage } from '../../lambdas/core/wait-for-message';
+import type { Item, QueryInput, Table } from '../../lambdas/ports';
+
+/**
+ * How soon a wait notices new mail is a matter of when it looks, so it is checked in the test clock's time:
+ * exact, and unaffected by how busy the machine running the tests is.
+ */
+const inbox = { pk: 'O#org_t', sk: 'I#inb_t', type: 'inbox', id: 'inb_t', orgId: 'org_t' };
+let messages: Item[];
+let queries: number;
+
+/** Just the reads a wait makes: the inbox, and its newest messages. */
+const table = {
+  get: async (key: { pk: string; sk: string }) => (key.sk === inbox.sk ? inbox : undefined),
+  query: async (input: QueryInput) => {
+    queries++;
+    const items = messages.filter((m) => m.pk === input.pk && m.sk.startsWith(input.skPrefix)).sort((a, b) => b.sk.localeCompare(a.sk));
+    return { items: items.slice(0, input.limit) };
+  },
+} as unknown as Table;
+const deps = { table, clock: { now: () => new Date() } } as unknown as CoreDeps;
+
+const message = (n: number): Item => ({
+  pk: 'O#org_t#I#inb_t',
+  sk: `M#msg_${n}`,
+  id: `msg_${n}`,
+  subject: `message ${n}`,
+  from: { name: 'Robot', address: 'robot@example.com' },
+  receivedAt: new Date().toISOString(),
+  hasAttachments: false,
+  quarantined: false,
+  extracted: { codes: [], links: [], codesWithheld: null },
+});
+
+beforeEach(() => {
+  jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
+  messages = [];
+  queries = 0;
+});
+afterEach(() => jest.useRealTimers());
+
+describe('how soon a wait answers', () => {
+  it('answers at once, with one read, when a matching message is already there', async () => {
+    messages.push(message(1));
+    const result = await waitForMessage(deps, 'org_t', 'inb_t', { timeoutSeconds: 25 });
+    expect(result.message?.subject).toBe('message 1');
+    expect(queries).toBe(1);
+  });
+
+  it.each([0.05, 2, 10, 24])('returns a message that arrives %s s into the wait within 1 s of its arrival', async (arrivesAfter) => {
+    let settled: number | undefined;
+    const since = new Date().toISOString();
+    const started = Date.now();
+    void waitForMessage(deps, 'org_t', 'inb_t', { timeoutSeconds: 25, since }).then((r) => {
+      settled = Date.now();
+      expect(r.message?.subject).toBe('message 2');
+    });
+    await jest.advanceTimersByTimeAsync(arrivesAfter * 1000);
+    messages.push(message(2));
+    const arrival = Date.now();
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(settled).toBeDefined();
+    expect(settled! - arrival).toBeLessThanOrEqual(1000);
+    expect(settled! - started).toBeGreaterThanOrEqual(arrivesAfter * 1000);
+  });
+
+  it('costs about thirty reads over a whole 25-second wait, then times out cleanly', async () => {
+    const waiting = waitForMessage(deps, 'org_t', 'inb_t', { timeoutSeconds: 25 });
+    await jest.advanceTimersByTimeAsync(25_000);
+    expect(await waiting).toEqual({ timedOut: true, message: null });
+    expect(queries).toBeLessThanOrEqual(30);
+  });
+});
