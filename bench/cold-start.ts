@@ -1,4 +1,4 @@
-import { LAMBDA_ENV } from '../test/support/lambda-env';
+import { LAMBDA_ENV, STREAMING_RUNTIME_PRELUDE } from '../test/support/lambda-env';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,8 @@ interface FunctionSpec {
   /** What the baseline imports: the SDK clients (and helpers) the function uses, nothing of Mailroom. */
   baselineNote: string;
   baseline: string;
+  /** Run before loading the bundle: what the Lambda runtime provides (response streaming). */
+  prelude?: string;
 }
 
 const FUNCTIONS: FunctionSpec[] = [
@@ -43,6 +45,34 @@ const FUNCTIONS: FunctionSpec[] = [
       const s3 = new S3Client({});
       const kms = new KMSClient({});
       export const handler = async () => [doc, s3, getSignedUrl, kms];
+    `,
+  },
+  {
+    handler: 'export',
+    memoryMb: 512,
+    baselineNote: 'client-dynamodb + lib-dynamodb + client-s3 + s3-request-presigner',
+    prelude: STREAMING_RUNTIME_PRELUDE,
+    baseline: `
+      import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+      import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+      import { S3Client } from '@aws-sdk/client-s3';
+      import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+      const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+      const s3 = new S3Client({});
+      export const handler = async () => [doc, s3, getSignedUrl];
+    `,
+  },
+  {
+    handler: 'expiry',
+    memoryMb: 512,
+    baselineNote: 'client-dynamodb + lib-dynamodb + client-s3',
+    baseline: `
+      import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+      import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+      import { S3Client } from '@aws-sdk/client-s3';
+      const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+      const s3 = new S3Client({});
+      export const handler = async () => [doc, s3];
     `,
   },
   {
@@ -116,6 +146,7 @@ interface Variant {
   kind: 'handler' | 'handler-no-source-maps' | 'baseline';
   file: string;
   env: Record<string, string>;
+  prelude?: string;
   samples: InitSample[];
 }
 
@@ -163,8 +194,8 @@ export const run: Section = async ({ progress, quick }) => {
     const variants: Variant[] = FUNCTIONS.flatMap((fn) => {
       const b = bundles.get(fn.handler)!;
       return [
-        { fn: fn.handler, kind: 'handler' as const, file: b.handler.file, env: childEnv(true), samples: [] },
-        { fn: fn.handler, kind: 'handler-no-source-maps' as const, file: b.handler.file, env: childEnv(false), samples: [] },
+        { fn: fn.handler, kind: 'handler' as const, file: b.handler.file, env: childEnv(true), prelude: fn.prelude, samples: [] },
+        { fn: fn.handler, kind: 'handler-no-source-maps' as const, file: b.handler.file, env: childEnv(false), prelude: fn.prelude, samples: [] },
         { fn: fn.handler, kind: 'baseline' as const, file: b.baseline.file, env: childEnv(true), samples: [] },
       ];
     });
@@ -173,12 +204,12 @@ export const run: Section = async ({ progress, quick }) => {
     const loadBefore = loadavg()[0];
     progress.start(`loading each bundle in ${runs} fresh node processes`, variants.length * (runs + 1));
     for (const v of variants) {
-      await measureInit(v.file, v.env);
+      await measureInit(v.file, v.env, v.prelude);
       progress.tick();
     }
     for (let i = 0; i < runs; i++) {
       for (const v of variants) {
-        v.samples.push(await measureInit(v.file, v.env));
+        v.samples.push(await measureInit(v.file, v.env, v.prelude));
         progress.tick();
       }
     }

@@ -90,11 +90,12 @@ export interface InitSample {
 }
 
 /**
- * Requires `file` in a fresh `node` with exactly `env`, and reports how long the require took. The child
+ * Requires `file` in a fresh `node` with exactly `env` (after running `prelude`, e.g. what the Lambda runtime defines), and reports how long the require took. The child
  * prints one JSON line; a bundle that throws on load, or does not export a handler function, fails the run.
  */
-export function measureInit(file: string, env: Record<string, string>): Promise<InitSample> {
+export function measureInit(file: string, env: Record<string, string>, prelude = ''): Promise<InitSample> {
   const script = [
+    prelude,
     'const t0 = process.hrtime.bigint();',
     `const m = require(${JSON.stringify(file)});`,
     'const t1 = process.hrtime.bigint();',

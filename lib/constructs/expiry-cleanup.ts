@@ -1,10 +1,11 @@
 import { Duration, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EXPIRING_WITH_LEFTOVERS } from '../../lambdas/core/expiry';
+import { deadLetterAlarm, deadLetterQueue } from './dead-letters';
 import { MailroomFunction } from './mailroom-function';
 import type { MessageStore } from './message-store';
 
@@ -34,11 +35,7 @@ export class ExpiryCleanup extends Construct {
     props.store.table.grantReadWriteData(this.handler);
     props.store.grantMailObjects(this.handler, { write: true });
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      retentionPeriod: Duration.days(14),
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetters');
     this.handler.addEventSource(
       new DynamoEventSource(props.store.table, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
@@ -64,13 +61,6 @@ export class ExpiryCleanup extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'dynamodb:ListStreams, which the stream event source needs, supports no resource-level permissions; reading the stream itself is limited to this table.',
     });
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
-      alarmDescription: 'Clean-up after expiry failed repeatedly: stored bytes of expired mail may remain',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLettersAlarm', this.deadLetterQueue, 'Clean-up after expiry failed repeatedly: stored bytes of expired mail may remain');
   }
 }

@@ -5,6 +5,7 @@ import * as sesActions from 'aws-cdk-lib/aws-ses-actions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DeployTimeProvider } from './deploy-time-provider';
+import { deadLetterQueue } from './dead-letters';
 import { MailroomFunction } from './mailroom-function';
 import type { MessageStore } from './message-store';
 
@@ -33,11 +34,7 @@ export class MailIngest extends Construct {
     super(scope, id);
     const { store } = props;
 
-    this.deadLetterQueue = new sqs.Queue(this, 'ParserDeadLetters', {
-      retentionPeriod: Duration.days(14),
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
+    this.deadLetterQueue = deadLetterQueue(this, 'ParserDeadLetters');
     this.parser = new MailroomFunction(this, 'Parser', {
       handler: 'parser',
       description: 'Mailroom: parses raw mail SES stored in S3 into inboxes',

@@ -9,6 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/config';
 import { EVENT_SOURCE } from '../../lambdas/adapters/aws/eventbridge-event-bus';
+import { deadLetterAlarm, deadLetterQueue } from './dead-letters';
 import { MailroomFunction } from './mailroom-function';
 import type { MessageStore } from './message-store';
 
@@ -39,11 +40,7 @@ export class WebhookDelivery extends Construct {
     super(scope, id);
     this.eventBus = new events.EventBus(this, 'Bus', { description: 'Mailroom events (message.received, ...)' });
 
-    this.deadLetterQueue = new sqs.Queue(this, 'JobDeadLetters', {
-      retentionPeriod: Duration.days(14),
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
+    this.deadLetterQueue = deadLetterQueue(this, 'JobDeadLetters');
     this.jobQueue = new sqs.Queue(this, 'Jobs', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -94,14 +91,7 @@ export class WebhookDelivery extends Construct {
       reason: 'Retry schedules get unique names at run time; creating them is limited to Mailroom’s own schedule group.',
     });
 
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'JobDeadLettersAlarm', {
-      alarmDescription: 'Webhook jobs failed repeatedly and wait in the dead-letter queue',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    this.deadLetterAlarm = deadLetterAlarm(this, 'JobDeadLettersAlarm', this.deadLetterQueue, 'Webhook jobs failed repeatedly and wait in the dead-letter queue');
   }
 
   /** Lets a function publish Mailroom events. */

@@ -1,6 +1,4 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { cleanUpAfterExpiry } from '../../lambdas/core/expiry';
@@ -10,31 +8,17 @@ import { S3_LOCAL_CREDENTIALS } from '../../lambdas/local/s3-local';
 import { startTtlSweeper } from '../../lambdas/local/ttl-sweeper';
 import type { Item } from '../../lambdas/ports';
 import type { apiCaller } from '../support/api-client';
-import { apiWithKey } from '../support/api-under-test';
-import { startBackends, type Backends } from '../support/backends';
+import { withApi } from '../support/api-under-test';
+import type { Backends } from '../support/backends';
+import { storedEverything } from '../support/stored-everything';
 import { compose } from '../support/mime';
 import { deliver } from '../support/ses';
 
 let backends: Backends;
 let call: ReturnType<typeof apiCaller>;
 let admin: string;
-let dynamo: DynamoDBDocumentClient;
-let s3: S3Client;
 
-beforeAll(async () => {
-  backends = await startBackends();
-  ({ call, key: admin } = await apiWithKey(backends, ['admin']));
-  const local = { region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS };
-  dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ ...local, endpoint: backends.dynamodbEndpoint }));
-  s3 = new S3Client({ ...local, endpoint: backends.s3Endpoint, forcePathStyle: true });
-});
-afterAll(() => backends.stop());
-
-async function everything(): Promise<{ items: Record<string, unknown>[]; objects: string[] }> {
-  const items = (await dynamo.send(new ScanCommand({ TableName: 'mailroom-test' }))).Items ?? [];
-  const objects = ((await s3.send(new ListObjectsV2Command({ Bucket: 'mailroom-test' }))).Contents ?? []).map((o) => o.Key!);
-  return { items, objects };
-}
+withApi(['admin'], (api) => ({ backends, call, key: admin } = api));
 
 async function mailWithAttachment(address: string, subject: string) {
   const raw = await compose({ to: address, subject, text: subject, attachments: [{ filename: 'a.txt', content: subject }] });
@@ -72,7 +56,7 @@ describe('clean-up after expiry', () => {
 
     await cleanUpAfterExpiry(backends.deps, expiredItemOf(ttlRecord(item!))!);
 
-    const { objects } = await everything();
+    const { objects } = await storedEverything(backends);
     expect(objects.filter((o) => o.includes(expiring))).toEqual([]);
     expect(objects.filter((o) => o.includes(kept)).length).toBeGreaterThanOrEqual(2);
     // Repeating it (a retried batch) is harmless.
@@ -89,14 +73,14 @@ describe('clean-up after expiry', () => {
     await mailWithAttachment(temporary.address, 'two');
     await mailWithAttachment(other.address, 'kept');
     await backends.jobs.idle();
-    expect(JSON.stringify(await everything())).toContain(temporary.id);
+    expect(JSON.stringify(await storedEverything(backends))).toContain(temporary.id);
 
     // DynamoDB's TTL, played by the local sweep at a time after the inbox's expiry.
     const sweeper = startTtlSweeper(new DynamoDBClient({ region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS, endpoint: backends.dynamodbEndpoint }), 'mailroom-test', backends.deps.log, (item) => cleanUpAfterExpiry(backends.deps, item));
     await sweeper.sweep(Math.floor(Date.parse(temporary.expiresAt) / 1000) + 1);
     sweeper.stop();
 
-    const { items, objects } = await everything();
+    const { items, objects } = await storedEverything(backends);
     expect(items.filter((i) => !String(i.pk).endsWith('#AUDIT') && JSON.stringify(i).includes(temporary.id))).toEqual([]);
     expect(items.some((i) => i.pk === `A#${temporary.address}`)).toBe(false);
     expect(objects.filter((o) => o.includes(temporary.id))).toEqual([]);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { LAMBDA_ENV } from '../support/lambda-env';
+import { LAMBDA_ENV, STREAMING_RUNTIME_PRELUDE } from '../support/lambda-env';
 
 const root = join(__dirname, '../..');
 let outdir: string;
@@ -13,9 +13,6 @@ beforeAll(() => {
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 /** Bundles like the CDK functions do (esbuild, CommonJS, node 22) and loads the result in a fresh node process. */
-/** What the Lambda runtime puts in scope for streaming functions, reduced to what loading a bundle touches. */
-const STREAMING_RUNTIME = 'globalThis.awslambda = { streamifyResponse: (f) => f, HttpResponseStream: { from: (s) => s } };';
-
 async function bundleAndLoad(entry: string, prelude = ''): Promise<string> {
   const outfile = join(outdir, `${entry}.js`);
   await build({
@@ -40,6 +37,6 @@ describe('Lambda bundles', () => {
   );
 
   it('the export handler loads as a response-streaming function where the Lambda runtime provides streaming', async () => {
-    expect(await bundleAndLoad('export', STREAMING_RUNTIME)).toBe('function');
+    expect(await bundleAndLoad('export', STREAMING_RUNTIME_PRELUDE)).toBe('function');
   });
 });

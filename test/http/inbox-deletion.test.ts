@@ -1,11 +1,7 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { LOCAL_REGION } from '../../lambdas/local/dynamodb-local';
-import { S3_LOCAL_CREDENTIALS } from '../../lambdas/local/s3-local';
 import type { apiCaller } from '../support/api-client';
-import { apiWithKey } from '../support/api-under-test';
-import { startBackends, type Backends } from '../support/backends';
+import { withApi } from '../support/api-under-test';
+import type { Backends } from '../support/backends';
+import { storedEverything } from '../support/stored-everything';
 import { compose } from '../support/mime';
 import { deliver } from '../support/ses';
 import { startReceiver } from '../support/webhook-receiver';
@@ -14,19 +10,7 @@ let backends: Backends;
 let call: ReturnType<typeof apiCaller>;
 let admin: string;
 
-beforeAll(async () => {
-  backends = await startBackends();
-  ({ call, key: admin } = await apiWithKey(backends, ['admin']));
-});
-afterAll(() => backends.stop());
-
-async function everything(): Promise<{ items: Record<string, unknown>[]; objects: string[] }> {
-  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: backends.dynamodbEndpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS }));
-  const s3 = new S3Client({ endpoint: backends.s3Endpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS, forcePathStyle: true });
-  const items = (await dynamo.send(new ScanCommand({ TableName: 'mailroom-test' }))).Items ?? [];
-  const objects = ((await s3.send(new ListObjectsV2Command({ Bucket: 'mailroom-test' }))).Contents ?? []).map((o) => o.Key!);
-  return { items, objects };
-}
+withApi(['admin'], (api) => ({ backends, call, key: admin } = api));
 
 describe('DELETE /v1/inboxes/{inboxId}', () => {
   it('leaves nothing of the inbox in the table or the bucket, and narrows filters and keys that named it without widening them', async () => {
@@ -44,14 +28,14 @@ describe('DELETE /v1/inboxes/{inboxId}', () => {
     await deliver(backends.deps, await compose({ to: other.address, subject: 'kept', text: 'x' }), [other.address]);
     await call('PUT', `/v1/inboxes/${inbox.id}/vault/login`, { key: admin, body: { type: 'secret_note', text: 'x' } });
     await backends.jobs.idle();
-    expect(JSON.stringify(await everything())).toContain(inbox.id);
+    expect(JSON.stringify(await storedEverything(backends))).toContain(inbox.id);
 
     // Act
     const res = await call('DELETE', `/v1/inboxes/${inbox.id}`, { key: admin });
 
     // Assess
     expect(res.status).toBe(204);
-    const { items, objects } = await everything();
+    const { items, objects } = await storedEverything(backends);
     const left = items.filter((i) => !String(i.pk).endsWith('#AUDIT') && JSON.stringify(i).includes(inbox.id));
     expect(left).toEqual([]);
     expect(objects.filter((o) => o.includes(inbox.id))).toEqual([]);
@@ -130,7 +114,7 @@ describe('mail arriving while an inbox is being deleted', () => {
     const { result } = await deliver(racing, raw, [inbox.address]);
 
     expect(result).toMatchObject({ stored: [], dropped: [inbox.address] });
-    const { items, objects } = await everything();
+    const { items, objects } = await storedEverything(backends);
     expect(items.filter((i) => String(i.pk) === `O#org_default#I#${inbox.id}`)).toEqual([]);
     expect(objects.filter((o) => o.includes(inbox.id))).toEqual([]);
     // Hidden at once, and the deletion completes.

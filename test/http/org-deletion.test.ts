@@ -1,13 +1,9 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { systemActor } from '../../lambdas/core/audit';
 import { deleteOrg } from '../../lambdas/core/org-deletion';
-import { LOCAL_REGION } from '../../lambdas/local/dynamodb-local';
-import { S3_LOCAL_CREDENTIALS } from '../../lambdas/local/s3-local';
 import type { apiCaller } from '../support/api-client';
-import { apiWithKey } from '../support/api-under-test';
-import { startBackends, type Backends } from '../support/backends';
+import { withApi } from '../support/api-under-test';
+import type { Backends } from '../support/backends';
+import { storedEverything } from '../support/stored-everything';
 import { compose } from '../support/mime';
 import { deliver } from '../support/ses';
 
@@ -15,20 +11,7 @@ let backends: Backends;
 let call: ReturnType<typeof apiCaller>;
 let admin: string;
 
-beforeAll(async () => {
-  backends = await startBackends();
-  ({ call, key: admin } = await apiWithKey(backends, ['admin']));
-});
-afterAll(() => backends.stop());
-
-async function everything(): Promise<{ items: Record<string, unknown>[]; objects: string[] }> {
-  const local = { region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS };
-  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ ...local, endpoint: backends.dynamodbEndpoint }));
-  const s3 = new S3Client({ ...local, endpoint: backends.s3Endpoint, forcePathStyle: true });
-  const items = (await dynamo.send(new ScanCommand({ TableName: 'mailroom-test' }))).Items ?? [];
-  const objects = ((await s3.send(new ListObjectsV2Command({ Bucket: 'mailroom-test' }))).Contents ?? []).map((o) => o.Key!);
-  return { items, objects };
-}
+withApi(['admin'], (api) => ({ backends, call, key: admin } = api));
 
 const ALL_SCOPES = ['inboxes:read', 'inboxes:write', 'messages:read', 'webhooks:manage', 'vault:write', 'vault:reveal', 'keys:manage', 'audit:read'];
 
@@ -54,12 +37,12 @@ describe('DELETE /v1/orgs/{orgId}', () => {
   it('leaves nothing of the org but its retired addresses and the record of its deletion, and locks its keys out at once', async () => {
     const { org, key, inboxes } = await busyOrg('leaving');
     const bystander = await busyOrg('staying');
-    expect(JSON.stringify(await everything())).toContain(org.id);
+    expect(JSON.stringify(await storedEverything(backends))).toContain(org.id);
 
     const res = await call('DELETE', `/v1/orgs/${org.id}`, { key: admin });
 
     expect(res.json).toEqual({ id: org.id, status: 'deleted' });
-    const { items, objects } = await everything();
+    const { items, objects } = await storedEverything(backends);
     const left = items.filter((i) => JSON.stringify(i).includes(org.id));
     expect(left.filter((i) => !String(i.pk).startsWith('A#') && !String(i.pk).startsWith('O#org_default#AUDIT'))).toEqual([]);
     const retired = left.filter((i) => String(i.pk).startsWith('A#'));
@@ -95,7 +78,7 @@ describe('DELETE /v1/orgs/{orgId}', () => {
     expect((await call('POST', '/v1/api-keys', { key: admin, body: { name: 'x', scopes: ['inboxes:read'], orgId: org.id } })).status).toBe(404);
     expect(await deleteOrg(backends.deps, actor, org.id, { budgetMs: 0 })).toBe('in_progress');
     expect((await call('DELETE', `/v1/orgs/${org.id}`, { key: admin })).json).toEqual({ id: org.id, status: 'deleted' });
-    expect(JSON.stringify((await everything()).items.filter((i) => !String(i.pk).startsWith('A#') && !String(i.pk).endsWith('#AUDIT')))).not.toContain(org.id);
+    expect(JSON.stringify((await storedEverything(backends)).items.filter((i) => !String(i.pk).startsWith('A#') && !String(i.pk).endsWith('#AUDIT')))).not.toContain(org.id);
   });
 
   it('refuses to delete the default org or the caller’s own, and needs an admin key', async () => {

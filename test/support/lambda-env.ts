@@ -14,3 +14,6 @@ export const LAMBDA_ENV = {
   MAILROOM_API_ROLE_ARN: 'arn:aws:iam::123456789012:role/mailroom-api',
   MAILROOM_VAULT_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000',
 };
+
+/** What the Node.js Lambda runtime puts in scope for response-streaming functions, reduced to what loading a bundle touches. */
+export const STREAMING_RUNTIME_PRELUDE = 'globalThis.awslambda = { streamifyResponse: (f) => f, HttpResponseStream: { from: (s) => s } };';
