@@ -136,6 +136,7 @@ export interface LocalConfig {
   rateLimitPerMinute: number;
   auditRetentionDays: number;
   allowLoopbackWebhooks: boolean;
+  smtpRelay?: string;
 }
 
 /** `npm start` settings (see the README's configuration table). */
@@ -157,7 +158,15 @@ export function localConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalC
     rateLimitPerMinute: positiveNumber(env, ENV.rateLimitPerMinute, DEFAULT_RATE_LIMIT_PER_MINUTE),
     auditRetentionDays: positiveNumber(env, ENV.auditRetentionDays, DEFAULT_AUDIT_RETENTION_DAYS),
     allowLoopbackWebhooks: flag(env, 'MAILROOM_WEBHOOKS_ALLOW_LOOPBACK', true),
+    smtpRelay: smtpUrl(env, 'MAILROOM_SMTP_RELAY'),
   };
+}
+
+function smtpUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  if (!/^smtps?:\/\/[^\s/]+/i.test(raw)) throw new Error(`${name} must be an SMTP URL like smtp://127.0.0.1:1025 or smtps://user:pass@host:465, got "${raw}"`);
+  return raw;
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {

@@ -130,3 +130,18 @@ export interface KeyRing {
   /** The org is gone: its own key (not a shared one) is scheduled for deletion. Repeating it is harmless. */
   retireOrgKey(keyRef: string): Promise<void>;
 }
+
+/** One message to send, built already (raw MIME); the envelope says who gets it, Bcc included. */
+export interface OutboundMail {
+  from: string;
+  recipients: string[];
+  raw: Buffer;
+}
+
+/**
+ * Hands mail to whoever delivers it: SES on AWS; on a laptop, the local inbound path for local domains and
+ * an outbox (or an SMTP relay) for the rest. `captured` means it was kept, not delivered.
+ */
+export interface MailSender {
+  send(mail: OutboundMail): Promise<{ providerMessageId: string; status: 'sent' | 'captured' }>;
+}

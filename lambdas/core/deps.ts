@@ -1,4 +1,4 @@
-import type { Blobs, Clock, EventBus, JobQueue, KeyRing, Logger, Table, WebhookSender } from '../ports';
+import type { Blobs, Clock, EventBus, JobQueue, KeyRing, Logger, MailSender, Table, WebhookSender } from '../ports';
 
 export interface CoreSettings {
   domains: string[];
@@ -34,4 +34,5 @@ export interface CoreDeps {
   jobs: JobQueue;
   webhookSender: WebhookSender;
   keyRing: KeyRing;
+  mailSender: MailSender;
 }

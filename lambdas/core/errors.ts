@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unprocessable'
   | 'rate_limited'
+  | 'upstream_failed'
   | 'internal';
 
 export class MailroomError extends Error {

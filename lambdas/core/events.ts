@@ -17,3 +17,15 @@ export function messageReceivedEvent(message: MessageItem): MailroomEvent {
     data: toSummary(message),
   };
 }
+
+/** Announced once per sent message, when it has been handed over for delivery. */
+export function messageSentEvent(message: MessageItem): MailroomEvent {
+  return {
+    id: hashId('evt', 'message.sent', message.orgId, message.id),
+    type: 'message.sent',
+    timestamp: message.receivedAt,
+    orgId: message.orgId,
+    inboxId: message.inboxId,
+    data: toSummary(message),
+  };
+}

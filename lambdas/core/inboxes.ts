@@ -21,12 +21,23 @@ export interface InboxItem extends Item {
   retentionDays: number | null;
   /** Extract codes even from mail that failed DMARC or was flagged as spam (off unless set). */
   codesFromUnverifiedMail?: boolean;
+  sending?: SendingGuardrails;
   createdAt: string;
   updatedAt: string;
   /** Epoch seconds; set for temporary inboxes. */
   expiresAt?: number;
   /** Set while the inbox is being purged: it receives and shows nothing more. */
   deleting?: true;
+}
+
+/** What an inbox may send: at most `dailyLimit` messages a UTC day, and only to recipients its lists admit. */
+export interface SendingGuardrails {
+  /** Null: the default limit. */
+  dailyLimit: number | null;
+  /** Addresses or domains; when not empty, only these may be sent to. */
+  allowList: string[];
+  /** Addresses or domains never sent to. */
+  blockList: string[];
 }
 
 export interface Inbox {
@@ -38,6 +49,7 @@ export interface Inbox {
   metadata: Record<string, string>;
   retentionDays: number;
   codesFromUnverifiedMail: boolean;
+  sending: SendingGuardrails;
   expiresAt: string | null;
   createdAt: string;
   updatedAt: string;
@@ -51,6 +63,7 @@ export interface CreateInboxInput {
   retentionDays?: number;
   ttlMinutes?: number;
   codesFromUnverifiedMail?: boolean;
+  sending?: SendingGuardrails;
 }
 
 export interface UpdateInboxInput {
@@ -58,6 +71,7 @@ export interface UpdateInboxInput {
   metadata?: Record<string, string>;
   retentionDays?: number | null;
   codesFromUnverifiedMail?: boolean;
+  sending?: SendingGuardrails;
 }
 
 export function toInbox(item: InboxItem, defaultRetentionDays: number): Inbox {
@@ -70,11 +84,20 @@ export function toInbox(item: InboxItem, defaultRetentionDays: number): Inbox {
     metadata: item.metadata,
     retentionDays: item.retentionDays ?? defaultRetentionDays,
     codesFromUnverifiedMail: item.codesFromUnverifiedMail ?? false,
+    sending: item.sending ?? NO_GUARDRAILS,
     expiresAt: item.expiresAt ? new Date(item.expiresAt * 1000).toISOString() : null,
     createdAt: item.createdAt,
     updatedAt: item.updatedAt,
   };
 }
+
+const NO_GUARDRAILS: SendingGuardrails = { dailyLimit: null, allowList: [], blockList: [] };
+
+const normalisedGuardrails = (g: SendingGuardrails): SendingGuardrails => ({
+  dailyLimit: g.dailyLimit,
+  allowList: g.allowList.map((e) => e.toLowerCase()),
+  blockList: g.blockList.map((e) => e.toLowerCase()),
+});
 
 /** Random local parts are 12 base36 characters: unguessable enough that a test inbox is not found by chance. */
 function randomLocalPart(): string {
@@ -108,6 +131,7 @@ export async function createInbox(deps: CoreDeps, actor: Actor, input: CreateInb
     metadata: input.metadata ?? {},
     retentionDays: input.retentionDays ?? null,
     codesFromUnverifiedMail: input.codesFromUnverifiedMail ?? false,
+    sending: input.sending ? normalisedGuardrails(input.sending) : NO_GUARDRAILS,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
     expiresAt: input.ttlMinutes ? Math.floor(now.getTime() / 1000) + input.ttlMinutes * 60 : undefined,
@@ -158,7 +182,13 @@ export async function listInboxes(deps: CoreDeps, orgId: string, request: ListRe
 
 export async function updateInbox(deps: CoreDeps, actor: Actor, inboxId: string, input: UpdateInboxInput): Promise<InboxItem> {
   const current = await getInbox(deps, actor.orgId, inboxId);
-  const changes = { label: input.label, metadata: input.metadata, retentionDays: input.retentionDays, codesFromUnverifiedMail: input.codesFromUnverifiedMail };
+  const changes = {
+    label: input.label,
+    metadata: input.metadata,
+    retentionDays: input.retentionDays,
+    codesFromUnverifiedMail: input.codesFromUnverifiedMail,
+    sending: input.sending && normalisedGuardrails(input.sending),
+  };
   await deps.table.transactWrite([
     { update: inboxKey(actor.orgId, inboxId), set: { ...changes, updatedAt: deps.clock.now().toISOString() } },
     auditWrite(deps, actor, 'inbox.updated', { type: 'inbox', id: inboxId }, { changed: Object.keys(changes).filter((k) => k in input) }),

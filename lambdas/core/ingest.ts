@@ -3,21 +3,13 @@ import type { CoreDeps } from './deps';
 import { MailroomError } from './errors';
 import { messageReceivedEvent } from './events';
 import { getAddressClaim } from './address-claims';
-import { hashId, deterministicId } from './ids';
+import { deterministicId } from './ids';
 import { createInbox, type InboxItem } from './inboxes';
 import { isLive } from './listing';
 import { LOCAL_PART_PATTERN, parseRecipient, type Recipient } from './mail/addresses';
-import { extractFromMail } from './mail/extract';
 import { parseMime, type ParseOutcome } from './mail/parse-mime';
-import {
-  boundedAddress,
-  boundedAddressList,
-  boundedExtracted,
-  boundedHeaderValue,
-  boundedReferences,
-  INLINE_ATTACHMENT_LIST_BYTES,
-} from './message-bounds';
-import type { AttachmentMeta, MessageContent, MessageContentItem, MessageItem, Verdicts } from './messages';
+import type { MessageItem, Verdicts } from './messages';
+import { writeMessage } from './message-writer';
 import { blobKeys, DEFAULT_ORG_ID, droppedMailCounter, inboxKey, messageContentKey, messageKey } from './table-keys';
 
 /** One received mail as SES (or the local SMTP server) hands it over: raw bytes already stored at `rawKey`. */
@@ -39,9 +31,6 @@ export interface IngestResult {
 /** SES writes this object when a receipt rule is created; it is not mail. */
 export const SES_SETUP_NOTIFICATION = 'AMAZON_SES_SETUP_NOTIFICATION';
 
-/** Above this, text/html/headers go to the bucket (below, to their own item) so items stay far below DynamoDB's 400 KB limit. */
-const INLINE_CONTENT_BYTES = 64 * 1024;
-const SNIPPET_CHARS = 200;
 
 interface Target {
   inbox: InboxItem;
@@ -147,98 +136,19 @@ async function storeCopy(
   parsed: ParseOutcome,
   { inbox, recipient }: Target,
 ): Promise<IngestResult['stored'][number] & { message: MessageItem }> {
-  const { orgId, id: inboxId } = inbox;
-  const id = deterministicId('msg', mail.receivedAt, mail.sesMessageId, inboxId);
-  const key = messageKey(orgId, inboxId, id);
-  const done = { orgId, inboxId, messageId: id };
-  const existing = await deps.table.get<MessageItem>(key);
-  if (existing) return { ...done, duplicate: true, message: existing };
-
-  const message = parsed.message;
-  await deps.blobs.copy(mail.rawKey, blobKeys.raw(orgId, inboxId, id));
-  const attachments: AttachmentMeta[] = [];
-  for (const [index, a] of message.attachments.entries()) {
-    const attachmentId = `att_${index + 1}`;
-    await deps.blobs.put(blobKeys.attachment(orgId, inboxId, id, attachmentId), a.content, a.contentType);
-    attachments.push({
-      id: attachmentId,
-      filename: a.filename,
-      contentType: a.contentType,
-      size: a.size,
-      sha256: a.sha256,
-      contentId: a.contentId,
-      inline: a.inline,
-    });
-  }
-  const attachmentsInItem = Buffer.byteLength(JSON.stringify(attachments)) <= INLINE_ATTACHMENT_LIST_BYTES;
-  const content: MessageContent = {
-    text: message.text,
-    html: message.html,
-    headers: message.headers,
-    ...(attachmentsInItem ? {} : { attachments }),
-  };
-  const retentionDays = inbox.retentionDays ?? deps.settings.defaultRetentionDays;
-  const retainedUntil = Math.floor(mail.receivedAt.getTime() / 1000) + retentionDays * 86400;
-  const expiresAt = inbox.expiresAt ? Math.min(inbox.expiresAt, retainedUntil) : retainedUntil;
-
-  // The summary item is written last: it is what makes the message visible, so its parts exist first.
-  const contentJson = JSON.stringify(content);
-  const contentIn = Buffer.byteLength(contentJson) <= INLINE_CONTENT_BYTES ? 'table' : 'bucket';
-  if (contentIn === 'table') {
-    const contentItem: MessageContentItem = { ...messageContentKey(orgId, inboxId, id), type: 'message-content', content, expiresAt };
-    await deps.table.put(contentItem);
-  } else {
-    await deps.blobs.put(blobKeys.content(orgId, inboxId, id), Buffer.from(contentJson), 'application/json');
-  }
-  const item: MessageItem = {
-    ...key,
-    type: 'message',
+  const id = deterministicId('msg', mail.receivedAt, mail.sesMessageId, inbox.id);
+  const { message, created } = await writeMessage(deps, {
+    inbox,
     id,
-    orgId,
-    inboxId,
-    threadId: hashId('thr', message.references[0] ?? message.inReplyTo ?? message.messageId ?? id),
     direction: 'inbound',
-    from: message.from && boundedAddress(message.from),
-    to: boundedAddressList(message.to),
-    cc: boundedAddressList(message.cc),
-    replyTo: boundedAddressList(message.replyTo),
-    subject: boundedHeaderValue(message.subject),
-    receivedAt: mail.receivedAt.toISOString(),
-    sentAt: message.date,
+    at: mail.receivedAt,
+    raw: { copyFrom: mail.rawKey },
     size,
-    snippet: snippetOf(message.text),
+    parsed,
+    recipient,
     verdicts: mail.verdicts,
-    extracted: boundedExtracted(
-      extractFromMail(
-        { subject: message.subject, text: message.text, html: message.html, listUnsubscribe: headerValue(message.headers, 'list-unsubscribe') },
-        { dmarc: mail.verdicts.dmarc, spam: mail.verdicts.spam, codesFromUnverifiedMail: inbox.codesFromUnverifiedMail },
-      ),
-    ),
-    recipient: recipient.address,
-    tag: recipient.tag,
-    messageIdHeader: boundedHeaderValue(message.messageId),
-    inReplyTo: boundedHeaderValue(message.inReplyTo),
-    references: boundedReferences(message.references),
-    attachments: attachmentsInItem ? attachments : [],
-    ...(attachmentsInItem ? {} : { attachmentsInContent: true as const }),
-    hasAttachments: attachments.some((a) => !a.inline),
-    quarantined: mail.verdicts.virus === 'FAIL',
-    parseError: parsed.ok ? null : { code: parsed.code, reason: parsed.reason },
-    unread: true,
-    labels: [],
-    contentIn,
-    sesMessageId: mail.sesMessageId,
-    expiresAt,
-  };
-  const created = await deps.table.put(item, { ifNotExists: true });
-  return { ...done, duplicate: !created, message: item };
+    providerMessageId: mail.sesMessageId,
+  });
+  return { orgId: inbox.orgId, inboxId: inbox.id, messageId: id, duplicate: !created, message };
 }
 
-function snippetOf(text: string | null): string {
-  const flat = (text ?? '').replace(/\s+/g, ' ').trim();
-  return flat.length > SNIPPET_CHARS ? `${flat.slice(0, SNIPPET_CHARS - 1)}…` : flat;
-}
-
-function headerValue(headers: { name: string; value: string }[], name: string): string | null {
-  return headers.find((h) => h.name.toLowerCase() === name)?.value ?? null;
-}

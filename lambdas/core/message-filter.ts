@@ -10,6 +10,8 @@ export interface MessageFilter {
   until?: string;
   hasAttachments?: boolean;
   unread?: boolean;
+  /** Received or sent mail only. */
+  direction?: 'inbound' | 'outbound';
 }
 
 interface FilterableMessage {
@@ -19,6 +21,7 @@ interface FilterableMessage {
   hasAttachments: boolean;
   unread?: boolean;
   quarantined: boolean;
+  direction: 'inbound' | 'outbound';
 }
 
 /** A predicate for one message; quarantined mail only passes when asked for. */
@@ -34,5 +37,6 @@ export function messageMatcher(filter: MessageFilter, includeQuarantined = false
     (!from || `${m.from?.name ?? ''} <${m.from?.address ?? ''}>`.toLowerCase().includes(from)) &&
     (!subject || m.subject.toLowerCase().includes(subject)) &&
     (filter.hasAttachments === undefined || m.hasAttachments === filter.hasAttachments) &&
-    (filter.unread === undefined || (m.unread ?? true) === filter.unread);
+    (filter.unread === undefined || (m.unread ?? true) === filter.unread) &&
+    (filter.direction === undefined || m.direction === filter.direction);
 }

@@ -38,13 +38,20 @@ export interface MessageContent {
   attachments?: AttachmentMeta[];
 }
 
+/** Where a sent message stands: with SES (`sent`), kept locally instead (`captured`), or what SES reported back. */
+export type DeliveryStatus = 'sending' | 'sent' | 'captured' | 'failed' | 'delivered' | 'bounced' | 'complained';
+
 export interface MessageItem extends Item {
   type: 'message';
   id: string;
   orgId: string;
   inboxId: string;
   threadId: string;
-  direction: 'inbound';
+  direction: 'inbound' | 'outbound';
+  /** Sent mail only (null for received mail). */
+  delivery?: DeliveryStatus | null;
+  /** Sent mail only: its Bcc recipients. */
+  bcc?: MailAddress[];
   from: MailAddress | null;
   to: MailAddress[];
   cc: MailAddress[];
@@ -105,7 +112,12 @@ const SUMMARY_FIELDS = [
   'parseError',
 ] as const satisfies readonly (keyof MessageItem)[];
 
-export type MessageSummary = Pick<MessageItem, (typeof SUMMARY_FIELDS)[number]> & { unread: boolean; labels: string[] };
+export type MessageSummary = Pick<MessageItem, (typeof SUMMARY_FIELDS)[number]> & {
+  unread: boolean;
+  labels: string[];
+  delivery: DeliveryStatus | null;
+  bcc: MailAddress[];
+};
 
 export interface Message extends MessageSummary, MessageContent {
   replyTo: MailAddress[];
@@ -118,7 +130,7 @@ export interface Message extends MessageSummary, MessageContent {
 
 export function toSummary(m: MessageItem): MessageSummary {
   const fields = Object.fromEntries(SUMMARY_FIELDS.map((f) => [f, m[f]])) as Pick<MessageItem, (typeof SUMMARY_FIELDS)[number]>;
-  return { ...fields, extracted: currentExtracted(m.extracted), unread: m.unread ?? true, labels: m.labels ?? [] };
+  return { ...fields, extracted: currentExtracted(m.extracted), unread: m.unread ?? true, labels: m.labels ?? [], delivery: m.delivery ?? null, bcc: m.bcc ?? [] };
 }
 
 /** Messages stored before links were classified kept bare URLs and no withholding reason. */

@@ -74,6 +74,9 @@ export const deliveryKey = (orgId: string, webhookId: string, deliveryId: string
 });
 export const deliveryListPrefix = (orgId: string, webhookId: string) => ({ pk: deliveryPartition(orgId, webhookId), skPrefix: 'D#' });
 
+/** Messages an inbox sent on one (UTC) day, for its daily limit; expired by TTL. */
+export const sendCounterKey = (orgId: string, inboxId: string, day: string): ItemKey => ({ pk: messagePartition(orgId, inboxId), sk: `SENT#${day}` });
+
 /** Mail for addresses nobody owns: counted per day so operators can see it. */
 export const droppedMailCounter = (day: string): ItemKey => ({ pk: 'SYS#DROPPED', sk: day });
 

@@ -6,7 +6,7 @@ import { httpWebhookSender } from '../adapters/http-webhook-sender';
 import { jsonLogger } from '../adapters/json-logger';
 import type { RuntimeConfig } from '../config';
 import type { CoreDeps } from '../core/deps';
-import type { EventBus, JobQueue, KeyRing } from '../ports';
+import type { EventBus, JobQueue, KeyRing, MailSender } from '../ports';
 
 /** AWS clients for the given endpoints (none on Lambda; the local servers' on a laptop). */
 export interface AwsEndpoints {
@@ -17,9 +17,18 @@ export interface AwsEndpoints {
 }
 
 /** For a function with no business publishing events, queueing jobs or opening the vault: a call is a bug, so it fails loudly. */
-export function notWiredHere(functionName: string): EventBus & JobQueue & KeyRing {
+export function notWiredHere(functionName: string): EventBus & JobQueue & KeyRing & MailSender {
   const refuse = (what: string) => () => Promise.reject(new Error(`the ${functionName} function does not ${what}`));
-  return { publish: refuse('publish events'), enqueue: refuse('queue jobs'), createOrgKey: refuse('use the vault'), generateDataKey: refuse('use the vault'), decryptDataKey: refuse('use the vault'), retireOrgKey: refuse('use the vault') };
+  const vault = refuse('use the vault');
+  return {
+    publish: refuse('publish events'),
+    enqueue: refuse('queue jobs'),
+    createOrgKey: vault,
+    generateDataKey: vault,
+    decryptDataKey: vault,
+    retireOrgKey: vault,
+    send: refuse('send mail'),
+  };
 }
 
 /**
@@ -30,7 +39,7 @@ export function coreDepsFor(
   config: RuntimeConfig,
   endpoints: AwsEndpoints = {},
   log = jsonLogger(),
-  wiring: { events?: EventBus; jobs?: JobQueue; keyRing?: KeyRing; functionName?: string } = {},
+  wiring: { events?: EventBus; jobs?: JobQueue; keyRing?: KeyRing; mailSender?: MailSender; functionName?: string } = {},
 ): CoreDeps {
   const unwired = notWiredHere(wiring.functionName ?? 'this');
   const common = { region: endpoints.region, credentials: endpoints.credentials };
@@ -54,5 +63,6 @@ export function coreDepsFor(
     jobs: wiring.jobs ?? unwired,
     webhookSender: httpWebhookSender({ allowLoopback: config.webhooks.allowLoopback }),
     keyRing: wiring.keyRing ?? unwired,
+    mailSender: wiring.mailSender ?? unwired,
   };
 }

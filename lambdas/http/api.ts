@@ -23,6 +23,7 @@ const STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unprocessable: 422,
   rate_limited: 429,
+  upstream_failed: 502,
   internal: 500,
 };
 
@@ -102,7 +103,7 @@ export function createApi(deps: CoreDeps, http: HttpSettings): ApiHandler {
     if (typeof (params as { inboxId?: unknown }).inboxId === 'string') requireInboxAccess(principal, (params as { inboxId: string }).inboxId);
     const query = route.query ? parseOr(route.query, event.queryStringParameters ?? {}, invalidFrom('query')) : {};
     const rawBody = readBody(event);
-    const body = route.body ? parseOr(route.body, parseJson(rawBody, headers), invalidFrom('body')) : undefined;
+    const body = route.body ? parseOr(route.body, parseJson(rawBody, headers, route.maxBodyBytes ?? MAX_JSON_BODY_BYTES), invalidFrom('body')) : undefined;
     const actor: Actor = {
       orgId: principal.orgId,
       type: 'api_key',
@@ -187,9 +188,9 @@ function readBody(event: APIGatewayProxyEvent): Buffer {
   return event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
 }
 
-function parseJson(bytes: Buffer, headers: Record<string, string>): unknown {
-  if (bytes.length > MAX_JSON_BODY_BYTES) {
-    throw new MailroomError('payload_too_large', `request body is ${bytes.length} bytes; the limit is ${MAX_JSON_BODY_BYTES}`);
+function parseJson(bytes: Buffer, headers: Record<string, string>, limit: number): unknown {
+  if (bytes.length > limit) {
+    throw new MailroomError('payload_too_large', `request body is ${bytes.length} bytes; the limit is ${limit}`);
   }
   const type = headers['content-type'] ?? 'application/json';
   if (bytes.length > 0 && !/^application\/(.+\+)?json\b/i.test(type)) {

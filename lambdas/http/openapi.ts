@@ -9,8 +9,9 @@ const ERROR_RESPONSES: Record<string, string> = {
   '404': 'not found, or not yours (not_found)',
   '409': 'conflicts with existing state, or a request with the same Idempotency-Key is still running (conflict)',
   '413': 'request body too large (payload_too_large)',
-  '422': 'the Idempotency-Key was already used with a different request (unprocessable)',
-  '429': 'the API key made too many requests this minute (rate_limited); see Retry-After',
+  '422': 'the Idempotency-Key was already used with a different request, or a guardrail refused it (unprocessable)',
+  '429': 'the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited)',
+  '502': 'the mail could not be handed over for delivery (upstream_failed)',
 };
 
 /** Which errors a route can answer with, from what it takes and does. */

@@ -48,6 +48,8 @@ export interface Route<P = any, Q = any, B = any> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  /** JSON bodies above this are refused before parsing (default 1 MiB). */
+  maxBodyBytes?: number;
   response: { status: number; description: string; schema?: z.ZodType; contentType?: string };
   /** Error statuses beyond those its params, body, scope and idempotency imply (for the OpenAPI document). */
   alsoAnswers?: number[];

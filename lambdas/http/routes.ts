@@ -9,6 +9,7 @@ import { createInbox, getInbox, listInboxes, toInbox, updateInbox } from '../cor
 import { createApiKey, keyOrg, listApiKeys, revokeApiKey, rotateApiKey } from '../core/key-management';
 import { deleteMessage, getMessage, listMessages, locateAttachment, locateRaw, updateMessage } from '../core/messages';
 import { deleteOrg } from '../core/org-deletion';
+import { replyToMessage, sendMessage } from '../core/sending';
 import { createOrg, listOrgs } from '../core/orgs';
 import { listDeliveries, retryDelivery, sendTestEvent } from '../core/webhook-delivery';
 import { waitForMessage } from '../core/wait-for-message';
@@ -45,7 +46,9 @@ import {
   page,
   rotateApiKeyBody,
   revealedCredentialSchema,
+  replyBody,
   revealQuery,
+  sendBody,
   totpCodeSchema,
   updateInboxBody,
   updateMessageBody,
@@ -57,6 +60,8 @@ import {
 } from './schemas';
 
 const inboxParams = z.object({ inboxId: id('inbox') });
+/** API Gateway's own limit: a message with up to 7 MB of attachments, base64-encoded. */
+const SEND_BODY_BYTES = 10 * 1024 * 1024;
 const messageParams = inboxParams.extend({ messageId: id('message') });
 const keyParams = z.object({ keyId: id('key') });
 const webhookParams = z.object({ webhookId: id('webhook') });
@@ -192,6 +197,34 @@ export const routes: Route[] = [
       status: 200,
       stream: await exportInbox(deps, principal.orgId, params.inboxId, query.format, { includeQuarantined: query.includeQuarantined }),
     }),
+  }),
+  route({
+    method: 'POST',
+    path: '/v1/inboxes/{inboxId}/messages',
+    summary: 'Send a message from the inbox (kept in it as outbound mail; announced as message.sent)',
+    tag: 'sending',
+    scope: 'messages:send',
+    creates: true,
+    params: inboxParams,
+    body: sendBody,
+    maxBodyBytes: SEND_BODY_BYTES,
+    response: { status: 201, description: 'the sent message', schema: messageSummarySchema },
+    alsoAnswers: [413, 422, 502],
+    handle: async ({ deps, actor, params, body }) => ({ status: 201, json: await sendMessage(deps, actor, params.inboxId, body) }),
+  }),
+  route({
+    method: 'POST',
+    path: '/v1/inboxes/{inboxId}/messages/{messageId}/reply',
+    summary: 'Reply to a message in its thread (Re: subject, In-Reply-To, References, the original quoted)',
+    tag: 'sending',
+    scope: 'messages:send',
+    creates: true,
+    params: messageParams,
+    body: replyBody,
+    maxBodyBytes: SEND_BODY_BYTES,
+    response: { status: 201, description: 'the reply as sent', schema: messageSummarySchema },
+    alsoAnswers: [413, 422, 502],
+    handle: async ({ deps, actor, params, body }) => ({ status: 201, json: await replyToMessage(deps, actor, params.inboxId, params.messageId, body) }),
   }),
   route({
     method: 'POST',

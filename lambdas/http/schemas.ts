@@ -39,6 +39,7 @@ export const messageListQuery = listQuery.extend({
   until: z.iso.datetime({ offset: true }).optional().describe('received at or before this time'),
   hasAttachments: optionalFlag.describe('only messages with (true) or without (false) attachments'),
   unread: optionalFlag.describe('only unread (true) or read (false) messages'),
+  direction: z.enum(['inbound', 'outbound']).optional().describe('only received (inbound) or sent (outbound) mail; sent mail that was only captured locally is the outbox'),
 });
 
 export const exportQuery = z.object({
@@ -59,6 +60,21 @@ export const metadata = z
   .refine((m) => Object.keys(m).length <= 20, 'metadata holds at most 20 keys')
   .describe('your own key/value pairs (at most 20)');
 
+const recipientEntry = z
+  .string()
+  .min(3)
+  .max(320)
+  .regex(/^([^@\s]+@)?[a-z0-9.-]+\.[a-z]{2,}$/i, 'an address (ada@example.com) or a domain (example.com)');
+
+export const sendingGuardrails = z
+  .object({
+    dailyLimit: z.number().int().min(0).max(100_000).nullable().describe('messages the inbox may send per UTC day (null: the default, 200)'),
+    allowList: z.array(recipientEntry).max(1000).describe('when not empty, only these addresses or domains may be sent to'),
+    blockList: z.array(recipientEntry).max(1000).describe('addresses or domains never sent to'),
+  })
+  .strict()
+  .meta({ id: 'SendingGuardrails' });
+
 export const createInboxBody = z
   .object({
     localPart: z.string().min(1).max(64).optional().describe('the part before @; random when omitted'),
@@ -74,6 +90,7 @@ export const createInboxBody = z
       .optional()
       .describe('a temporary inbox: it and its messages expire after this many minutes'),
     codesFromUnverifiedMail: z.boolean().optional().describe('also extract codes from mail that failed DMARC or that SES flagged as spam (default false: such mail could be a forgery feeding an agent a code)'),
+    sending: sendingGuardrails.optional(),
   })
   .strict();
 
@@ -83,6 +100,7 @@ export const updateInboxBody = z
     metadata: metadata.optional(),
     retentionDays: z.number().int().min(1).max(3650).nullable().optional(),
     codesFromUnverifiedMail: z.boolean().optional(),
+    sending: sendingGuardrails.optional(),
   })
   .strict();
 
@@ -99,6 +117,7 @@ export const inboxSchema = z
     metadata: z.record(z.string(), z.string()),
     retentionDays: z.number().int(),
     codesFromUnverifiedMail: z.boolean().describe('codes are also extracted from mail that failed DMARC or was flagged as spam'),
+    sending: sendingGuardrails,
     expiresAt: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -110,7 +129,11 @@ export const messageSummarySchema = z
     id: z.string(),
     inboxId: z.string(),
     threadId: z.string(),
-    direction: z.enum(['inbound']),
+    direction: z.enum(['inbound', 'outbound']),
+    delivery: z
+      .enum(['sending', 'sent', 'captured', 'failed', 'delivered', 'bounced', 'complained'])
+      .nullable()
+      .describe('sent mail: handed to SES (sent), kept by the local stack instead of delivered (captured), or what SES reported; null for received mail'),
     from: address.nullable(),
     to: z.array(address),
     cc: z.array(address),
@@ -134,8 +157,9 @@ export const messageSummarySchema = z
     tag: z.string().nullable().describe('the +tag of the recipient address, if any'),
     quarantined: z.boolean(),
     parseError: z.object({ code: z.string(), reason: z.string() }).nullable().describe('set when the MIME could not be parsed; raw bytes are kept'),
-    unread: z.boolean().describe('true until marked read'),
+    unread: z.boolean().describe('true until marked read (sent mail starts read)'),
     labels: z.array(z.string()),
+    bcc: z.array(address).describe('sent mail only: the Bcc recipients, which its headers do not show'),
   })
   .meta({ id: 'MessageSummary' });
 
@@ -409,3 +433,37 @@ export const waitBody = z
 export const waitResultSchema = z
   .object({ timedOut: z.boolean(), message: messageSummarySchema.nullable() })
   .meta({ id: 'WaitResult' });
+
+const mailbox = z.email().max(320);
+
+const outgoing = {
+  cc: z.array(mailbox).max(50).optional(),
+  bcc: z.array(mailbox).max(50).optional().describe('recipients the others do not see'),
+  text: z.string().max(5_000_000).optional(),
+  html: z.string().max(5_000_000).optional(),
+  attachments: z
+    .array(
+      z.object({
+        filename: z.string().min(1).max(255),
+        contentType: z.string().max(255).optional(),
+        content: z.base64().describe('the bytes, base64'),
+      }),
+    )
+    .max(20)
+    .optional()
+    .describe('at most 7 MB in all'),
+  headers: z
+    .record(z.string().max(76), z.string().max(998))
+    .optional()
+    .describe('X-… headers (not X-SES-/X-Amz-), List-Unsubscribe, List-Unsubscribe-Post, List-Id, Auto-Submitted, Precedence'),
+};
+
+export const sendBody = z
+  .object({ to: z.array(mailbox).min(1).max(50), subject: z.string().max(998), ...outgoing })
+  .strict()
+  .meta({ id: 'SendMessage' });
+
+export const replyBody = z
+  .object({ replyAll: z.boolean().optional().describe('also to everyone else the message was addressed to'), ...outgoing })
+  .strict()
+  .meta({ id: 'ReplyMessage' });

@@ -25,6 +25,7 @@ import { startHttpListener } from './http-listener';
 import { InboundSpool } from './inbound-spool';
 import { LocalJobQueue } from './local-job-queue';
 import { LocalKeyRing } from './local-key-ring';
+import { LocalMailSender } from './local-mail-sender';
 import { startS3Local, S3_LOCAL_CREDENTIALS } from './s3-local';
 import { startSmtpListener } from './smtp-listener';
 import { startTtlSweeper } from './ttl-sweeper';
@@ -47,6 +48,8 @@ export interface LocalStackOptions {
   /** Override the webhook retry schedule (tests use milliseconds). */
   webhookRetryDelaysMs?: number[];
   webhookTimeoutMs?: number;
+  /** Where mail for other domains is sent (an SMTP URL); without one it is only captured in the sending inbox. */
+  smtpRelay?: string;
   /** Keep DynamoDB in memory (tests); the default persists under the data dir. */
   inMemoryTable?: boolean;
   log?: Logger;
@@ -107,7 +110,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // DynamoDB Local accepts any credentials, so s3rver's serve both servers.
     const base = coreDepsFor(config, { dynamodb: dynamo.endpoint, s3: s3.endpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS }, log);
     const jobs = new LocalJobQueue(base.table, (job) => runJob(deps, job), log);
-    const deps: CoreDeps = { ...base, events: jobs, jobs, keyRing: new LocalKeyRing(join(dataDir, 'master.key')) };
+    // Sent mail for the local domains takes the inbound path, through the spool made below.
+    const mailSender = new LocalMailSender(options.domains, (raw, envelope) => spool.accept(raw, envelope), options.smtpRelay);
+    const deps: CoreDeps = { ...base, events: jobs, jobs, keyRing: new LocalKeyRing(join(dataDir, 'master.key')), mailSender };
     jobs.start();
     stops.push(() => jobs.stop());
 

@@ -168,7 +168,8 @@ export interface paths {
         /** List messages, newest first */
         get: operations["getV1InboxesByInboxIdMessages"];
         put?: never;
-        post?: never;
+        /** Send a message from the inbox (kept in it as outbound mail; announced as message.sent) */
+        post: operations["postV1InboxesByInboxIdMessages"];
         delete?: never;
         options?: never;
         head?: never;
@@ -222,6 +223,23 @@ export interface paths {
         get: operations["getV1InboxesByInboxIdMessagesByMessageIdRaw"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inboxes/{inboxId}/messages/{messageId}/reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reply to a message in its thread (Re: subject, In-Reply-To, References, the original quoted) */
+        post: operations["postV1InboxesByInboxIdMessagesByMessageIdReply"];
         delete?: never;
         options?: never;
         head?: never;
@@ -688,6 +706,7 @@ export interface components {
                 [key: string]: string;
             };
             retentionDays: number;
+            sending: components["schemas"]["SendingGuardrails"];
             updatedAt: string;
         };
         Message: {
@@ -700,9 +719,13 @@ export interface components {
                 sha256: string;
                 size: number;
             }[];
+            /** @description sent mail only: the Bcc recipients, which its headers do not show */
+            bcc: components["schemas"]["Address"][];
             cc: components["schemas"]["Address"][];
+            /** @description sent mail: handed to SES (sent), kept by the local stack instead of delivered (captured), or what SES reported; null for received mail */
+            delivery: ("sending" | "sent" | "captured" | "failed" | "delivered" | "bounced" | "complained") | null;
             /** @enum {string} */
-            direction: "inbound";
+            direction: "inbound" | "outbound";
             extracted: components["schemas"]["Extracted"];
             from: components["schemas"]["Address"] | null;
             hasAttachments: boolean;
@@ -737,7 +760,7 @@ export interface components {
             text: string | null;
             threadId: string;
             to: components["schemas"]["Address"][];
-            /** @description true until marked read */
+            /** @description true until marked read (sent mail starts read) */
             unread: boolean;
             verdicts: {
                 /** @enum {string} */
@@ -753,9 +776,13 @@ export interface components {
             };
         };
         MessageSummary: {
+            /** @description sent mail only: the Bcc recipients, which its headers do not show */
+            bcc: components["schemas"]["Address"][];
             cc: components["schemas"]["Address"][];
+            /** @description sent mail: handed to SES (sent), kept by the local stack instead of delivered (captured), or what SES reported; null for received mail */
+            delivery: ("sending" | "sent" | "captured" | "failed" | "delivered" | "bounced" | "complained") | null;
             /** @enum {string} */
-            direction: "inbound";
+            direction: "inbound" | "outbound";
             extracted: components["schemas"]["Extracted"];
             from: components["schemas"]["Address"] | null;
             hasAttachments: boolean;
@@ -778,7 +805,7 @@ export interface components {
             tag: string | null;
             threadId: string;
             to: components["schemas"]["Address"][];
-            /** @description true until marked read */
+            /** @description true until marked read (sent mail starts read) */
             unread: boolean;
             verdicts: {
                 /** @enum {string} */
@@ -814,8 +841,62 @@ export interface components {
              */
             status: "deleted" | "deleting";
         };
+        ReplyMessage: {
+            /** @description at most 7 MB in all */
+            attachments?: {
+                /**
+                 * Format: base64
+                 * @description the bytes, base64
+                 */
+                content: string;
+                contentType?: string;
+                filename: string;
+            }[];
+            /** @description recipients the others do not see */
+            bcc?: string[];
+            cc?: string[];
+            /** @description X-… headers (not X-SES-/X-Amz-), List-Unsubscribe, List-Unsubscribe-Post, List-Id, Auto-Submitted, Precedence */
+            headers?: {
+                [key: string]: string;
+            };
+            html?: string;
+            /** @description also to everyone else the message was addressed to */
+            replyAll?: boolean;
+            text?: string;
+        };
         /** @enum {string} */
         Scope: "inboxes:read" | "inboxes:write" | "messages:read" | "messages:send" | "webhooks:manage" | "vault:write" | "vault:reveal" | "vault:totp" | "keys:manage" | "audit:read" | "admin";
+        SendingGuardrails: {
+            /** @description when not empty, only these addresses or domains may be sent to */
+            allowList: string[];
+            /** @description addresses or domains never sent to */
+            blockList: string[];
+            /** @description messages the inbox may send per UTC day (null: the default, 200) */
+            dailyLimit: number | null;
+        };
+        SendMessage: {
+            /** @description at most 7 MB in all */
+            attachments?: {
+                /**
+                 * Format: base64
+                 * @description the bytes, base64
+                 */
+                content: string;
+                contentType?: string;
+                filename: string;
+            }[];
+            /** @description recipients the others do not see */
+            bcc?: string[];
+            cc?: string[];
+            /** @description X-… headers (not X-SES-/X-Amz-), List-Unsubscribe, List-Unsubscribe-Post, List-Id, Auto-Submitted, Precedence */
+            headers?: {
+                [key: string]: string;
+            };
+            html?: string;
+            subject: string;
+            text?: string;
+            to: string[];
+        };
         TotpCode: {
             code: string;
             /** @description seconds the code stays valid */
@@ -966,7 +1047,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -1050,7 +1131,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -1185,7 +1266,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the Idempotency-Key was already used with a different request (unprocessable) */
+            /** @description the Idempotency-Key was already used with a different request, or a guardrail refused it (unprocessable) */
             422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1198,7 +1279,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -1289,7 +1370,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -1422,7 +1503,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the Idempotency-Key was already used with a different request (unprocessable) */
+            /** @description the Idempotency-Key was already used with a different request, or a guardrail refused it (unprocessable) */
             422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1435,7 +1516,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -1525,7 +1606,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -1632,7 +1713,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -1674,6 +1755,7 @@ export interface operations {
                     };
                     /** @description how long messages are kept */
                     retentionDays?: number;
+                    sending?: components["schemas"]["SendingGuardrails"];
                     /** @description a temporary inbox: it and its messages expire after this many minutes */
                     ttlMinutes?: number;
                 };
@@ -1756,7 +1838,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the Idempotency-Key was already used with a different request (unprocessable) */
+            /** @description the Idempotency-Key was already used with a different request, or a guardrail refused it (unprocessable) */
             422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1769,7 +1851,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -1859,7 +1941,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -1947,7 +2029,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -1983,6 +2065,7 @@ export interface operations {
                         [key: string]: string;
                     };
                     retentionDays?: number | null;
+                    sending?: components["schemas"]["SendingGuardrails"];
                 };
             };
         };
@@ -2062,7 +2145,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -2157,7 +2240,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -2178,6 +2261,8 @@ export interface operations {
             query?: {
                 /** @description `nextCursor` of the previous page */
                 cursor?: string;
+                /** @description only received (inbound) or sent (outbound) mail; sent mail that was only captured locally is the outbox */
+                direction?: "inbound" | "outbound";
                 /** @description part of the sender’s address or name, any case */
                 from?: string;
                 /** @description only messages with (true) or without (false) attachments */
@@ -2269,10 +2354,160 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postV1InboxesByInboxIdMessages: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description makes a retry safe: for 24 hours, the same key and request get the first response back instead of creating again */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description inbox id */
+                inboxId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendMessage"];
+            };
+        };
+        responses: {
+            /** @description the sent message */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageSummary"];
+                };
+            };
+            /** @description invalid request (validation_error) */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, malformed, unknown, revoked or expired API key (unauthorized) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the API key lacks the scope, or may not grant what was asked (forbidden) */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found, or not yours (not_found) */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflicts with existing state, or a request with the same Idempotency-Key is still running (conflict) */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request body too large (payload_too_large) */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the Idempotency-Key was already used with a different request, or a guardrail refused it (unprocessable) */
+            422: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the mail could not be handed over for delivery (upstream_failed) */
+            502: {
+                headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -2361,7 +2596,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -2451,7 +2686,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -2565,7 +2800,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -2659,7 +2894,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -2751,10 +2986,162 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postV1InboxesByInboxIdMessagesByMessageIdReply: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description makes a retry safe: for 24 hours, the same key and request get the first response back instead of creating again */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description inbox id */
+                inboxId: string;
+                /** @description message id */
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyMessage"];
+            };
+        };
+        responses: {
+            /** @description the reply as sent */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageSummary"];
+                };
+            };
+            /** @description invalid request (validation_error) */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, malformed, unknown, revoked or expired API key (unauthorized) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the API key lacks the scope, or may not grant what was asked (forbidden) */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found, or not yours (not_found) */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflicts with existing state, or a request with the same Idempotency-Key is still running (conflict) */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request body too large (payload_too_large) */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the Idempotency-Key was already used with a different request, or a guardrail refused it (unprocessable) */
+            422: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the mail could not be handed over for delivery (upstream_failed) */
+            502: {
+                headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -2849,7 +3236,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -2944,7 +3331,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -3053,7 +3440,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -3143,7 +3530,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -3248,7 +3635,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -3370,7 +3757,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -3471,7 +3858,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -3585,7 +3972,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the Idempotency-Key was already used with a different request (unprocessable) */
+            /** @description the Idempotency-Key was already used with a different request, or a guardrail refused it (unprocessable) */
             422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3598,7 +3985,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -3701,7 +4088,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -3783,7 +4170,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -3901,7 +4288,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the Idempotency-Key was already used with a different request (unprocessable) */
+            /** @description the Idempotency-Key was already used with a different request, or a guardrail refused it (unprocessable) */
             422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3914,7 +4301,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -4004,7 +4391,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -4092,7 +4479,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -4207,7 +4594,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -4306,7 +4693,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -4415,7 +4802,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the Idempotency-Key was already used with a different request (unprocessable) */
+            /** @description the Idempotency-Key was already used with a different request, or a guardrail refused it (unprocessable) */
             422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -4428,7 +4815,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -4535,7 +4922,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the Idempotency-Key was already used with a different request (unprocessable) */
+            /** @description the Idempotency-Key was already used with a different request, or a guardrail refused it (unprocessable) */
             422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -4548,7 +4935,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -4655,7 +5042,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the Idempotency-Key was already used with a different request (unprocessable) */
+            /** @description the Idempotency-Key was already used with a different request, or a guardrail refused it (unprocessable) */
             422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -4668,7 +5055,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the API key made too many requests this minute (rate_limited); see Retry-After */
+            /** @description the API key made too many requests this minute, or the inbox reached its daily sending limit (rate_limited) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];

@@ -33,6 +33,8 @@ const BODIES: Record<string, unknown> = {
   'PUT /v1/inboxes/{inboxId}/vault/{name}': { type: 'secret_note', text: 'x' },
   'POST /v1/inboxes/{inboxId}/wait': { timeoutSeconds: 0 },
   'PATCH /v1/inboxes/{inboxId}/messages/{messageId}': { unread: false },
+  'POST /v1/inboxes/{inboxId}/messages': { to: ['someone@elsewhere.example'], subject: 'x', text: 'x' },
+  'POST /v1/inboxes/{inboxId}/messages/{messageId}/reply': { text: 'x' },
 };
 
 const pathFor = (route: Route) => route.path.replace(/\{(\w+)\}/g, (_m, name: string) => ids[name]);

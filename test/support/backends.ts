@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,9 @@ import { coreDepsFor } from '../../lambdas/handlers/runtime';
 import { ensureTable, LOCAL_REGION, startDynamoDbLocal } from '../../lambdas/local/dynamodb-local';
 import { LocalJobQueue } from '../../lambdas/local/local-job-queue';
 import { LocalKeyRing } from '../../lambdas/local/local-key-ring';
+import { LocalMailSender } from '../../lambdas/local/local-mail-sender';
+import { sesEventFor } from '../../lambdas/local/ses-stand-in';
+import { processSesEvent } from '../../lambdas/handlers/process-ses-event';
 import { S3_LOCAL_CREDENTIALS, startS3Local } from '../../lambdas/local/s3-local';
 import { runJob } from '../../lambdas/core/webhook-delivery';
 import type { Logger } from '../../lambdas/ports';
@@ -22,7 +26,7 @@ export interface Backends {
 }
 
 /** Real DynamoDB Local (in memory) and s3rver (temp dir) behind the production adapters. */
-export async function startBackends(settings: Partial<CoreDeps['settings']> = {}): Promise<Backends> {
+export async function startBackends(settings: Partial<CoreDeps['settings']> = {}, options: { smtpRelay?: string } = {}): Promise<Backends> {
   const dir = mkdtempSync(join(tmpdir(), 'mailroom-test-'));
   const dynamo = await startDynamoDbLocal({ host: '127.0.0.1' });
   const s3 = await startS3Local({ host: '127.0.0.1', dataDir: join(dir, 's3'), bucket: 'mailroom-test' });
@@ -51,7 +55,14 @@ export async function startBackends(settings: Partial<CoreDeps['settings']> = {}
     log,
   );
   const jobs = new LocalJobQueue(base.table, (job) => runJob(deps, job), log, 20);
-  const deps: CoreDeps = { ...base, events: jobs, jobs, keyRing: new LocalKeyRing(join(dir, 'master.key')) };
+  // Sent mail for the local domains is received as SES would hand it over: stored raw, then parsed.
+  const deliverLocally = async (raw: Buffer, envelope: { from: string; recipients: string[] }) => {
+    const messageId = randomBytes(16).toString('hex');
+    await deps.blobs.put(`${deps.settings.inboundPrefix}${messageId}`, raw, 'message/rfc822');
+    await processSesEvent(deps, sesEventFor({ messageId, receivedAt: new Date(), from: envelope.from, recipients: envelope.recipients }));
+  };
+  const mailSender = new LocalMailSender(base.settings.domains, deliverLocally, options.smtpRelay);
+  const deps: CoreDeps = { ...base, events: jobs, jobs, keyRing: new LocalKeyRing(join(dir, 'master.key')), mailSender };
   jobs.start();
   return {
     deps,

@@ -1,0 +1,146 @@
+import type { CoreDeps } from './deps';
+import { hashId } from './ids';
+import type { InboxItem } from './inboxes';
+import { extractFromMail } from './mail/extract';
+import type { ParseOutcome } from './mail/parse-mime';
+import {
+  boundedAddress,
+  boundedAddressList,
+  boundedExtracted,
+  boundedHeaderValue,
+  boundedReferences,
+  INLINE_ATTACHMENT_LIST_BYTES,
+} from './message-bounds';
+import type { AttachmentMeta, DeliveryStatus, MessageContent, MessageContentItem, MessageItem, Verdicts } from './messages';
+import { blobKeys, messageContentKey, messageKey } from './table-keys';
+
+/** Above this, text/html/headers go to the bucket (below, to their own item) so items stay far below DynamoDB's 400 KB limit. */
+const INLINE_CONTENT_BYTES = 64 * 1024;
+const SNIPPET_CHARS = 200;
+
+/** A parsed message to keep in an inbox: mail received, or mail the inbox sent. */
+export interface MessageToWrite {
+  inbox: InboxItem;
+  id: string;
+  direction: 'inbound' | 'outbound';
+  /** When it was received, or sent. */
+  at: Date;
+  /** The raw bytes: already in the bucket (inbound), or in hand (outbound). */
+  raw: { copyFrom: string } | { bytes: Buffer };
+  size: number;
+  parsed: ParseOutcome;
+  /** The envelope address this copy belongs to (for sent mail, the sending inbox's). */
+  recipient: { address: string; tag: string | null };
+  verdicts: Verdicts;
+  /** SES's message id (or the local stand-in's). */
+  providerMessageId: string;
+  /** Sent mail: where its delivery stands. */
+  delivery?: DeliveryStatus;
+  /** Sent mail: Bcc recipients, which its headers do not show. */
+  bcc?: { address: string; name: string }[];
+}
+
+/**
+ * Stores a message: raw copy, attachments and content first, the summary item last, since the summary is what
+ * makes the message visible. Writing the same id twice writes nothing new (`created` is false).
+ */
+export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{ message: MessageItem; created: boolean }> {
+  const { inbox, id, parsed } = m;
+  const { orgId, id: inboxId } = inbox;
+  const key = messageKey(orgId, inboxId, id);
+  const existing = await deps.table.get<MessageItem>(key);
+  if (existing) return { message: existing, created: false };
+
+  const message = parsed.message;
+  const rawKey = blobKeys.raw(orgId, inboxId, id);
+  if ('copyFrom' in m.raw) await deps.blobs.copy(m.raw.copyFrom, rawKey);
+  else await deps.blobs.put(rawKey, m.raw.bytes, 'message/rfc822');
+  const attachments: AttachmentMeta[] = [];
+  for (const [index, a] of message.attachments.entries()) {
+    const attachmentId = `att_${index + 1}`;
+    await deps.blobs.put(blobKeys.attachment(orgId, inboxId, id, attachmentId), a.content, a.contentType);
+    attachments.push({
+      id: attachmentId,
+      filename: a.filename,
+      contentType: a.contentType,
+      size: a.size,
+      sha256: a.sha256,
+      contentId: a.contentId,
+      inline: a.inline,
+    });
+  }
+  const attachmentsInItem = Buffer.byteLength(JSON.stringify(attachments)) <= INLINE_ATTACHMENT_LIST_BYTES;
+  const content: MessageContent = {
+    text: message.text,
+    html: message.html,
+    headers: message.headers,
+    ...(attachmentsInItem ? {} : { attachments }),
+  };
+  const retentionDays = inbox.retentionDays ?? deps.settings.defaultRetentionDays;
+  const retainedUntil = Math.floor(m.at.getTime() / 1000) + retentionDays * 86400;
+  const expiresAt = inbox.expiresAt ? Math.min(inbox.expiresAt, retainedUntil) : retainedUntil;
+
+  // The summary item is written last: it is what makes the message visible, so its parts exist first.
+  const contentJson = JSON.stringify(content);
+  const contentIn = Buffer.byteLength(contentJson) <= INLINE_CONTENT_BYTES ? 'table' : 'bucket';
+  if (contentIn === 'table') {
+    const contentItem: MessageContentItem = { ...messageContentKey(orgId, inboxId, id), type: 'message-content', content, expiresAt };
+    await deps.table.put(contentItem);
+  } else {
+    await deps.blobs.put(blobKeys.content(orgId, inboxId, id), Buffer.from(contentJson), 'application/json');
+  }
+  const item: MessageItem = {
+    ...key,
+    type: 'message',
+    id,
+    orgId,
+    inboxId,
+    threadId: hashId('thr', message.references[0] ?? message.inReplyTo ?? message.messageId ?? id),
+    direction: m.direction,
+    from: message.from && boundedAddress(message.from),
+    to: boundedAddressList(message.to),
+    cc: boundedAddressList(message.cc),
+    replyTo: boundedAddressList(message.replyTo),
+    subject: boundedHeaderValue(message.subject),
+    receivedAt: m.at.toISOString(),
+    sentAt: message.date,
+    size: m.size,
+    snippet: snippetOf(message.text),
+    verdicts: m.verdicts,
+    extracted: boundedExtracted(
+      extractFromMail(
+        { subject: message.subject, text: message.text, html: message.html, listUnsubscribe: headerValue(message.headers, 'list-unsubscribe') },
+        { dmarc: m.verdicts.dmarc, spam: m.verdicts.spam, codesFromUnverifiedMail: inbox.codesFromUnverifiedMail },
+      ),
+    ),
+    recipient: m.recipient.address,
+    tag: m.recipient.tag,
+    messageIdHeader: boundedHeaderValue(message.messageId),
+    inReplyTo: boundedHeaderValue(message.inReplyTo),
+    references: boundedReferences(message.references),
+    attachments: attachmentsInItem ? attachments : [],
+    ...(attachmentsInItem ? {} : { attachmentsInContent: true as const }),
+    hasAttachments: attachments.some((a) => !a.inline),
+    quarantined: m.verdicts.virus === 'FAIL',
+    parseError: parsed.ok ? null : { code: parsed.code, reason: parsed.reason },
+    unread: m.direction === 'inbound',
+    delivery: m.delivery ?? null,
+    bcc: m.bcc ?? [],
+    labels: [],
+    contentIn,
+    sesMessageId: m.providerMessageId,
+    expiresAt,
+  };
+  const created = await deps.table.put(item, { ifNotExists: true });
+  return { message: item, created };
+}
+
+
+function snippetOf(text: string | null): string {
+  const flat = (text ?? '').replace(/\s+/g, ' ').trim();
+  return flat.length > SNIPPET_CHARS ? `${flat.slice(0, SNIPPET_CHARS - 1)}…` : flat;
+}
+
+function headerValue(headers: { name: string; value: string }[], name: string): string | null {
+  return headers.find((h) => h.name.toLowerCase() === name)?.value ?? null;
+}

@@ -1,0 +1,197 @@
+import MailComposer from 'nodemailer/lib/mail-composer';
+import type { Actor } from './audit';
+import type { CoreDeps } from './deps';
+import { MailroomError, invalid } from './errors';
+import { messageSentEvent } from './events';
+import { newId } from './ids';
+import { getInbox, type InboxItem } from './inboxes';
+import { parseMime } from './mail/parse-mime';
+import { getMessage, toSummary, type Message, type MessageItem, type MessageSummary, type Verdicts } from './messages';
+import { writeMessage } from './message-writer';
+import { messageKey, sendCounterKey } from './table-keys';
+
+export interface OutgoingAttachment {
+  filename: string;
+  contentType?: string;
+  /** Base64. */
+  content: string;
+}
+
+export interface SendInput {
+  to: string[];
+  cc?: string[];
+  bcc?: string[];
+  subject: string;
+  text?: string;
+  html?: string;
+  attachments?: OutgoingAttachment[];
+  /** Only names on the allow-list (`X-…`, `List-Unsubscribe`, …); never From, To, Message-ID and the like. */
+  headers?: Record<string, string>;
+}
+
+export interface ReplyInput extends Omit<SendInput, 'to' | 'subject'> {
+  /** Also to everyone else the message was addressed to. */
+  replyAll?: boolean;
+}
+
+/** SES accepts at most 50 recipients per message. */
+export const MAX_RECIPIENTS = 50;
+/** What fits a 10 MB API request once base64 has added its third. */
+export const MAX_ATTACHMENT_BYTES = 7 * 1024 * 1024;
+export const DEFAULT_DAILY_SEND_LIMIT = 200;
+const CUSTOM_HEADER = /^(x-(?!ses-|amz-)[a-z0-9-]+|list-unsubscribe|list-unsubscribe-post|list-id|auto-submitted|precedence)$/i;
+const NOT_CHECKED: Verdicts = { spam: 'DISABLED', virus: 'DISABLED', spf: 'DISABLED', dkim: 'DISABLED', dmarc: 'DISABLED' };
+
+/**
+ * Sends a message from an inbox: checks the inbox's guardrails, builds the MIME with nodemailer (which folds
+ * and encodes every header, and values with a line break are refused before that), keeps the sent message in
+ * the inbox like a received one, hands it to the mail sender, and announces `message.sent`.
+ */
+export async function sendMessage(deps: CoreDeps, actor: Actor, inboxId: string, input: SendInput, threading: Threading = {}): Promise<MessageSummary> {
+  const inbox = await getInbox(deps, actor.orgId, inboxId);
+  const recipients = [...input.to, ...(input.cc ?? []), ...(input.bcc ?? [])].map((a) => a.toLowerCase());
+  checkMessage(input, recipients);
+  checkRecipients(inbox, recipients);
+  await countAgainstDailyLimit(deps, inbox);
+
+  const now = deps.clock.now();
+  const id = newId('msg', now);
+  const raw = await compose(inbox, id, now, input, threading);
+  const parsed = await parseMime(raw);
+  const { message } = await writeMessage(deps, {
+    inbox,
+    id,
+    direction: 'outbound',
+    at: now,
+    raw: { bytes: raw },
+    size: raw.length,
+    parsed,
+    recipient: { address: inbox.address, tag: null },
+    verdicts: NOT_CHECKED,
+    providerMessageId: '',
+    delivery: 'sending',
+    bcc: (input.bcc ?? []).map((address) => ({ address, name: '' })),
+  });
+  let sent: MessageItem;
+  try {
+    const { providerMessageId, status } = await deps.mailSender.send({ from: inbox.address, recipients, raw });
+    sent = (await deps.table.update<MessageItem>(messageKey(inbox.orgId, inbox.id, id), { delivery: status, sesMessageId: providerMessageId })) ?? message;
+  } catch (err) {
+    await deps.table.update(messageKey(inbox.orgId, inbox.id, id), { delivery: 'failed' });
+    deps.log.error('sending failed', { orgId: inbox.orgId, inboxId: inbox.id, messageId: id, error: (err as Error).message });
+    throw new MailroomError('upstream_failed', `the mail could not be handed over for delivery: ${(err as Error).message}`, { messageId: id });
+  }
+  await deps.events.publish(messageSentEvent(sent));
+  return toSummary(sent);
+}
+
+/** Replies in the message's thread: `Re:` subject, In-Reply-To and References, the original quoted below. */
+export async function replyToMessage(deps: CoreDeps, actor: Actor, inboxId: string, messageId: string, input: ReplyInput): Promise<MessageSummary> {
+  const inbox = await getInbox(deps, actor.orgId, inboxId);
+  const original = await getMessage(deps, actor.orgId, inboxId, messageId);
+  const self = inbox.address.toLowerCase();
+  const sender = original.direction === 'outbound' ? original.to : original.replyTo.length ? original.replyTo : original.from ? [original.from] : [];
+  const to = unique(sender.map((a) => a.address.toLowerCase()).filter((a) => a !== self));
+  const others = input.replyAll ? [...original.to, ...original.cc].map((a) => a.address.toLowerCase()).filter((a) => a !== self && !to.includes(a)) : [];
+  if (to.length === 0) throw invalid('the message has no sender to reply to');
+  const threading = {
+    inReplyTo: original.messageIdHeader ?? undefined,
+    references: original.messageIdHeader ? [...original.references, original.messageIdHeader] : original.references,
+  };
+  return sendMessage(
+    deps,
+    actor,
+    inboxId,
+    {
+      ...input,
+      to,
+      cc: unique([...others, ...(input.cc ?? [])]),
+      subject: /^re:/i.test(original.subject) ? original.subject : `Re: ${original.subject}`,
+      text: input.text === undefined ? undefined : `${input.text}\n\n${quoteText(original)}`,
+      html: input.html === undefined ? undefined : `${input.html}\n${quoteHtml(original)}`,
+    },
+    threading,
+  );
+}
+
+interface Threading {
+  inReplyTo?: string;
+  references?: string[];
+}
+
+function checkMessage(input: SendInput, recipients: string[]): void {
+  if (input.to.length === 0) throw invalid('to needs at least one address', { field: 'to' });
+  if (recipients.length > MAX_RECIPIENTS) throw invalid(`at most ${MAX_RECIPIENTS} recipients (to, cc and bcc together)`, { field: 'to' });
+  if (input.text === undefined && input.html === undefined) throw invalid('give text, html or both', { field: 'text' });
+  if (/[\r\n]/.test(input.subject)) throw invalid('subject may not contain a line break', { field: 'subject' });
+  for (const [name, value] of Object.entries(input.headers ?? {})) {
+    if (!CUSTOM_HEADER.test(name)) throw invalid(`header ${name} cannot be set; allowed are X-… (but not X-SES-/X-Amz-), List-Unsubscribe, List-Unsubscribe-Post, List-Id, Auto-Submitted and Precedence`, { field: 'headers' });
+    if (/[\r\n]/.test(value)) throw invalid(`header ${name} may not contain a line break`, { field: 'headers' });
+  }
+  const bytes = (input.attachments ?? []).reduce((sum, a) => sum + Buffer.byteLength(a.content, 'base64'), 0);
+  if (bytes > MAX_ATTACHMENT_BYTES) throw new MailroomError('payload_too_large', `attachments come to ${bytes} bytes; at most ${MAX_ATTACHMENT_BYTES}`);
+}
+
+/** The inbox's recipient lists: an address or its domain; the block list wins, and a non-empty allow list admits only itself. */
+function checkRecipients(inbox: InboxItem, recipients: string[]): void {
+  const matches = (list: string[], address: string) => list.some((entry) => entry === address || (!entry.includes('@') && address.endsWith(`@${entry}`)));
+  const block = inbox.sending?.blockList ?? [];
+  const allow = inbox.sending?.allowList ?? [];
+  const refused = recipients
+    .map((address) => ({
+      address,
+      reason: matches(block, address) ? 'on the inbox’s block list' : allow.length > 0 && !matches(allow, address) ? 'not on the inbox’s allow list' : null,
+    }))
+    .filter((r) => r.reason !== null);
+  if (refused.length > 0) {
+    throw new MailroomError('unprocessable', `not sent: ${refused.map((r) => `${r.address} is ${r.reason}`).join('; ')}`, { refused });
+  }
+}
+
+async function countAgainstDailyLimit(deps: CoreDeps, inbox: InboxItem): Promise<void> {
+  const limit = inbox.sending?.dailyLimit ?? DEFAULT_DAILY_SEND_LIMIT;
+  const day = deps.clock.now().toISOString().slice(0, 10);
+  const sentToday = await deps.table.increment(sendCounterKey(inbox.orgId, inbox.id, day), 'count', 1, {
+    expiresAt: Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + 2 * 86400,
+  });
+  if (sentToday > limit) {
+    throw new MailroomError('rate_limited', `this inbox may send ${limit} messages a day (UTC); it has reached that for ${day}`);
+  }
+}
+
+async function compose(inbox: InboxItem, id: string, at: Date, input: SendInput, threading: Threading): Promise<Buffer> {
+  const composer = new MailComposer({
+    from: { name: inbox.label ?? '', address: inbox.address },
+    to: input.to,
+    cc: input.cc,
+    bcc: input.bcc,
+    subject: input.subject,
+    text: input.text,
+    html: input.html,
+    date: at,
+    messageId: `<${id.toLowerCase()}@${inbox.domain}>`,
+    inReplyTo: threading.inReplyTo,
+    references: threading.references,
+    headers: input.headers,
+    attachments: (input.attachments ?? []).map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.content, 'base64') })),
+  });
+  return composer.compile().build();
+}
+
+function quoteText(original: Message): string {
+  const who = original.from ? original.from.name || original.from.address : 'someone';
+  const body = (original.text ?? '').replace(/\r\n/g, '\n').replace(/\n+$/, '');
+  return `On ${new Date(original.receivedAt).toUTCString()}, ${who} wrote:\n${body.split('\n').map((line) => `> ${line}`).join('\n')}`;
+}
+
+function quoteHtml(original: Message): string {
+  const who = original.from ? original.from.name || original.from.address : 'someone';
+  const body = original.html ?? `<pre>${escapeHtml(original.text ?? '')}</pre>`;
+  return `<p>On ${escapeHtml(new Date(original.receivedAt).toUTCString())}, ${escapeHtml(who)} wrote:</p><blockquote type="cite">${body}</blockquote>`;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+const unique = (list: string[]) => [...new Set(list)];
