@@ -36,6 +36,7 @@ export const ENV = {
   vaultKeyId: 'MAILROOM_VAULT_KEY_ID',
   vaultKeyTag: 'MAILROOM_VAULT_KEY_TAG',
   apiRoleArn: 'MAILROOM_API_ROLE_ARN',
+  sesConfigurationSet: 'MAILROOM_SES_CONFIGURATION_SET',
 } as const;
 
 export const DEFAULT_INBOUND_PREFIX = 'inbound/';
@@ -97,6 +98,11 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Runt
 /** The event bus the parser publishes to. */
 export function eventBusNameFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   return required(env, ENV.eventBusName);
+}
+
+/** The SES configuration set sent mail goes through (its events report deliveries, bounces and complaints). */
+export function sesConfigurationSetFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return required(env, ENV.sesConfigurationSet);
 }
 
 /** How the API makes and uses the vault's KMS keys. */

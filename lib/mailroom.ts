@@ -6,6 +6,7 @@ import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_INBOUND_PREFIX, DEFAULT_RATE_LIMI
 import { AdminKey } from './constructs/admin-key';
 import { ExpiryCleanup } from './constructs/expiry-cleanup';
 import { InboxApi } from './constructs/inbox-api';
+import { Sending } from './constructs/sending';
 import { MailIngest } from './constructs/mail-ingest';
 import { MessageStore } from './constructs/message-store';
 import { VaultKeys, type VaultKeyMode } from './constructs/vault-keys';
@@ -94,6 +95,7 @@ export class Mailroom extends Construct {
   public readonly api: InboxApi;
   public readonly webhooks: WebhookDelivery;
   public readonly expiryCleanup: ExpiryCleanup;
+  public readonly sending: Sending;
   public readonly vaultKeys: VaultKeys;
   public readonly adminKey: AdminKey;
   public readonly emailIdentities: ses.EmailIdentity[];
@@ -130,7 +132,10 @@ export class Mailroom extends Construct {
       existingReceiptRuleSet: props.existingReceiptRuleSet,
       activateReceiptRuleSet: config.activateReceiptRuleSet,
     });
+    this.sending = new Sending(this, 'Sending', { store: this.store, environment, domains: config.domains });
+    this.webhooks.grantPublish(this.sending.handler);
     this.api = new InboxApi(this, 'Api', {
+      sendHandler: this.sending.handler,
       store: this.store,
       environment,
       throttlingRateLimit: config.apiThrottling.rateLimit,

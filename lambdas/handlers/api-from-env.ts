@@ -1,13 +1,13 @@
 import { runtimeConfigFromEnv } from '../config';
-import type { KeyRing } from '../ports';
+import type { EventBus, KeyRing, MailSender } from '../ports';
 import { createApi, type ApiHandler } from '../http/api';
 import { MAILROOM_VERSION } from '../version';
 import { coreDepsFor } from './runtime';
 
-/** The route table over AWS, as both API functions (buffered, and streaming for exports) run it. */
-export function apiFromEnv(functionName: string, keyRing?: KeyRing): ApiHandler {
+/** The route table over AWS, as each API function (buffered, streaming for exports, sending) runs it with what it is wired to. */
+export function apiFromEnv(wiring: { functionName: string; keyRing?: KeyRing; mailSender?: MailSender; events?: EventBus }): ApiHandler {
   const config = runtimeConfigFromEnv();
-  return createApi(coreDepsFor(config, {}, undefined, { functionName, keyRing }), {
+  return createApi(coreDepsFor(config, {}, undefined, wiring), {
     maxInlineDownloadBytes: config.maxInlineDownloadBytes,
     version: MAILROOM_VERSION,
   });

@@ -5,7 +5,7 @@ import { KmsKeyRing } from '../adapters/aws/kms-key-ring';
 import { vaultKeysFromEnv } from '../config';
 import { apiFromEnv } from './api-from-env';
 
-const api = apiFromEnv('api', new KmsKeyRing(new KMSClient({}), vaultKeysFromEnv()));
+const api = apiFromEnv({ functionName: 'api', keyRing: new KmsKeyRing(new KMSClient({}), vaultKeysFromEnv()) });
 
 /**
  * API Gateway (REST, Lambda proxy, buffered) → the route table. Streamed replies (exports) are served by the

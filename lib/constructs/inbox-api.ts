@@ -12,6 +12,8 @@ export interface InboxApiProps {
   readonly throttlingRateLimit: number;
   readonly throttlingBurstLimit: number;
   readonly logRemovalPolicy: RemovalPolicy;
+  /** Serves the sending routes (the only function allowed to send). */
+  readonly sendHandler: MailroomFunction;
 }
 
 /** Exports stream for up to this long: API Gateway allows streamed integrations 15 minutes. */
@@ -73,7 +75,7 @@ export class InboxApi extends Construct {
         metricsEnabled: true,
       },
     });
-    this.routeExportsToStreamingFunction();
+    this.routeToOwnFunctions(props.sendHandler);
     const acknowledge = (id: string, reason: string) => Validations.of(this.restApi).acknowledge({ id, reason });
     acknowledge('AwsSolutions-APIG2', 'Every route validates its path, query and body with the same zod schemas that generate openapi.json, inside the handler, and answers in the API error envelope.');
     acknowledge('AwsSolutions-APIG4', 'Requests are authenticated in the handler with Mailroom API keys (stored only as SHA-256 hashes); only health and openapi.json are public, as the API contract says.');
@@ -86,11 +88,12 @@ export class InboxApi extends Construct {
   }
 
   /**
-   * `GET /v1/inboxes/{inboxId}/export` gets its own streaming integration. Every resource on the way also
-   * proxies to the main function (itself and, where the level allows a greedy child, everything below), so
-   * no other route depends on API Gateway falling back to the root proxy.
+   * Exports go to the streaming function and sends to the sending function. Every resource on the way also
+   * proxies to the main function (itself and, where the level allows a greedy child, everything below), so no
+   * other route depends on API Gateway falling back to the root proxy. API Gateway prefers a resource's own
+   * method (POST) to its ANY.
    */
-  private routeExportsToStreamingFunction(): void {
+  private routeToOwnFunctions(sendHandler: MailroomFunction): void {
     const root = this.restApi.root;
     // The proxying root refuses addResource; a Resource made directly under it is allowed.
     const v1 = new apigateway.Resource(root, 'v1', { parent: root, pathPart: 'v1' });
@@ -104,6 +107,14 @@ export class InboxApi extends Construct {
       'GET',
       new apigateway.LambdaIntegration(this.exportHandler, { responseTransferMode: apigateway.ResponseTransferMode.STREAM, timeout: EXPORT_TIMEOUT }),
     );
+    const sending = new apigateway.LambdaIntegration(sendHandler);
+    const messages = inbox.addResource('messages');
+    messages.addMethod('ANY');
+    messages.addMethod('POST', sending);
+    const message = messages.addResource('{messageId}');
+    message.addMethod('ANY');
+    message.addProxy();
+    message.addResource('reply').addMethod('POST', sending);
   }
 
   /** The base URL clients call, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/live/` (routes start with `v1/`). */

@@ -8,7 +8,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
 /** Every Lambda handler Mailroom ships lives in `lambdas/handlers/<name>.ts`. */
-export type MailroomHandler = 'api' | 'export' | 'expiry' | 'parser' | 'dispatcher' | 'admin-key-bootstrap' | 'receipt-rule-set-activation';
+export type MailroomHandler = 'api' | 'export' | 'send' | 'expiry' | 'parser' | 'dispatcher' | 'admin-key-bootstrap' | 'receipt-rule-set-activation';
 
 export interface MailroomFunctionProps {
   /** The file in `lambdas/handlers/` (without `.ts`) that exports `handler`. */

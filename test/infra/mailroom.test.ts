@@ -170,7 +170,7 @@ describe('the Mailroom stack', () => {
       });
     });
 
-    it('streams exports from a second function, and keeps every other path on the main one without relying on fallback', () => {
+    it('streams exports from a second function, sends from a third, and keeps every other path on the main one without relying on fallback', () => {
       const resources = template.findResources('AWS::ApiGateway::Resource');
       const pathOf = (logicalId: string): string => {
         const { ParentId, PathPart } = resources[logicalId].Properties;
@@ -185,8 +185,21 @@ describe('the Mailroom stack', () => {
       expect(exportIntegration).toContain('response-streaming-invocations');
       expect(exportIntegration).toContain('ApiExportHandler');
       expect(exportIntegration).toContain('"TimeoutInMillis":900000');
-      for (const path of ['ANY /{proxy+}', 'ANY /v1/{proxy+}', 'ANY /v1/inboxes', 'ANY /v1/inboxes/{inboxId}', 'ANY /v1/inboxes/{inboxId}/{proxy+}']) {
+      const main = [
+        'ANY /{proxy+}',
+        'ANY /v1/{proxy+}',
+        'ANY /v1/inboxes',
+        'ANY /v1/inboxes/{inboxId}',
+        'ANY /v1/inboxes/{inboxId}/{proxy+}',
+        'ANY /v1/inboxes/{inboxId}/messages',
+        'ANY /v1/inboxes/{inboxId}/messages/{messageId}',
+        'ANY /v1/inboxes/{inboxId}/messages/{messageId}/{proxy+}',
+      ];
+      for (const path of main) {
         expect({ path, integration: byPath[path] }).toEqual({ path, integration: expect.stringMatching(/ApiHandler[0-9A-F]{8}"/) });
+      }
+      for (const path of ['POST /v1/inboxes/{inboxId}/messages', 'POST /v1/inboxes/{inboxId}/messages/{messageId}/reply']) {
+        expect({ path, integration: byPath[path] }).toEqual({ path, integration: expect.stringMatching(/SendingHandler[0-9A-F]{8}"/) });
       }
       template.hasResourceProperties('AWS::Lambda::Function', { Description: 'Mailroom: REST API, streamed exports', Timeout: 900 });
     });
@@ -211,9 +224,10 @@ describe('the Mailroom stack', () => {
   describe('every Mailroom function', () => {
     const mailroomFunctions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^Mailroom:') } }));
 
-    it('are by default six: parser, API (buffered and streaming), webhook dispatcher, clean-up after expiry and admin-key bootstrap', () => {
+    it('are by default seven: parser, API (buffered, streaming, sending), webhook dispatcher, clean-up after expiry and admin-key bootstrap', () => {
       expect(mailroomFunctions.map((f) => f.Properties.Description).sort()).toEqual([
         'Mailroom: REST API',
+        'Mailroom: REST API, sending',
         'Mailroom: REST API, streamed exports',
         'Mailroom: deletes what expired messages and inboxes leave behind',
         'Mailroom: fans events out to webhook endpoints and delivers them',
@@ -281,6 +295,29 @@ describe('the Mailroom stack', () => {
       });
       const parserPolicy = JSON.stringify(template.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('ParserRole') } }));
       expect(parserPolicy).toContain('events:PutEvents');
+    });
+  });
+
+  describe('sending', () => {
+    it('goes through a configuration set whose delivery, bounce and complaint events reach EventBridge', () => {
+      template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+        EventDestination: {
+          Enabled: true,
+          MatchingEventTypes: Match.arrayWith(['send', 'delivery', 'bounce', 'complaint', 'reject']),
+          EventBridgeDestination: { EventBusArn: Match.anyValue() },
+        },
+      });
+    });
+
+    it('is allowed to the sending function alone, only from the deployment’s domains and through its configuration set', () => {
+      const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p).includes('ses:SendRawEmail'));
+      expect(policies).toHaveLength(1);
+      expect(JSON.stringify(policies[0].Properties.Roles)).toContain('SendingHandlerRole');
+      const statement = policies[0].Properties.PolicyDocument.Statement.find((st: { Sid?: string }) => st.Sid === 'SendFromOurDomainsThroughOurConfigurationSet');
+      expect(statement.Action).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
+      expect(JSON.stringify(statement.Resource)).toMatch(/identity\/mail\.example\.com/);
+      expect(JSON.stringify(statement.Resource)).toMatch(/configuration-set\//);
+      expect(JSON.stringify(statement.Resource)).not.toContain('"*"');
     });
   });
 

@@ -1,0 +1,62 @@
+import { Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/config';
+import { MailroomFunction } from './mailroom-function';
+import type { MessageStore } from './message-store';
+
+export interface SendingProps {
+  readonly store: MessageStore;
+  readonly environment: Record<string, string>;
+  /** The domains inboxes send from; each must be a verified SES identity (with Easy DKIM) in this account and region. */
+  readonly domains: string[];
+}
+
+/**
+ * Sending from inboxes through the account's SES: a configuration set whose events (send, delivery, bounce,
+ * complaint, reject, delay) go to EventBridge's default bus (the only bus SES can write to), and the function
+ * that serves the sending routes, the only one allowed to send, and only from the deployment's domains
+ * through that configuration set.
+ */
+export class Sending extends Construct {
+  public readonly configurationSet: ses.ConfigurationSet;
+  public readonly handler: MailroomFunction;
+
+  constructor(scope: Construct, id: string, props: SendingProps) {
+    super(scope, id);
+    this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', { reputationMetrics: true });
+    this.configurationSet.addEventDestination('ToEventBridge', {
+      destination: ses.EventDestination.eventBus(events.EventBus.fromEventBusName(this, 'DefaultBus', 'default')),
+      events: [
+        ses.EmailSendingEvent.SEND,
+        ses.EmailSendingEvent.DELIVERY,
+        ses.EmailSendingEvent.BOUNCE,
+        ses.EmailSendingEvent.COMPLAINT,
+        ses.EmailSendingEvent.REJECT,
+        ses.EmailSendingEvent.DELIVERY_DELAY,
+      ],
+    });
+
+    this.handler = new MailroomFunction(this, 'Handler', {
+      handler: 'send',
+      description: 'Mailroom: REST API, sending',
+      environment: { ...props.environment, [ENV.sesConfigurationSet]: this.configurationSet.configurationSetName },
+    });
+    props.store.table.grantReadWriteData(this.handler);
+    props.store.grantMailObjects(this.handler, { write: true });
+    const stack = Stack.of(this);
+    this.handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'SendFromOurDomainsThroughOurConfigurationSet',
+        // SES v2 SendEmail with raw content is authorized as both.
+        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        resources: [
+          ...props.domains.map((domain) => stack.formatArn({ service: 'ses', resource: 'identity', resourceName: domain })),
+          stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: this.configurationSet.configurationSetName }),
+        ],
+      }),
+    );
+  }
+}
