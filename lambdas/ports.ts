@@ -90,7 +90,9 @@ export interface EventBus {
 /** Background work for the webhook dispatcher. */
 export type Job =
   | { kind: 'fan-out'; event: MailroomEvent }
-  | { kind: 'deliver'; orgId: string; webhookId: string; deliveryId: string };
+  | { kind: 'deliver'; orgId: string; webhookId: string; deliveryId: string }
+  /** An SES sending event (the `detail` of its EventBridge event) to apply to the message it is about. */
+  | { kind: 'ses-feedback'; feedback: unknown };
 
 /** Runs jobs at least once, no earlier than asked (SQS and EventBridge Scheduler on AWS; a persisted queue locally). */
 export interface JobQueue {

@@ -132,8 +132,9 @@ export class Mailroom extends Construct {
       existingReceiptRuleSet: props.existingReceiptRuleSet,
       activateReceiptRuleSet: config.activateReceiptRuleSet,
     });
-    this.sending = new Sending(this, 'Sending', { store: this.store, environment, domains: config.domains });
+    this.sending = new Sending(this, 'Sending', { store: this.store, environment, domains: config.domains, jobQueue: this.webhooks.jobQueue });
     this.webhooks.grantPublish(this.sending.handler);
+    this.webhooks.grantPublish(this.webhooks.dispatcher);
     this.api = new InboxApi(this, 'Api', {
       sendHandler: this.sending.handler,
       store: this.store,

@@ -26,6 +26,7 @@ export const AUDIT_ACTIONS = [
   'inbox.deleted',
   'address.released',
   'message.deleted',
+  'suppression.removed',
   'webhook.created',
   'webhook.updated',
   'webhook.deleted',

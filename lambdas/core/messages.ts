@@ -52,6 +52,8 @@ export interface MessageItem extends Item {
   delivery?: DeliveryStatus | null;
   /** Sent mail only: its Bcc recipients. */
   bcc?: MailAddress[];
+  /** Sent mail only: what SES reported, newest last. */
+  deliveryFeedback?: { id: string; status: DeliveryStatus; recipients: string[]; at: string; detail: string | null }[];
   from: MailAddress | null;
   to: MailAddress[];
   cc: MailAddress[];

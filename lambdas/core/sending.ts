@@ -8,7 +8,8 @@ import { getInbox, type InboxItem } from './inboxes';
 import { parseMime } from './mail/parse-mime';
 import { getMessage, toSummary, type Message, type MessageItem, type MessageSummary, type Verdicts } from './messages';
 import { writeMessage } from './message-writer';
-import { messageKey, sendCounterKey } from './table-keys';
+import { messageKey, sendCounterKey, sentMessageKey } from './table-keys';
+import { suppressedAmong } from './delivery-feedback';
 
 export interface OutgoingAttachment {
   filename: string;
@@ -52,6 +53,7 @@ export async function sendMessage(deps: CoreDeps, actor: Actor, inboxId: string,
   const recipients = [...input.to, ...(input.cc ?? []), ...(input.bcc ?? [])].map((a) => a.toLowerCase());
   checkMessage(input, recipients);
   checkRecipients(inbox, recipients);
+  await checkSuppressions(deps, inbox.orgId, recipients);
   await countAgainstDailyLimit(deps, inbox);
 
   const now = deps.clock.now();
@@ -76,6 +78,7 @@ export async function sendMessage(deps: CoreDeps, actor: Actor, inboxId: string,
   try {
     const { providerMessageId, status } = await deps.mailSender.send({ from: inbox.address, recipients, raw });
     sent = (await deps.table.update<MessageItem>(messageKey(inbox.orgId, inbox.id, id), { delivery: status, sesMessageId: providerMessageId })) ?? message;
+    await deps.table.put({ ...sentMessageKey(providerMessageId), type: 'sent-message', orgId: inbox.orgId, inboxId: inbox.id, messageId: id, expiresAt: message.expiresAt });
   } catch (err) {
     await deps.table.update(messageKey(inbox.orgId, inbox.id, id), { delivery: 'failed' });
     deps.log.error('sending failed', { orgId: inbox.orgId, inboxId: inbox.id, messageId: id, error: (err as Error).message });
@@ -146,6 +149,13 @@ function checkRecipients(inbox: InboxItem, recipients: string[]): void {
   if (refused.length > 0) {
     throw new MailroomError('unprocessable', `not sent: ${refused.map((r) => `${r.address} is ${r.reason}`).join('; ')}`, { refused });
   }
+}
+
+async function checkSuppressions(deps: CoreDeps, orgId: string, recipients: string[]): Promise<void> {
+  const suppressed = await suppressedAmong(deps, orgId, recipients);
+  if (suppressed.length === 0) return;
+  const refused = suppressed.map((s) => ({ address: s.address, reason: `on the org’s suppression list (${s.reason === 'complaint' ? 'complaint' : 'hard bounce'} on ${s.at.slice(0, 10)})` }));
+  throw new MailroomError('unprocessable', `not sent: ${refused.map((r) => `${r.address} is ${r.reason}`).join('; ')}`, { refused });
 }
 
 async function countAgainstDailyLimit(deps: CoreDeps, inbox: InboxItem): Promise<void> {

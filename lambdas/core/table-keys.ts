@@ -77,6 +77,13 @@ export const deliveryListPrefix = (orgId: string, webhookId: string) => ({ pk: d
 /** Messages an inbox sent on one (UTC) day, for its daily limit; expired by TTL. */
 export const sendCounterKey = (orgId: string, inboxId: string, day: string): ItemKey => ({ pk: messagePartition(orgId, inboxId), sk: `SENT#${day}` });
 
+/** Sent mail by SES's message id, so SES's delivery events find their message. */
+export const sentMessageKey = (sesMessageId: string): ItemKey => ({ pk: `SES#${sesMessageId}`, sk: 'S' });
+
+/** Addresses an org no longer sends to (hard bounces, complaints). */
+export const suppressionKey = (orgId: string, address: string): ItemKey => ({ pk: `O#${orgId}`, sk: `SUP#${address.toLowerCase()}` });
+export const suppressionListPrefix = (orgId: string) => ({ pk: `O#${orgId}`, skPrefix: 'SUP#' });
+
 /** Mail for addresses nobody owns: counted per day so operators can see it. */
 export const droppedMailCounter = (day: string): ItemKey => ({ pk: 'SYS#DROPPED', sk: day });
 

@@ -53,8 +53,8 @@ export const toDelivery = ({ pk: _pk, sk: _sk, type: _t, orgId: _o, expiresAt: _
   payload: JSON.parse(payload) as unknown,
 });
 
-/** What the dispatcher runs, on AWS and locally alike. */
-export async function runJob(deps: CoreDeps, job: Job): Promise<void> {
+/** Webhook work: fanning an event out to the endpoints that want it, or one delivery attempt. */
+export async function runWebhookJob(deps: CoreDeps, job: Extract<Job, { kind: 'fan-out' | 'deliver' }>): Promise<void> {
   if (job.kind === 'fan-out') return fanOut(deps, job.event);
   const delivery = await deps.table.get<DeliveryItem>(deliveryKey(job.orgId, job.webhookId, job.deliveryId));
   if (!delivery || delivery.status !== 'pending') return;

@@ -1,10 +1,12 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { AwsJobQueue } from '../adapters/aws/aws-job-queue';
-import { jobQueueConfigFromEnv, runtimeConfigFromEnv } from '../config';
-import { runJob } from '../core/webhook-delivery';
+import { EventBridgeEventBus } from '../adapters/aws/eventbridge-event-bus';
+import { eventBusNameFromEnv, jobQueueConfigFromEnv, runtimeConfigFromEnv } from '../config';
+import { runJob } from '../core/jobs';
 import { coreDepsFor } from './runtime';
 import { jobFromQueueMessage } from './queue-message';
 
@@ -12,9 +14,11 @@ const clock = { now: () => new Date() };
 const deps = coreDepsFor(runtimeConfigFromEnv(), {}, undefined, {
   functionName: 'dispatcher',
   jobs: new AwsJobQueue(new SQSClient({}), new SchedulerClient({}), jobQueueConfigFromEnv(), clock),
+  // SES's reports on sent mail become message.delivered/bounced/complained events.
+  events: new EventBridgeEventBus(new EventBridgeClient({}), eventBusNameFromEnv()),
 });
 
-/** The webhook job queue → fan-out and delivery attempts. A job that throws is retried by SQS alone (partial batch response). */
+/** The job queue → webhook fan-out and delivery attempts, and SES's reports on sent mail. A job that throws is retried by SQS alone (partial batch response). */
 export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   await Promise.all(
@@ -22,7 +26,7 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
       try {
         await runJob(deps, jobFromQueueMessage(record.body));
       } catch (err) {
-        deps.log.error('webhook job failed; SQS will redeliver it', { messageId: record.messageId, error: (err as Error).message });
+        deps.log.error('job failed; SQS will redeliver it', { messageId: record.messageId, error: (err as Error).message });
         batchItemFailures.push({ itemIdentifier: record.messageId });
       }
     }),

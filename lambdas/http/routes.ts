@@ -10,6 +10,7 @@ import { createApiKey, keyOrg, listApiKeys, revokeApiKey, rotateApiKey } from '.
 import { deleteMessage, getMessage, listMessages, locateAttachment, locateRaw, updateMessage } from '../core/messages';
 import { deleteOrg } from '../core/org-deletion';
 import { replyToMessage, sendMessage } from '../core/sending';
+import { listSuppressions, removeSuppression } from '../core/delivery-feedback';
 import { createOrg, listOrgs } from '../core/orgs';
 import { listDeliveries, retryDelivery, sendTestEvent } from '../core/webhook-delivery';
 import { waitForMessage } from '../core/wait-for-message';
@@ -49,6 +50,7 @@ import {
   replyBody,
   revealQuery,
   sendBody,
+  suppressionSchema,
   totpCodeSchema,
   updateInboxBody,
   updateMessageBody,
@@ -225,6 +227,29 @@ export const routes: Route[] = [
     response: { status: 201, description: 'the reply as sent', schema: messageSummarySchema },
     alsoAnswers: [413, 422, 502],
     handle: async ({ deps, actor, params, body }) => ({ status: 201, json: await replyToMessage(deps, actor, params.inboxId, params.messageId, body) }),
+  }),
+  route({
+    method: 'GET',
+    path: '/v1/suppressions',
+    summary: 'The org’s suppression list: addresses that hard-bounced or complained, which sends refuse',
+    tag: 'sending',
+    scope: 'messages:send',
+    query: listQuery,
+    response: { status: 200, description: 'a page of suppressed addresses', schema: page(suppressionSchema) },
+    handle: async ({ deps, principal, query }) => ({ status: 200, json: await listSuppressions(deps, principal.orgId, query) }),
+  }),
+  route({
+    method: 'DELETE',
+    path: '/v1/suppressions/{address}',
+    summary: 'Send to an address again (e.g. its mailbox was fixed)',
+    tag: 'sending',
+    scope: 'messages:send',
+    params: z.object({ address: z.email().max(320) }),
+    response: { status: 204, description: 'removed' },
+    handle: async ({ deps, actor, params }) => {
+      await removeSuppression(deps, actor, params.address);
+      return { status: 204 };
+    },
   }),
   route({
     method: 'POST',

@@ -458,6 +458,15 @@ const outgoing = {
     .describe('X-… headers (not X-SES-/X-Amz-), List-Unsubscribe, List-Unsubscribe-Post, List-Id, Auto-Submitted, Precedence'),
 };
 
+export const suppressionSchema = z
+  .object({
+    address: z.string(),
+    reason: z.enum(['hard_bounce', 'complaint']),
+    at: z.string(),
+    messageId: z.string().describe('the sent message whose bounce or complaint added it'),
+  })
+  .meta({ id: 'Suppression' });
+
 export const sendBody = z
   .object({ to: z.array(mailbox).min(1).max(50), subject: z.string().max(998), ...outgoing })
   .strict()

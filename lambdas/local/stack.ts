@@ -12,7 +12,7 @@ import { generateApiKey, isWellFormedApiKey } from '../core/api-keys';
 import type { CoreDeps } from '../core/deps';
 import { isRegistered, registerApiKey } from '../core/key-registry';
 import { ensureDefaultOrg } from '../core/orgs';
-import { runJob } from '../core/webhook-delivery';
+import { runJob } from '../core/jobs';
 import { DEFAULT_ORG_ID } from '../core/table-keys';
 import { jsonLogger } from '../adapters/json-logger';
 import { processSesEvent } from '../handlers/process-ses-event';

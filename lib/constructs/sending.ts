@@ -1,7 +1,9 @@
 import { Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ses from 'aws-cdk-lib/aws-ses';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/config';
 import { MailroomFunction } from './mailroom-function';
@@ -12,6 +14,8 @@ export interface SendingProps {
   readonly environment: Record<string, string>;
   /** The domains inboxes send from; each must be a verified SES identity (with Easy DKIM) in this account and region. */
   readonly domains: string[];
+  /** Where SES's reports on sent mail are queued for the dispatcher. */
+  readonly jobQueue: sqs.IQueue;
 }
 
 /**
@@ -37,6 +41,13 @@ export class Sending extends Construct {
         ses.EmailSendingEvent.REJECT,
         ses.EmailSendingEvent.DELIVERY_DELAY,
       ],
+    });
+
+    // SES writes only to the default bus: its reports on this configuration set's mail go on to the job queue.
+    new events.Rule(this, 'FeedbackToJobs', {
+      description: 'SES delivery, bounce and complaint events for Mailroom’s sent mail → the job queue',
+      eventPattern: { source: ['aws.ses'], detail: { mail: { tags: { 'ses:configuration-set': [this.configurationSet.configurationSetName] } } } },
+      targets: [new targets.SqsQueue(props.jobQueue)],
     });
 
     this.handler = new MailroomFunction(this, 'Handler', {

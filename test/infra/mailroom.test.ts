@@ -309,6 +309,13 @@ describe('the Mailroom stack', () => {
       });
     });
 
+    it('sends SES’s reports on that configuration set’s mail from the default bus to the job queue', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: { source: ['aws.ses'], detail: { mail: { tags: { 'ses:configuration-set': [{ Ref: Match.stringLikeRegexp('SendingConfigurationSet') }] } } } },
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('WebhooksJobs'), 'Arn'] } })],
+      });
+    });
+
     it('is allowed to the sending function alone, only from the deployment’s domains and through its configuration set', () => {
       const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p).includes('ses:SendRawEmail'));
       expect(policies).toHaveLength(1);

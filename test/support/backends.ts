@@ -12,7 +12,7 @@ import { LocalMailSender } from '../../lambdas/local/local-mail-sender';
 import { sesEventFor } from '../../lambdas/local/ses-stand-in';
 import { processSesEvent } from '../../lambdas/handlers/process-ses-event';
 import { S3_LOCAL_CREDENTIALS, startS3Local } from '../../lambdas/local/s3-local';
-import { runJob } from '../../lambdas/core/webhook-delivery';
+import { runJob } from '../../lambdas/core/jobs';
 import type { Logger } from '../../lambdas/ports';
 
 export interface Backends {
