@@ -13,9 +13,7 @@ import {
   blobKeys,
   deliveryListPrefix,
   inboxKey,
-  messageContentPrefix,
-  messageListPrefix,
-  vaultListPrefix,
+  messagePartition,
   webhookKey,
 } from './table-keys';
 
@@ -56,8 +54,7 @@ export async function purgeInboxContents(deps: CoreDeps, orgId: string, inboxId:
       { update: apiKeyByHash(key.keyHash), set },
     ]);
   }
-  for (const range of [messageListPrefix(orgId, inboxId), messageContentPrefix(orgId, inboxId), vaultListPrefix(orgId, inboxId)]) {
-    await deleteRange(deps.table, range);
-  }
+  // The inbox's own partition: messages, contents, credentials, threads, send counters.
+  await deleteRange(deps.table, { pk: messagePartition(orgId, inboxId), skPrefix: '' });
   await deps.blobs.deletePrefix(blobKeys.inboxPrefix(orgId, inboxId));
 }

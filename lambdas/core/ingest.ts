@@ -10,6 +10,7 @@ import { LOCAL_PART_PATTERN, parseRecipient, type Recipient } from './mail/addre
 import { parseMime, type ParseOutcome } from './mail/parse-mime';
 import type { MessageItem, Verdicts } from './messages';
 import { writeMessage } from './message-writer';
+import { forgetInThread } from './threads';
 import { blobKeys, DEFAULT_ORG_ID, droppedMailCounter, inboxKey, messageContentKey, messageKey } from './table-keys';
 
 /** One received mail as SES (or the local SMTP server) hands it over: raw bytes already stored at `rawKey`. */
@@ -84,6 +85,7 @@ async function withdrawCopy(deps: CoreDeps, message: MessageItem): Promise<void>
   await deps.blobs.deletePrefix(blobKeys.messagePrefix(orgId, inboxId, id));
   await deps.table.delete(messageContentKey(orgId, inboxId, id));
   await deps.table.delete(messageKey(orgId, inboxId, id));
+  await forgetInThread(deps, message, { withLookups: true });
 }
 
 async function resolveRecipients(deps: CoreDeps, recipients: string[]): Promise<{ targets: Target[]; dropped: string[] }> {

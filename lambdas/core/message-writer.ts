@@ -1,5 +1,4 @@
 import type { CoreDeps } from './deps';
-import { hashId } from './ids';
 import type { InboxItem } from './inboxes';
 import { extractFromMail } from './mail/extract';
 import type { ParseOutcome } from './mail/parse-mime';
@@ -13,6 +12,7 @@ import {
 } from './message-bounds';
 import type { AttachmentMeta, DeliveryStatus, MessageContent, MessageContentItem, MessageItem, Verdicts } from './messages';
 import { blobKeys, messageContentKey, messageKey } from './table-keys';
+import { recordInThread, threadIdFor } from './threads';
 
 /** Above this, text/html/headers go to the bucket (below, to their own item) so items stay far below DynamoDB's 400 KB limit. */
 const INLINE_CONTENT_BYTES = 64 * 1024;
@@ -95,7 +95,7 @@ export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{
     id,
     orgId,
     inboxId,
-    threadId: hashId('thr', message.references[0] ?? message.inReplyTo ?? message.messageId ?? id),
+    threadId: await threadIdFor(deps, orgId, inboxId, message, id),
     direction: m.direction,
     from: message.from && boundedAddress(message.from),
     to: boundedAddressList(message.to),
@@ -132,6 +132,7 @@ export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{
     expiresAt,
   };
   const created = await deps.table.put(item, { ifNotExists: true });
+  if (created) await recordInThread(deps, item);
   return { message: item, created };
 }
 

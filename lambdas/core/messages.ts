@@ -1,5 +1,4 @@
 import type { Item } from '../ports';
-import { auditWrite, type Actor } from './audit';
 import type { CoreDeps } from './deps';
 import { notFound } from './errors';
 import { getInbox } from './inboxes';
@@ -249,15 +248,4 @@ export async function locateAttachment(
     filename: attachment.filename ?? attachmentId,
     contentType: attachment.contentType,
   };
-}
-
-export async function deleteMessage(deps: CoreDeps, actor: Actor, inboxId: string, messageId: string): Promise<void> {
-  const { orgId } = actor;
-  const item = await getMessageItem(deps, orgId, inboxId, messageId);
-  await deps.blobs.deletePrefix(blobKeys.messagePrefix(orgId, inboxId, messageId));
-  await deps.table.transactWrite([
-    { delete: messageKey(orgId, inboxId, messageId) },
-    ...(item.contentIn === 'table' ? [{ delete: messageContentKey(orgId, inboxId, messageId) }] : []),
-    auditWrite(deps, actor, 'message.deleted', { type: 'message', id: messageId }, { inboxId }),
-  ]);
 }

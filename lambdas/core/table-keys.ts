@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * Every partition/sort key of the single table is built here. Every key holding customer data starts
  * with its org, so a bare id can never reach another org's data.
@@ -39,6 +40,19 @@ export const messageContentKey = (orgId: string, inboxId: string, messageId: str
 export const messageContentPrefix = (orgId: string, inboxId: string) => ({
   pk: messagePartition(orgId, inboxId),
   skPrefix: 'C#',
+});
+
+/** A thread's summary, its members (time-sorted by message id) and the lookups that thread replies, all in the inbox's partition. */
+export const threadKey = (orgId: string, inboxId: string, threadId: string): ItemKey => ({ pk: messagePartition(orgId, inboxId), sk: `T#${threadId}` });
+export const threadMemberKey = (orgId: string, inboxId: string, threadId: string, messageId: string): ItemKey => ({
+  pk: messagePartition(orgId, inboxId),
+  sk: `H#${threadId}#${messageId}`,
+});
+export const threadMemberPrefix = (orgId: string, inboxId: string, threadId: string) => ({ pk: messagePartition(orgId, inboxId), skPrefix: `H#${threadId}#` });
+/** By a Message-ID (`MID`) or a normalized subject (`SUBJ`), both hashed: headers can outgrow a sort key. */
+export const threadLookupKey = (orgId: string, inboxId: string, kind: 'MID' | 'SUBJ', value: string): ItemKey => ({
+  pk: messagePartition(orgId, inboxId),
+  sk: `L#${kind}#${createHash('sha256').update(value).digest('base64url')}`,
 });
 
 /** Vault credentials live in their inbox's partition, so purging the inbox purges them. */

@@ -7,10 +7,12 @@ import { deleteInboxAndReferences } from '../core/inbox-deletion';
 import { exportInbox } from '../core/inbox-export';
 import { createInbox, getInbox, listInboxes, toInbox, updateInbox } from '../core/inboxes';
 import { createApiKey, keyOrg, listApiKeys, revokeApiKey, rotateApiKey } from '../core/key-management';
-import { deleteMessage, getMessage, listMessages, locateAttachment, locateRaw, updateMessage } from '../core/messages';
+import { deleteMessage } from '../core/message-deletion';
+import { getMessage, listMessages, locateAttachment, locateRaw, updateMessage } from '../core/messages';
 import { deleteOrg } from '../core/org-deletion';
 import { replyToMessage, sendMessage } from '../core/sending';
 import { listSuppressions, removeSuppression } from '../core/delivery-feedback';
+import { getThread, listThreads } from '../core/threads';
 import { createOrg, listOrgs } from '../core/orgs';
 import { listDeliveries, retryDelivery, sendTestEvent } from '../core/webhook-delivery';
 import { waitForMessage } from '../core/wait-for-message';
@@ -51,6 +53,8 @@ import {
   revealQuery,
   sendBody,
   suppressionSchema,
+  threadSchema,
+  threadWithMessagesSchema,
   totpCodeSchema,
   updateInboxBody,
   updateMessageBody,
@@ -227,6 +231,27 @@ export const routes: Route[] = [
     response: { status: 201, description: 'the reply as sent', schema: messageSummarySchema },
     alsoAnswers: [413, 422, 502],
     handle: async ({ deps, actor, params, body }) => ({ status: 201, json: await replyToMessage(deps, actor, params.inboxId, params.messageId, body) }),
+  }),
+  route({
+    method: 'GET',
+    path: '/v1/inboxes/{inboxId}/threads',
+    summary: 'List the inbox’s threads, newest activity first (a page may hold fewer than limit while nextCursor is set)',
+    tag: 'messages',
+    scope: 'messages:read',
+    params: inboxParams,
+    query: listQuery,
+    response: { status: 200, description: 'a page of threads', schema: page(threadSchema) },
+    handle: async ({ deps, principal, params, query }) => ({ status: 200, json: await listThreads(deps, principal.orgId, params.inboxId, query) }),
+  }),
+  route({
+    method: 'GET',
+    path: '/v1/inboxes/{inboxId}/threads/{threadId}',
+    summary: 'A thread with its messages, oldest first',
+    tag: 'messages',
+    scope: 'messages:read',
+    params: inboxParams.extend({ threadId: z.string().regex(/^thr_[0-9A-HJKMNP-TV-Z]{26}$/).describe('thread id') }),
+    response: { status: 200, description: 'the thread', schema: threadWithMessagesSchema },
+    handle: async ({ deps, principal, params }) => ({ status: 200, json: await getThread(deps, principal.orgId, params.inboxId, params.threadId) }),
   }),
   route({
     method: 'GET',

@@ -458,6 +458,20 @@ const outgoing = {
     .describe('X-… headers (not X-SES-/X-Amz-), List-Unsubscribe, List-Unsubscribe-Post, List-Id, Auto-Submitted, Precedence'),
 };
 
+export const threadSchema = z
+  .object({
+    id: z.string(),
+    subject: z.string().describe('the first message’s, without Re:/Fwd:'),
+    messageCount: z.number().int(),
+    participants: z.array(z.string()).describe('who wrote in it (at most 20 addresses)'),
+    lastMessageId: z.string(),
+    lastActivityAt: z.string(),
+    snippet: z.string().describe('the start of the newest message'),
+  })
+  .meta({ id: 'Thread' });
+
+export const threadWithMessagesSchema = threadSchema.extend({ messages: z.array(messageSummarySchema).describe('oldest first') }).meta({ id: 'ThreadWithMessages' });
+
 export const suppressionSchema = z
   .object({
     address: z.string(),

@@ -66,6 +66,7 @@ beforeAll(async () => {
     deliveryId: test.id,
     name: 'github',
     orgId: 'org_other',
+    threadId: 'thr_01JZZZZZZZZZZZZZZZZZZZZZZZ',
     address: inbox.address,
   });
   await call('PUT', `/v1/inboxes/${inbox.id}/vault/github`, { key: keys.owner, body: { type: 'totp', seed: 'JBSWY3DPEHPK3PXPJBSWY3DP' } });

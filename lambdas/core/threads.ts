@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto';
+import type { Item } from '../ports';
+import type { CoreDeps } from './deps';
+import { notFound } from './errors';
+import { hashId } from './ids';
+import { getInbox } from './inboxes';
+import { isLive, listNewestFirst, queryAll, type ListPage, type ListRequest } from './listing';
+import type { ParsedMessage } from './mail/parse-mime';
+import { toSummary, type MessageItem, type MessageSummary } from './messages';
+import { messageKey, messageListPrefix, threadKey, threadLookupKey, threadMemberKey, threadMemberPrefix } from './table-keys';
+
+/** A conversation in an inbox: what lists show, kept beside the messages it groups. */
+export interface Thread {
+  id: string;
+  subject: string;
+  messageCount: number;
+  /** Who wrote in it (addresses, at most 20). */
+  participants: string[];
+  lastMessageId: string;
+  lastActivityAt: string;
+  snippet: string;
+}
+
+type ThreadItem = Item & Thread & { expiresAt: number };
+type LookupItem = Item & { threadId: string; expiresAt: number };
+
+const MAX_PARTICIPANTS = 20;
+const REPLY_PREFIX = /^\s*((re|fw|fwd|aw|wg|sv|vs|antw|rif|r|tr|res|enc)\s*(\[\d+\])?\s*:\s*)+/i;
+
+/**
+ * The thread a message belongs to: its References root; else the thread of the message it replies to
+ * (In-Reply-To), if the inbox has it; only when both headers are missing, a thread with the same subject
+ * once "Re:"/"Fwd:" and the like are stripped; otherwise a new thread named by its own Message-ID.
+ */
+export async function threadIdFor(deps: CoreDeps, orgId: string, inboxId: string, message: ParsedMessage, id: string): Promise<string> {
+  if (message.references.length > 0) return hashId('thr', message.references[0]);
+  if (message.inReplyTo) {
+    const parent = await deps.table.get<LookupItem>(threadLookupKey(orgId, inboxId, 'MID', message.inReplyTo));
+    return parent?.threadId ?? hashId('thr', message.inReplyTo);
+  }
+  if (REPLY_PREFIX.test(message.subject)) {
+    const same = await deps.table.get<LookupItem>(threadLookupKey(orgId, inboxId, 'SUBJ', subjectKey(message.subject)));
+    if (same) return same.threadId;
+  }
+  return hashId('thr', message.messageId ?? id);
+}
+
+/**
+ * Records a stored message in its thread: the membership (for the thread's message list), the lookups later
+ * replies use, and the thread's summary, whose `lastMessageId` moves only forward (concurrent writers retry).
+ */
+export async function recordInThread(deps: CoreDeps, message: MessageItem): Promise<void> {
+  const { orgId, inboxId, threadId, expiresAt } = message;
+  await deps.table.put({ ...threadMemberKey(orgId, inboxId, threadId, message.id), type: 'thread-member', messageId: message.id, expiresAt });
+  if (message.messageIdHeader) await deps.table.put({ ...threadLookupKey(orgId, inboxId, 'MID', message.messageIdHeader), threadId, expiresAt });
+  const subject = subjectKey(message.subject);
+  if (subject) await deps.table.put({ ...threadLookupKey(orgId, inboxId, 'SUBJ', subject), threadId, expiresAt });
+
+  const key = threadKey(orgId, inboxId, threadId);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const current = await deps.table.get<ThreadItem>(key);
+    const author = message.direction === 'outbound' ? message.recipient : message.from?.address;
+    const participants = [...new Set([...(current?.participants ?? []), ...(author ? [author.toLowerCase()] : [])])].slice(0, MAX_PARTICIPANTS);
+    const newest = !current || message.id > current.lastMessageId;
+    const next: ThreadItem = {
+      ...key,
+      type: 'thread',
+      id: threadId,
+      subject: current?.subject ?? message.subject.replace(REPLY_PREFIX, ''),
+      messageCount: (current?.messageCount ?? 0) + 1,
+      participants,
+      lastMessageId: newest ? message.id : current.lastMessageId,
+      lastActivityAt: newest ? message.receivedAt : current.lastActivityAt,
+      snippet: newest ? message.snippet : current.snippet,
+      expiresAt: Math.max(current?.expiresAt ?? 0, expiresAt),
+    };
+    const written = current
+      ? await deps.table.put(next, { ifUnchanged: { attribute: 'messageCount', value: current.messageCount } })
+      : await deps.table.put(next, { ifNotExists: true });
+    if (written) return;
+  }
+  throw new Error(`thread ${threadId} kept changing while recording message ${message.id}`);
+}
+
+/**
+ * After a message is deleted: its membership goes, and the thread shows its newest remaining message (or goes
+ * too). Its lookups stay, so a late reply still finds the conversation, unless the message is being withdrawn
+ * as if it had never arrived.
+ */
+export async function forgetInThread(deps: CoreDeps, message: MessageItem, options: { withLookups?: boolean } = {}): Promise<void> {
+  const { orgId, inboxId, threadId } = message;
+  await deps.table.delete(threadMemberKey(orgId, inboxId, threadId, message.id));
+  if (options.withLookups) {
+    if (message.messageIdHeader) await deps.table.delete(threadLookupKey(orgId, inboxId, 'MID', message.messageIdHeader));
+    const subject = subjectKey(message.subject);
+    if (subject) await deps.table.delete(threadLookupKey(orgId, inboxId, 'SUBJ', subject));
+  }
+  const key = threadKey(orgId, inboxId, threadId);
+  const [newest] = (await deps.table.query<Item>({ ...threadMemberPrefix(orgId, inboxId, threadId), limit: 1, newestFirst: true })).items;
+  const remaining = newest && (await deps.table.get<MessageItem>(messageKey(orgId, inboxId, String(newest.messageId))));
+  if (!remaining) return deps.table.delete(key);
+  const current = await deps.table.get<ThreadItem>(key);
+  await deps.table.update(key, {
+    messageCount: Math.max(1, (current?.messageCount ?? 1) - 1),
+    lastMessageId: remaining.id,
+    lastActivityAt: remaining.receivedAt,
+    snippet: remaining.snippet,
+  });
+}
+
+/**
+ * Threads by newest activity: walks the messages newest first and shows each thread at its newest message,
+ * so the message list's cursor pages threads too.
+ */
+export async function listThreads(deps: CoreDeps, orgId: string, inboxId: string, request: ListRequest): Promise<ListPage<Thread>> {
+  await getInbox(deps, orgId, inboxId);
+  const live = isLive(deps.clock.now());
+  const threads = new Map<string, ThreadItem | undefined>();
+  const threadOf = async (m: MessageItem) => {
+    if (!threads.has(m.threadId)) threads.set(m.threadId, await deps.table.get<ThreadItem>(threadKey(orgId, inboxId, m.threadId)));
+    return threads.get(m.threadId);
+  };
+  // Collected first (the filter must be synchronous), then kept where the message is its thread's newest.
+  const page = await listNewestFirst<MessageItem>(deps.table, messageListPrefix(orgId, inboxId), request, (m) => live(m) && !m.quarantined);
+  const shown: Thread[] = [];
+  for (const m of page.items) {
+    const thread = await threadOf(m);
+    if (thread && thread.lastMessageId === m.id) shown.push(toThread(thread));
+  }
+  return { data: shown, nextCursor: page.nextCursor };
+}
+
+/** A thread with its messages, oldest first. */
+export async function getThread(deps: CoreDeps, orgId: string, inboxId: string, threadId: string): Promise<Thread & { messages: MessageSummary[] }> {
+  await getInbox(deps, orgId, inboxId);
+  const thread = await deps.table.get<ThreadItem>(threadKey(orgId, inboxId, threadId));
+  const live = isLive(deps.clock.now());
+  if (!thread || !live(thread)) throw notFound('thread');
+  const members = await queryAll<Item>(deps.table, threadMemberPrefix(orgId, inboxId, threadId));
+  const messages = await Promise.all(members.map((m) => deps.table.get<MessageItem>(messageKey(orgId, inboxId, String(m.messageId)))));
+  return { ...toThread(thread), messages: messages.filter((m): m is MessageItem => m !== undefined && live(m) && !m.quarantined).map(toSummary) };
+}
+
+function toThread({ id, subject, messageCount, participants, lastMessageId, lastActivityAt, snippet }: ThreadItem): Thread {
+  return { id, subject, messageCount, participants, lastMessageId, lastActivityAt, snippet };
+}
+
+/** Subjects compare without reply prefixes, case or spacing; hashed, as subjects can be long. */
+function subjectKey(subject: string): string {
+  const normalized = subject.replace(REPLY_PREFIX, '').replace(/\s+/g, ' ').trim().toLowerCase();
+  return normalized ? createHash('sha256').update(normalized).digest('base64url') : '';
+}

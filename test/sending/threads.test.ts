@@ -1,0 +1,75 @@
+import type { apiCaller } from '../support/api-client';
+import { withApi } from '../support/api-under-test';
+import type { Backends } from '../support/backends';
+import { compose } from '../support/mime';
+import { deliver } from '../support/ses';
+
+let backends: Backends;
+let call: ReturnType<typeof apiCaller>;
+let key: string;
+
+withApi(['inboxes:write', 'messages:read', 'messages:send'], (api) => ({ backends, call, key } = api));
+
+const newInbox = async (localPart: string) => (await call('POST', '/v1/inboxes', { key, body: { localPart } })).json as { id: string; address: string };
+let clock = Date.parse('2026-11-20T08:00:00Z');
+
+/** Receives a message a minute after the previous one. */
+async function receive(inbox: { address: string }, headers: { subject: string; messageId: string; inReplyTo?: string; references?: string[]; from?: string }) {
+  clock += 60_000;
+  const raw = await compose({ to: inbox.address, from: headers.from ?? 'Ada <ada@elsewhere.example>', text: headers.subject, ...headers });
+  const { result } = await deliver(backends.deps, raw, [inbox.address], { timestamp: new Date(clock).toISOString() });
+  return result.stored[0].messageId as string;
+}
+
+const threadOf = async (inboxId: string, messageId: string) => (await call('GET', `/v1/inboxes/${inboxId}/messages/${messageId}`, { key })).json.threadId as string;
+const threads = async (inboxId: string) => (await call('GET', `/v1/inboxes/${inboxId}/threads`, { key })).json.data as Record<string, any>[];
+
+describe('threads', () => {
+  it('follow References, then In-Reply-To, and only without either the subject', async () => {
+    const inbox = await newInbox('threading');
+    const root = await receive(inbox, { subject: 'Budget', messageId: '<root@elsewhere.example>' });
+    const byReferences = await receive(inbox, { subject: 'Re: Budget', messageId: '<r1@elsewhere.example>', references: ['<root@elsewhere.example>'] });
+    const byInReplyTo = await receive(inbox, { subject: 'Re: Budget', messageId: '<r2@elsewhere.example>', inReplyTo: '<r1@elsewhere.example>' });
+    const bySubject = await receive(inbox, { subject: 'RE: budget', messageId: '<r3@elsewhere.example>' });
+    const unrelated = await receive(inbox, { subject: 'Budget', messageId: '<new@elsewhere.example>' });
+
+    const rootThread = await threadOf(inbox.id, root);
+    expect(await threadOf(inbox.id, byReferences)).toBe(rootThread);
+    expect(await threadOf(inbox.id, byInReplyTo)).toBe(rootThread);
+    expect(await threadOf(inbox.id, bySubject)).toBe(rootThread);
+    // Same subject, but no Re: and no headers naming the thread: a new conversation.
+    expect(await threadOf(inbox.id, unrelated)).not.toBe(rootThread);
+  });
+
+  it('list newest activity first, each once, with its messages oldest first; a deletion moves the thread back', async () => {
+    const inbox = await newInbox('thread-list');
+    const first = await receive(inbox, { subject: 'First topic', messageId: '<a1@elsewhere.example>' });
+    const second = await receive(inbox, { subject: 'Second topic', messageId: '<b1@elsewhere.example>', from: 'Bob <bob@elsewhere.example>' });
+    const reply = await receive(inbox, { subject: 'Re: First topic', messageId: '<a2@elsewhere.example>', references: ['<a1@elsewhere.example>'], from: 'Bob <bob@elsewhere.example>' });
+
+    expect((await threads(inbox.id)).map((t) => [t.subject, t.messageCount, t.lastMessageId])).toEqual([
+      ['First topic', 2, reply],
+      ['Second topic', 1, second],
+    ]);
+    const [latest] = await threads(inbox.id);
+    expect(latest.participants).toEqual(['ada@elsewhere.example', 'bob@elsewhere.example']);
+    const thread = (await call('GET', `/v1/inboxes/${inbox.id}/threads/${latest.id}`, { key })).json;
+    expect(thread.messages.map((m: { id: string }) => m.id)).toEqual([first, reply]);
+
+    expect((await call('DELETE', `/v1/inboxes/${inbox.id}/messages/${reply}`, { key })).status).toBe(204);
+    expect((await threads(inbox.id)).map((t) => [t.subject, t.messageCount, t.lastMessageId])).toEqual([
+      ['Second topic', 1, second],
+      ['First topic', 1, first],
+    ]);
+    expect((await call('GET', `/v1/inboxes/${inbox.id}/threads/thr_01JZZZZZZZZZZZZZZZZZZZZZZZ`, { key })).status).toBe(404);
+  });
+
+  it('hold sent replies and received mail of one conversation together', async () => {
+    const inbox = await newInbox('thread-mixed');
+    const received = await receive(inbox, { subject: 'Invoice question', messageId: '<q1@elsewhere.example>' });
+    const reply = await call('POST', `/v1/inboxes/${inbox.id}/messages/${received}/reply`, { key, body: { text: 'Looking into it' } });
+    const [thread] = await threads(inbox.id);
+    expect(thread).toMatchObject({ id: reply.json.threadId, messageCount: 2, lastMessageId: reply.json.id });
+    expect(thread.participants).toEqual(['ada@elsewhere.example', inbox.address]);
+  });
+});
