@@ -46,6 +46,14 @@ function vaultKeys(): 'stack' | 'per-org' | undefined {
   throw new Error(`-c vaultKeys must be stack or per-org, got "${value}"`);
 }
 
+function hostedZone(): { id: string; name: string } | undefined {
+  const id = context('hostedZoneId');
+  const name = context('hostedZoneName');
+  if (id === undefined && name === undefined) return undefined;
+  if (id === undefined || name === undefined) throw new Error('-c hostedZoneId and -c hostedZoneName go together (the zone holding your domains)');
+  return { id, name };
+}
+
 const domains = list('domain');
 if (domains.length === 0) {
   throw new Error('Tell Mailroom which domain to receive mail for: cdk deploy -c domain=mail.example.com');
@@ -64,4 +72,6 @@ new MailroomStack(app, context('stackName') ?? 'Mailroom', {
   createEmailIdentities: context('createEmailIdentities') === undefined ? undefined : flag('createEmailIdentities'),
   existingReceiptRuleSetName: context('existingReceiptRuleSetName'),
   vaultKeys: vaultKeys(),
+  hostedZone: hostedZone(),
+  mailFromSubdomain: context('mailFromSubdomain'),
 });

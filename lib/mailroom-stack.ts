@@ -1,9 +1,12 @@
 import { Aws, CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { Mailroom, type MailroomProps } from './mailroom';
 
-export interface MailroomStackProps extends StackProps, Omit<MailroomProps, 'existingReceiptRuleSet'> {
+export interface MailroomStackProps extends StackProps, Omit<MailroomProps, 'existingReceiptRuleSet' | 'hostedZone'> {
+  /** A Route 53 public hosted zone (id and name) to create the domains' DKIM and MAIL FROM records in. */
+  readonly hostedZone?: { readonly id: string; readonly name: string };
   /**
    * Name of a rule set in the account (usually the active one) to add Mailroom's rule to.
    * @default - Mailroom creates its own rule set
@@ -20,7 +23,10 @@ export class MailroomStack extends Stack {
     const existingReceiptRuleSet = props.existingReceiptRuleSetName
       ? ses.ReceiptRuleSet.fromReceiptRuleSetName(this, 'ExistingRuleSet', props.existingReceiptRuleSetName)
       : undefined;
-    this.mailroom = new Mailroom(this, 'Mailroom', { ...props, existingReceiptRuleSet });
+    const hostedZone = props.hostedZone
+      ? route53.HostedZone.fromHostedZoneAttributes(this, 'HostedZone', { hostedZoneId: props.hostedZone.id, zoneName: props.hostedZone.name })
+      : undefined;
+    this.mailroom = new Mailroom(this, 'Mailroom', { ...props, existingReceiptRuleSet, hostedZone });
     const { mailroom } = this;
 
     new CfnOutput(this, 'ApiUrl', { value: mailroom.api.url, description: 'REST API base URL; routes start with v1/' });

@@ -1,10 +1,12 @@
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as route53 from 'aws-cdk-lib/aws-route53';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_INBOUND_PREFIX, DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_RETENTION_DAYS, ENV } from '../lambdas/config';
 import { AdminKey } from './constructs/admin-key';
 import { ExpiryCleanup } from './constructs/expiry-cleanup';
+import { DomainIdentities } from './constructs/domain-identities';
 import { InboxApi } from './constructs/inbox-api';
 import { Sending } from './constructs/sending';
 import { MailIngest } from './constructs/mail-ingest';
@@ -51,6 +53,18 @@ export interface MailroomProps {
    * @default true
    */
   readonly createEmailIdentities?: boolean;
+  /**
+   * A Route 53 public hosted zone holding the domains: their DKIM records (and MAIL FROM records) are created
+   * in it. Domains outside it, or no zone, get the records as stack outputs to add by hand.
+   * @default - no records are created
+   */
+  readonly hostedZone?: route53.IHostedZone;
+  /**
+   * A custom MAIL FROM subdomain for sent mail (e.g. `bounce` → `bounce.<domain>`), so SPF aligns with the
+   * sending domain for DMARC. Its MX and SPF records are created with `hostedZone`, else add them by hand.
+   * @default - SES's own MAIL FROM domain (amazonses.com)
+   */
+  readonly mailFromSubdomain?: string;
   /**
    * API Gateway stage throttling, across all clients.
    * @default - 50 requests per second, bursts of 100
@@ -121,7 +135,7 @@ export class Mailroom extends Construct {
       [ENV.auditRetentionDays]: String(config.auditRetentionDays),
     };
     this.emailIdentities = config.createEmailIdentities
-      ? config.domains.map((domain, i) => new ses.EmailIdentity(this, `Identity${i}`, { identity: ses.Identity.domain(domain) }))
+      ? new DomainIdentities(this, 'DomainRecords', { domains: config.domains, hostedZone: props.hostedZone, mailFromSubdomain: props.mailFromSubdomain }).identities
       : [];
     this.webhooks = new WebhookDelivery(this, 'Webhooks', { store: this.store, environment });
     this.ingest = new MailIngest(this, 'Ingest', {

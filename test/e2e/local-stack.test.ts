@@ -147,6 +147,26 @@ describe('the local stack (npm start)', () => {
     expect([forbidden.response.status, forbidden.error?.error.code]).toEqual([403, 'forbidden']);
   });
 
+  it('sends from one inbox to another through the same inbound path (spool, parser), and captures mail for elsewhere', async () => {
+    const post = (path: string, body: unknown) => json(api(stack, path, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } }));
+    const from = await post('/v1/inboxes', { localPart: 'e2e-sender', label: 'E2E Sender' });
+    const to = await post('/v1/inboxes', { localPart: 'e2e-recipient' });
+    const attachment = Buffer.from('%PDF-1.7 sent through the local stack');
+
+    const sent = await post(`/v1/inboxes/${from.id}/messages`, {
+      to: [to.address, 'someone@elsewhere.example'],
+      subject: 'Sent locally',
+      text: 'hello',
+      attachments: [{ filename: 'doc.pdf', content: attachment.toString('base64') }],
+    });
+
+    expect(sent).toMatchObject({ direction: 'outbound', delivery: 'captured' });
+    const [received] = await waitForMessages(stack, to.id, 1);
+    expect(received).toMatchObject({ subject: 'Sent locally', from: { address: from.address, name: 'E2E Sender' }, threadId: sent.threadId });
+    const message = await json(api(stack, `/v1/inboxes/${to.id}/messages/${received.id}`));
+    expect(message.attachments[0].sha256).toBe(sha256(attachment));
+  });
+
   it('refuses mail for domains it does not serve at RCPT TO', async () => {
     const transport = nodemailer.createTransport({ host: stack.smtp.host, port: stack.smtp.port, secure: false, ignoreTLS: true });
     await expect(transport.sendMail({ from: 'a@example.com', to: 'someone@elsewhere.example', subject: 'x', text: 'x' })).rejects.toMatchObject({

@@ -316,6 +316,22 @@ describe('the Mailroom stack', () => {
       });
     });
 
+    it('creates DKIM and MAIL FROM records in a given hosted zone, for the domains inside it only', () => {
+      const withZone = mailroomStack({
+        domains: ['mail.example.com', 'other.example.org'],
+        hostedZone: { id: 'Z0123456789ABCDEFGHIJ', name: 'example.com' },
+        mailFromSubdomain: 'bounce',
+      }).template();
+      const records = Object.values(withZone.findResources('AWS::Route53::RecordSet')).map((r) => r.Properties);
+      expect(records.filter((r) => r.Type === 'CNAME')).toHaveLength(3);
+      expect(records.every((r) => r.HostedZoneId === 'Z0123456789ABCDEFGHIJ')).toBe(true);
+      expect(records.find((r) => r.Type === 'MX')).toMatchObject({ Name: 'bounce.mail.example.com.', ResourceRecords: [{ 'Fn::Join': ['', ['10 feedback-smtp.', { Ref: 'AWS::Region' }, '.amazonses.com']] }] });
+      expect(records.find((r) => r.Type === 'TXT')).toMatchObject({ Name: 'bounce.mail.example.com.', ResourceRecords: ['"v=spf1 include:amazonses.com ~all"'] });
+      withZone.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'mail.example.com', MailFromAttributes: { MailFromDomain: 'bounce.mail.example.com' } });
+      // Without a zone, nothing is created in DNS: the records are outputs.
+      expect(Object.keys(template.findResources('AWS::Route53::RecordSet'))).toEqual([]);
+    });
+
     it('is allowed to the sending function alone, only from the deployment’s domains and through its configuration set', () => {
       const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p).includes('ses:SendRawEmail'));
       expect(policies).toHaveLength(1);
