@@ -63,6 +63,23 @@ const FUNCTIONS: FunctionSpec[] = [
     `,
   },
   {
+    handler: 'send',
+    memoryMb: 512,
+    baselineNote: 'client-dynamodb + lib-dynamodb + client-s3 + client-sesv2 + client-eventbridge',
+    baseline: `
+      import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+      import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+      import { S3Client } from '@aws-sdk/client-s3';
+      import { SESv2Client } from '@aws-sdk/client-sesv2';
+      import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+      const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+      const s3 = new S3Client({});
+      const ses = new SESv2Client({});
+      const events = new EventBridgeClient({});
+      export const handler = async () => [doc, s3, ses, events];
+    `,
+  },
+  {
     handler: 'expiry',
     memoryMb: 512,
     baselineNote: 'client-dynamodb + lib-dynamodb + client-s3',
@@ -93,18 +110,20 @@ const FUNCTIONS: FunctionSpec[] = [
   {
     handler: 'dispatcher',
     memoryMb: 512,
-    baselineNote: 'client-dynamodb + lib-dynamodb + client-s3 + client-sqs + client-scheduler',
+    baselineNote: 'client-dynamodb + lib-dynamodb + client-s3 + client-sqs + client-scheduler + client-eventbridge',
     baseline: `
       import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
       import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
       import { S3Client } from '@aws-sdk/client-s3';
       import { SQSClient } from '@aws-sdk/client-sqs';
       import { SchedulerClient } from '@aws-sdk/client-scheduler';
+      import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
       const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
       const s3 = new S3Client({});
       const sqs = new SQSClient({});
       const scheduler = new SchedulerClient({});
-      export const handler = async () => [doc, s3, sqs, scheduler];
+      const events = new EventBridgeClient({});
+      export const handler = async () => [doc, s3, sqs, scheduler, events];
     `,
   },
   {
