@@ -1,14 +1,15 @@
 import { runtimeConfigFromEnv } from '../config';
 import type { EventBus, KeyRing, MailSender } from '../ports';
-import { createApi, type ApiHandler } from '../http/api';
+import { createApiWith, type ApiHandler } from '../http/api-core';
+import type { Route } from '../http/route';
 import { MAILROOM_VERSION } from '../version';
 import { coreDepsFor } from './runtime';
 
 /** The route table over AWS, as each API function (buffered, streaming for exports, sending) runs it with what it is wired to. */
-export function apiFromEnv(wiring: { functionName: string; keyRing?: KeyRing; mailSender?: MailSender; events?: EventBus }): ApiHandler {
+export function apiFromEnv(routes: readonly Route[], wiring: { functionName: string; keyRing?: KeyRing; mailSender?: MailSender; events?: EventBus }): ApiHandler {
   const config = runtimeConfigFromEnv();
-  return createApi(coreDepsFor(config, {}, undefined, wiring), {
+  return createApiWith(coreDepsFor(config, {}, undefined, wiring), {
     maxInlineDownloadBytes: config.maxInlineDownloadBytes,
     version: MAILROOM_VERSION,
-  });
+  }, routes);
 }

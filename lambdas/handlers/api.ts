@@ -3,9 +3,10 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { KmsKeyRing } from '../adapters/aws/kms-key-ring';
 import { vaultKeysFromEnv } from '../config';
+import { routesWithoutSending } from '../http/routes-served-elsewhere';
 import { apiFromEnv } from './api-from-env';
 
-const api = apiFromEnv({ functionName: 'api', keyRing: new KmsKeyRing(new KMSClient({}), vaultKeysFromEnv()) });
+const api = apiFromEnv(routesWithoutSending, { functionName: 'api', keyRing: new KmsKeyRing(new KMSClient({}), vaultKeysFromEnv()) });
 
 /**
  * API Gateway (REST, Lambda proxy, buffered) → the route table. Streamed replies (exports) are served by the

@@ -5,9 +5,10 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { EventBridgeEventBus } from '../adapters/aws/eventbridge-event-bus';
 import { SesMailSender } from '../adapters/aws/ses-mail-sender';
 import { eventBusNameFromEnv, sesConfigurationSetFromEnv } from '../config';
+import { routes } from '../http/routes';
 import { apiFromEnv } from './api-from-env';
 
-const api = apiFromEnv({
+const api = apiFromEnv(routes, {
   functionName: 'send',
   mailSender: new SesMailSender(new SESv2Client({}), sesConfigurationSetFromEnv()),
   events: new EventBridgeEventBus(new EventBridgeClient({}), eventBusNameFromEnv()),

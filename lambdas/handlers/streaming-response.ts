@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { ApiHandler } from '../http/api';
+import type { ApiHandler } from '../http/api-core';
 
 /**
  * The route table as a response-streaming Lambda (API Gateway REST with response streaming): middy sends

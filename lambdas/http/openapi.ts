@@ -76,7 +76,7 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query', comp
 }
 
 /** Builds the OpenAPI 3.1 document from the route table, so it cannot drift from what is enforced. */
-export function buildOpenApi(routes: Route[], version: string): unknown {
+export function buildOpenApi(routes: readonly Route[], version: string): unknown {
   const paths: Record<string, Record<string, unknown>> = {};
   const components: Components = {};
   jsonSchema(errorSchema, 'output', components); // registers the shared Error component

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { AUDIT_ACTIONS } from '../core/audit';
 import { SCOPES } from '../core/auth';
 import { EVENT_TYPES } from '../core/events';
-import { LINK_KINDS } from '../core/mail/extract';
+import { LINK_KINDS } from '../core/mail/link-kinds';
 import { CREDENTIAL_NAME, CREDENTIAL_TYPES, TOTP_ALGORITHMS } from '../core/vault';
 import { ID_PATTERN } from '../core/ids';
 import { DEFAULT_ORG_ID } from '../core/table-keys';
@@ -13,6 +13,9 @@ export const id = (what: string) => z.string().regex(ID_PATTERN).describe(`${wha
 /** Org ids are generated ids, except the org every deployment starts with. */
 export const orgId = z.union([z.literal(DEFAULT_ORG_ID), id('org')]).describe('org id');
 export const attachmentId = z.string().regex(/^att_\d{1,4}$/).describe('attachment id');
+
+export const inboxParams = z.object({ inboxId: id('inbox') });
+export const messageParams = inboxParams.extend({ messageId: id('message') });
 
 export const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20).describe('page size (1–100)'),

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { ApiHandler } from '../http/api';
+import type { ApiHandler } from '../http/api-core';
 
 /** API Gateway refuses bodies above 10 MB; the local listener does the same. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;

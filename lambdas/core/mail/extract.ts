@@ -1,4 +1,5 @@
 import { Parser } from 'htmlparser2';
+import type { LinkKind } from './link-kinds';
 
 /**
  * What agents and test suites look for in a mail: one-time codes and the links that verify, sign in, reset
@@ -7,8 +8,7 @@ import { Parser } from 'htmlparser2';
  * sentence it stands in, then its URL. Precision and recall on a labelled corpus are measured in the tests.
  */
 
-export const LINK_KINDS = ['verify', 'magic-link', 'reset', 'unsubscribe', 'other'] as const;
-export type LinkKind = (typeof LINK_KINDS)[number];
+export { LINK_KINDS, type LinkKind } from './link-kinds';
 
 export interface ExtractedLink {
   url: string;
