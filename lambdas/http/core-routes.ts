@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { releaseAddress } from '../core/address-claims';
 import { listAuditEvents } from '../core/audit';
-import { requireScope } from '../core/auth';
+import { requireScope, SCOPES } from '../core/auth';
 import { MailroomError } from '../core/errors';
 import { deleteInboxAndReferences } from '../core/inbox-deletion';
 import { exportInbox } from '../core/inbox-export';
@@ -62,6 +62,7 @@ import {
   waitResultSchema,
   webhookSchema,
   webhookWithSecretSchema,
+  whoamiSchema,
 } from './schemas';
 
 const keyParams = z.object({ keyId: id('key') });
@@ -102,6 +103,18 @@ export const coreRoutes: Route[] = [
       if (principal.inboxIds) throw new MailroomError('forbidden', 'an inbox-restricted API key cannot create inboxes');
       return { status: 201, json: toInbox(await createInbox(deps, actor, body), deps.settings.defaultRetentionDays) };
     },
+  }),
+  route({
+    method: 'GET',
+    path: '/v1/whoami',
+    summary: 'The calling API key: its org, scopes, inbox restriction and expiry (any key may ask)',
+    tag: 'api-keys',
+    scope: SCOPES,
+    response: { status: 200, description: 'the key’s rights', schema: whoamiSchema },
+    handle: async ({ principal }) => ({
+      status: 200,
+      json: { keyId: principal.keyId, orgId: principal.orgId, scopes: principal.scopes, inboxIds: principal.inboxIds, expiresAt: principal.validUntil },
+    }),
   }),
   route({
     method: 'GET',

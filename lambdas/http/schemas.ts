@@ -475,6 +475,16 @@ export const threadSchema = z
 
 export const threadWithMessagesSchema = threadSchema.extend({ messages: z.array(messageSummarySchema).describe('oldest first') }).meta({ id: 'ThreadWithMessages' });
 
+export const whoamiSchema = z
+  .object({
+    keyId: z.string(),
+    orgId: z.string(),
+    scopes: z.array(scope),
+    inboxIds: z.array(z.string()).nullable().describe('the inboxes the key is restricted to, or null for all'),
+    expiresAt: z.string().nullable(),
+  })
+  .meta({ id: 'Whoami' });
+
 export const suppressionSchema = z
   .object({
     address: z.string(),
