@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,5 +99,59 @@ describe('the MCP server (mailroom mcp)', () => {
     const result = await agent.callTool({ name: 'get_message', arguments: { inboxId: 'inb_01JZZZZZZZZZZZZZZZZZZZZZZZ', messageId: 'msg_01JZZZZZZZZZZZZZZZZZZZZZZZ' } });
     expect(result.isError).toBe(true);
     expect(text(result)).toBe('not_found: inbox not found');
+  });
+});
+
+/** `npx mailroom …` from a shell: its exit code, and what it printed. */
+function cli(apiKey: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(__dirname, '../../bin/mailroom.cjs'), ...args],
+      { env: { ...process.env, MAILROOM_API_URL: stack.apiUrl, MAILROOM_API_KEY: apiKey } },
+      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('the command line (mailroom …)', () => {
+  it('creates an inbox, waits for mail and prints its code, with --json for scripts', async () => {
+    const key = await keyWith(['inboxes:read', 'inboxes:write', 'messages:read']);
+    const created = await cli(key, 'inbox', 'create', '--label', 'ci run', '--json');
+    expect(created.code).toBe(0);
+    const inbox = JSON.parse(created.stdout);
+    expect(inbox).toMatchObject({ label: 'ci run', address: expect.stringMatching(/@mailroom\.test$/) });
+
+    const waiting = cli(key, 'wait', '--inbox', inbox.id, '--subject', 'login', '--timeout', '20', '--code');
+    await sendOverSmtp(inbox.address, 'Your login code', 'Your login code is 482019');
+    expect(await waiting).toMatchObject({ code: 0, stdout: '482019\n' });
+
+    const listed = await cli(key, 'messages', 'list', inbox.id, '--json');
+    expect(JSON.parse(listed.stdout).map((m: { subject: string }) => m.subject)).toEqual(['Your login code']);
+    expect((await cli(key, 'inbox', 'list')).stdout).toContain(inbox.address);
+  });
+
+  it('exits 1 when nothing arrives in time, and 2 on bad usage, saying why', async () => {
+    const key = await keyWith(['inboxes:write', 'messages:read']);
+    const inbox = JSON.parse((await cli(key, 'inbox', 'create', '--json')).stdout);
+    const timedOut = await cli(key, 'wait', '--inbox', inbox.id, '--timeout', '1');
+    expect(timedOut).toMatchObject({ code: 1, stderr: 'nothing matching arrived within 1 s\n' });
+    expect((await cli(key, 'wait')).code).toBe(2);
+    expect((await cli(key, 'frobnicate')).code).toBe(2);
+    const refused = await cli(key, 'keys', 'list');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^forbidden: /);
+  });
+
+  it('sends from an inbox and manages keys', async () => {
+    const key = await keyWith(['inboxes:write', 'messages:send', 'keys:manage']);
+    const inbox = JSON.parse((await cli(key, 'inbox', 'create', '--json')).stdout);
+    const sent = await cli(key, 'send', '--inbox', inbox.id, '--to', 'someone@elsewhere.example', '--subject', 'Hi', '--text', 'hello');
+    expect(sent.stdout).toMatch(/^msg_\w+ {2}captured\n$/);
+    const minted = await cli(key, 'keys', 'create', '--name', 'reader', '--scopes', 'inboxes:write');
+    expect(minted.stdout).toMatch(/^mr_\w+\n$/);
+    const listed = JSON.parse((await cli(key, 'keys', 'list', '--json')).stdout) as { id: string; name: string }[];
+    const reader = listed.find((k) => k.name === 'reader')!;
+    expect((await cli(key, 'keys', 'revoke', reader.id)).stdout).toBe(`revoked ${reader.id}\n`);
   });
 });
