@@ -67,10 +67,13 @@ describe('the MCP server (mailroom mcp)', () => {
     expect(inbox.address).toMatch(/@mailroom\.test$/);
     const since = new Date().toISOString();
 
-    const waiting = agent.callTool({ name: 'get_verification_code', arguments: { inboxId: inbox.id, since, timeoutSeconds: 20 } });
+    const waiting = agent.callTool({ name: 'wait_for_message', arguments: { inboxId: inbox.id, since, timeoutSeconds: 20 } });
     await sendOverSmtp(inbox.address, 'Your sign-up code', 'Your verification code is 731904. It expires in 10 minutes.');
+    const arrived = JSON.parse(text(await waiting));
+    expect(arrived).toMatchObject({ subject: 'Your sign-up code', codes: ['731904'] });
 
-    expect(JSON.parse(text(await waiting))).toMatchObject({ code: '731904' });
+    const code = await agent.callTool({ name: 'get_verification_code', arguments: { inboxId: inbox.id, since, timeoutSeconds: 0 } });
+    expect(JSON.parse(text(code))).toEqual({ messageId: arrived.id, code: '731904', otherCodes: [] });
   });
 
   it('returns mail that tries prompt injection as marked, untrusted data, and nothing happens because of it', async () => {
@@ -141,6 +144,18 @@ describe('the command line (mailroom …)', () => {
     const refused = await cli(key, 'keys', 'list');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^forbidden: /);
+  });
+
+  it('prints a message as received, and manages webhooks', async () => {
+    const key = await keyWith(['inboxes:write', 'messages:read', 'webhooks:manage']);
+    const inbox = JSON.parse((await cli(key, 'inbox', 'create', '--json')).stdout);
+    await sendOverSmtp(inbox.address, 'Raw please', 'bytes');
+    const message = JSON.parse((await cli(key, 'wait', '--inbox', inbox.id, '--timeout', '20', '--json')).stdout);
+    const raw = await cli(key, 'messages', 'raw', inbox.id, message.id);
+    expect(raw.stdout).toMatch(/^Subject: Raw please\r$/m);
+    const hook = JSON.parse((await cli(key, 'webhooks', 'create', '--url', 'https://hooks.example.com/ci', '--events', 'message.received', '--json')).stdout);
+    expect((await cli(key, 'webhooks', 'list')).stdout).toContain(hook.id);
+    expect((await cli(key, 'webhooks', 'delete', hook.id)).code).toBe(0);
   });
 
   it('sends from an inbox and manages keys', async () => {
