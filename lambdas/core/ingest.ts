@@ -10,6 +10,7 @@ import { LOCAL_PART_PATTERN, parseRecipient, type Recipient } from './mail/addre
 import { parseMime, type ParseOutcome } from './mail/parse-mime';
 import type { MessageItem, Verdicts } from './messages';
 import { writeMessage } from './message-writer';
+import { extractFromMail } from './mail/extract';
 import { forgetInThread } from './threads';
 import { blobKeys, DEFAULT_ORG_ID, droppedMailCounter, inboxKey, messageContentKey, messageKey } from './table-keys';
 
@@ -150,7 +151,14 @@ async function storeCopy(
     recipient,
     verdicts: mail.verdicts,
     providerMessageId: mail.sesMessageId,
+    extracted: extractFromMail(
+      { subject: parsed.message.subject, text: parsed.message.text, html: parsed.message.html, listUnsubscribe: headerValue(parsed.message.headers, 'list-unsubscribe') },
+      { dmarc: mail.verdicts.dmarc, spam: mail.verdicts.spam, codesFromUnverifiedMail: inbox.codesFromUnverifiedMail },
+    ),
   });
   return { orgId: inbox.orgId, inboxId: inbox.id, messageId: id, duplicate: !created, message };
 }
 
+function headerValue(headers: { name: string; value: string }[], name: string): string | null {
+  return headers.find((h) => h.name.toLowerCase() === name)?.value ?? null;
+}

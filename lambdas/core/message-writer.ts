@@ -1,6 +1,6 @@
 import type { CoreDeps } from './deps';
 import type { InboxItem } from './inboxes';
-import { extractFromMail } from './mail/extract';
+import type { Extracted } from './mail/extract';
 import type { ParseOutcome } from './mail/parse-mime';
 import {
   boundedAddress,
@@ -29,6 +29,8 @@ export interface MessageToWrite {
   raw: { copyFrom: string } | { bytes: Buffer };
   size: number;
   parsed: ParseOutcome;
+  /** Codes and links (received mail; sent mail has none worth extracting). */
+  extracted: Extracted;
   /** The envelope address this copy belongs to (for sent mail, the sending inbox's). */
   recipient: { address: string; tag: string | null };
   verdicts: Verdicts;
@@ -107,12 +109,7 @@ export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{
     size: m.size,
     snippet: snippetOf(message.text),
     verdicts: m.verdicts,
-    extracted: boundedExtracted(
-      extractFromMail(
-        { subject: message.subject, text: message.text, html: message.html, listUnsubscribe: headerValue(message.headers, 'list-unsubscribe') },
-        { dmarc: m.verdicts.dmarc, spam: m.verdicts.spam, codesFromUnverifiedMail: inbox.codesFromUnverifiedMail },
-      ),
-    ),
+    extracted: boundedExtracted(m.extracted),
     recipient: m.recipient.address,
     tag: m.recipient.tag,
     messageIdHeader: boundedHeaderValue(message.messageId),
@@ -140,8 +137,4 @@ export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{
 function snippetOf(text: string | null): string {
   const flat = (text ?? '').replace(/\s+/g, ' ').trim();
   return flat.length > SNIPPET_CHARS ? `${flat.slice(0, SNIPPET_CHARS - 1)}…` : flat;
-}
-
-function headerValue(headers: { name: string; value: string }[], name: string): string | null {
-  return headers.find((h) => h.name.toLowerCase() === name)?.value ?? null;
 }

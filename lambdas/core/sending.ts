@@ -1,11 +1,13 @@
+import { createHash } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { detectMimeType } from 'nodemailer/lib/mime-funcs';
 import type { Actor } from './audit';
 import type { CoreDeps } from './deps';
 import { MailroomError, invalid } from './errors';
 import { messageSentEvent } from './events';
 import { newId } from './ids';
 import { getInbox, type InboxItem } from './inboxes';
-import { parseMime } from './mail/parse-mime';
+import type { ParsedMessage } from './mail/parse-mime';
 import { getMessage, toSummary, type Message, type MessageItem, type MessageSummary, type Verdicts } from './messages';
 import { writeMessage } from './message-writer';
 import { messageKey, sendCounterKey, sentMessageKey } from './table-keys';
@@ -59,7 +61,7 @@ export async function sendMessage(deps: CoreDeps, actor: Actor, inboxId: string,
   const now = deps.clock.now();
   const id = newId('msg', now);
   const raw = await compose(inbox, id, now, input, threading);
-  const parsed = await parseMime(raw);
+  const parsed = { ok: true as const, message: asParsed(inbox, id, now, input, threading) };
   const { message } = await writeMessage(deps, {
     inbox,
     id,
@@ -73,6 +75,7 @@ export async function sendMessage(deps: CoreDeps, actor: Actor, inboxId: string,
     providerMessageId: '',
     delivery: 'sending',
     bcc: (input.bcc ?? []).map((address) => ({ address, name: '' })),
+    extracted: { codes: [], links: [], codesWithheld: null },
   });
   let sent: MessageItem;
   try {
@@ -186,6 +189,54 @@ async function compose(inbox: InboxItem, id: string, at: Date, input: SendInput,
     attachments: (input.attachments ?? []).map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.content, 'base64') })),
   });
   return composer.compile().build();
+}
+
+/**
+ * The sent message as a parse of its MIME would read it, from what it was built from: the bytes stored and sent
+ * are the composed MIME; this is what lists and reads show, without parsing mail the API itself wrote.
+ */
+function asParsed(inbox: InboxItem, id: string, at: Date, input: SendInput, threading: Threading): ParsedMessage {
+  const from = { address: inbox.address, name: inbox.label ?? '' };
+  const addresses = (list: string[] | undefined) => (list ?? []).map((address) => ({ address: address.toLowerCase(), name: '' }));
+  const messageId = `<${id.toLowerCase()}@${inbox.domain}>`;
+  const headers = [
+    { name: 'From', value: from.name ? `"${from.name}" <${from.address}>` : from.address },
+    { name: 'To', value: input.to.join(', ') },
+    ...(input.cc?.length ? [{ name: 'Cc', value: input.cc.join(', ') }] : []),
+    { name: 'Subject', value: input.subject },
+    { name: 'Date', value: at.toUTCString() },
+    { name: 'Message-ID', value: messageId },
+    ...(threading.inReplyTo ? [{ name: 'In-Reply-To', value: threading.inReplyTo }] : []),
+    ...(threading.references?.length ? [{ name: 'References', value: threading.references.join(' ') }] : []),
+    ...Object.entries(input.headers ?? {}).map(([name, value]) => ({ name, value })),
+    { name: 'MIME-Version', value: '1.0' },
+  ];
+  return {
+    subject: input.subject,
+    from,
+    to: addresses(input.to),
+    cc: addresses(input.cc),
+    replyTo: [],
+    date: at.toISOString(),
+    messageId,
+    inReplyTo: threading.inReplyTo ?? null,
+    references: threading.references ?? [],
+    headers,
+    text: input.text ?? null,
+    html: input.html ?? null,
+    attachments: (input.attachments ?? []).map((a) => {
+      const content = Buffer.from(a.content, 'base64');
+      return {
+        filename: a.filename,
+        contentType: a.contentType ?? detectMimeType(a.filename),
+        contentId: null,
+        inline: false,
+        content,
+        size: content.length,
+        sha256: createHash('sha256').update(content).digest('hex'),
+      };
+    }),
+  };
 }
 
 function quoteText(original: Message): string {

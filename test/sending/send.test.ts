@@ -61,6 +61,13 @@ describe('sending between two inboxes of the local domains', () => {
     expect(await raw(bob.id, received.id)).not.toMatch(/carol-hidden|^Bcc:/im);
     expect(await raw(alice.id, res.json.id)).not.toMatch(/^Bcc:/im);
     expect((await messagesOf(alice.id, { direction: 'outbound' })).map((m) => m.id)).toEqual([res.json.id]);
+    const sentCopy = await full(alice.id, res.json.id);
+    expect(sentCopy.headers).toEqual(expect.arrayContaining([{ name: 'Subject', value: 'Q3 report ✅' }, { name: 'X-Campaign', value: 'q3' }]));
+    expect(sentCopy.attachments.map((a: { filename: string; contentType: string; sha256: string }) => [a.filename, a.contentType, a.sha256])).toEqual([
+      ['q3-report.pdf', 'application/pdf', sha256(pdf)],
+      ['chart.png', 'image/png', sha256(png)],
+    ]);
+    expect(sentCopy.extracted).toEqual({ codes: [], links: [], codesWithheld: null });
   });
 
   it('keeps a reply chain five deep in one thread, with In-Reply-To, References and a single "Re:"', async () => {
