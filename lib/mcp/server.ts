@@ -26,15 +26,9 @@ export async function createMcpServer(options: McpOptions): Promise<McpServer> {
   const scopes = new Set<Scope>(me.data.scopes);
   const can = (scope: Scope) => scopes.has(scope) || scopes.has('admin');
   const server = new McpServer({ name: 'mailroom', version: MAILROOM_VERSION });
-  const tool = <Shape extends z.ZodRawShape>(
-    name: string,
-    scope: Scope,
-    description: string,
-    inputSchema: Shape,
-    run: (args: z.infer<z.ZodObject<Shape>>) => Promise<string>,
-  ) => {
+  const tool: Register = (name, scope, description, inputSchema, run) => {
     if (!can(scope)) return;
-    server.registerTool(name, { description, inputSchema }, (async (args: z.infer<z.ZodObject<Shape>>): Promise<ToolResult> => {
+    server.registerTool(name, { description, inputSchema }, (async (args: Parameters<typeof run>[0]): Promise<ToolResult> => {
       try {
         return { content: [{ type: 'text', text: await run(args) }] };
       } catch (err) {
