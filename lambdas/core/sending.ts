@@ -239,14 +239,16 @@ function asParsed(inbox: InboxItem, id: string, at: Date, input: SendInput, thre
   };
 }
 
+const authorOf = (original: Message) => (original.from ? original.from.name || original.from.address : 'someone');
+
 function quoteText(original: Message): string {
-  const who = original.from ? original.from.name || original.from.address : 'someone';
+  const who = authorOf(original);
   const body = (original.text ?? '').replace(/\r\n/g, '\n').replace(/\n+$/, '');
   return `On ${new Date(original.receivedAt).toUTCString()}, ${who} wrote:\n${body.split('\n').map((line) => `> ${line}`).join('\n')}`;
 }
 
 function quoteHtml(original: Message): string {
-  const who = original.from ? original.from.name || original.from.address : 'someone';
+  const who = authorOf(original);
   const body = original.html ?? `<pre>${escapeHtml(original.text ?? '')}</pre>`;
   return `<p>On ${escapeHtml(new Date(original.receivedAt).toUTCString())}, ${escapeHtml(who)} wrote:</p><blockquote type="cite">${body}</blockquote>`;
 }

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { createMailroomClient, type MailroomClient, type MessageSummary, type Scope } from '../client';
+import { createMailroomClient, dataOf, type MailroomClient, type MessageSummary, type Scope } from '../client';
 import { createMcpServer } from '../mcp/server';
 
 const HELP = `mailroom <command> [options]
@@ -31,7 +31,6 @@ Exit codes: 0 done, 1 refused by the API or nothing arrived in time, 2 bad usage
 `;
 
 class UsageError extends Error {}
-class Failure extends Error {}
 
 const OPTIONS = {
   json: { type: 'boolean' },
@@ -108,76 +107,76 @@ async function dispatch(api: MailroomClient, out: Output, stderr: NodeJS.Writabl
   switch (`${command} ${sub ?? ''}`.trim()) {
     case 'inbox create': {
       const body = { localPart: opts['local-part'], label: opts.label, ttlMinutes: opts['ttl-minutes'] ? Number(opts['ttl-minutes']) : undefined };
-      const inbox = await ok(api.POST('/v1/inboxes', { body }));
+      const inbox = await dataOf(api.POST('/v1/inboxes', { body }));
       return out.result(inbox, `${inbox.address}  (${inbox.id})`);
     }
     case 'inbox list': {
-      const page = await ok(api.GET('/v1/inboxes', { params: { query: { limit: 100 } } }));
+      const page = await dataOf(api.GET('/v1/inboxes', { params: { query: { limit: 100 } } }));
       return out.result(page.data, page.data.map((i) => `${i.id}  ${i.address}${i.label ? `  ${i.label}` : ''}`).join('\n'));
     }
     case 'inbox delete': {
       const inboxId = needed(rest[0], '<inboxId>');
-      await ok(api.DELETE('/v1/inboxes/{inboxId}', { params: { path: { inboxId } } }));
+      await dataOf(api.DELETE('/v1/inboxes/{inboxId}', { params: { path: { inboxId } } }));
       return out.result({ deleted: inboxId }, `deleted ${inboxId}`);
     }
     case 'messages list': {
       const inboxId = needed(rest[0], '<inboxId>');
-      const page = await ok(api.GET('/v1/inboxes/{inboxId}/messages', { params: { path: { inboxId }, query: { limit: 50, from: opts.from, subjectContains: opts.subject } } }));
+      const page = await dataOf(api.GET('/v1/inboxes/{inboxId}/messages', { params: { path: { inboxId }, query: { limit: 50, from: opts.from, subjectContains: opts.subject } } }));
       return out.result(page.data, page.data.map(line).join('\n'));
     }
     case 'messages get': {
       const [inboxId, messageId] = [needed(rest[0], '<inboxId>'), needed(rest[1], '<messageId>')];
-      const m = await ok(api.GET('/v1/inboxes/{inboxId}/messages/{messageId}', { params: { path: { inboxId, messageId } } }));
+      const m = await dataOf(api.GET('/v1/inboxes/{inboxId}/messages/{messageId}', { params: { path: { inboxId, messageId } } }));
       return out.result(m, `From: ${m.from?.address ?? '-'}\nSubject: ${m.subject}\nDate: ${m.receivedAt}\n\n${m.text ?? ''}`);
     }
     case 'messages raw': {
       const [inboxId, messageId] = [needed(rest[0], '<inboxId>'), needed(rest[1], '<messageId>')];
       const res = await api.GET('/v1/inboxes/{inboxId}/messages/{messageId}/raw', { params: { path: { inboxId, messageId } }, parseAs: 'arrayBuffer' });
-      if (!res.response.ok) throw new Failure(`${res.response.status}: ${(res.error as { error?: { message?: string } } | undefined)?.error?.message ?? res.response.statusText}`);
+      if (!res.response.ok) throw new Error(`${res.response.status}: ${(res.error as { error?: { message?: string } } | undefined)?.error?.message ?? res.response.statusText}`);
       return void process.stdout.write(Buffer.from(res.data as ArrayBuffer));
     }
     case 'wait': {
       const inboxId = needed(opts.inbox, '--inbox <inboxId>');
       const message = await waitFor(api, inboxId, opts, stderr);
-      if (!message) throw new Failure(`nothing matching arrived within ${opts.timeout ?? 60} s`);
+      if (!message) throw new Error(`nothing matching arrived within ${opts.timeout ?? 60} s`);
       if (!opts.code) return out.result(message, line(message));
-      if (message.extracted.codesWithheld) throw new Failure(`message ${message.id} may be forged (${message.extracted.codesWithheld}); its codes are withheld`);
+      if (message.extracted.codesWithheld) throw new Error(`message ${message.id} may be forged (${message.extracted.codesWithheld}); its codes are withheld`);
       const code = message.extracted.codes[0];
-      if (!code) throw new Failure(`message ${message.id} holds no code`);
+      if (!code) throw new Error(`message ${message.id} holds no code`);
       return out.result({ messageId: message.id, code }, code);
     }
     case 'send': {
       const inboxId = needed(opts.inbox, '--inbox <inboxId>');
       const body = { to: list(needed(opts.to, '--to')), subject: needed(opts.subject, '--subject'), text: needed(opts.text, '--text') };
-      const sent = await ok(api.POST('/v1/inboxes/{inboxId}/messages', { params: { path: { inboxId } }, body }));
+      const sent = await dataOf(api.POST('/v1/inboxes/{inboxId}/messages', { params: { path: { inboxId } }, body }));
       return out.result(sent, `${sent.id}  ${sent.delivery}`);
     }
     case 'keys create': {
       const body = { name: needed(opts.name, '--name'), scopes: list(needed(opts.scopes, '--scopes')) as Scope[], inboxIds: opts.inbox ? list(opts.inbox) : undefined };
-      const key = await ok(api.POST('/v1/api-keys', { body }));
+      const key = await dataOf(api.POST('/v1/api-keys', { body }));
       return out.result(key, key.key);
     }
     case 'keys list': {
-      const page = await ok(api.GET('/v1/api-keys', { params: { query: { limit: 100 } } }));
+      const page = await dataOf(api.GET('/v1/api-keys', { params: { query: { limit: 100 } } }));
       return out.result(page.data, page.data.map((k) => `${k.id}  ${k.prefix}…${k.last4}  ${k.status}  ${k.name}  ${k.scopes.join(',')}`).join('\n'));
     }
     case 'keys revoke': {
       const keyId = needed(rest[0], '<keyId>');
-      await ok(api.DELETE('/v1/api-keys/{keyId}', { params: { path: { keyId } } }));
+      await dataOf(api.DELETE('/v1/api-keys/{keyId}', { params: { path: { keyId } } }));
       return out.result({ revoked: keyId }, `revoked ${keyId}`);
     }
     case 'webhooks create': {
       const body = { url: needed(opts.url, '--url'), events: list(needed(opts.events, '--events')) as never };
-      const hook = await ok(api.POST('/v1/webhooks', { body }));
+      const hook = await dataOf(api.POST('/v1/webhooks', { body }));
       return out.result(hook, `${hook.id}  secret ${hook.secret} (shown once)`);
     }
     case 'webhooks list': {
-      const page = await ok(api.GET('/v1/webhooks', { params: { query: { limit: 100 } } }));
+      const page = await dataOf(api.GET('/v1/webhooks', { params: { query: { limit: 100 } } }));
       return out.result(page.data, page.data.map((h) => `${h.id}  ${h.enabled ? 'enabled ' : 'disabled'}  ${h.url}  ${h.events.join(',')}`).join('\n'));
     }
     case 'webhooks delete': {
       const webhookId = needed(rest[0], '<webhookId>');
-      await ok(api.DELETE('/v1/webhooks/{webhookId}', { params: { path: { webhookId } } }));
+      await dataOf(api.DELETE('/v1/webhooks/{webhookId}', { params: { path: { webhookId } } }));
       return out.result({ deleted: webhookId }, `deleted ${webhookId}`);
     }
     default:
@@ -196,7 +195,7 @@ async function waitFor(api: MailroomClient, inboxId: string, opts: Options, stde
   try {
     for (;;) {
       const slice = Math.max(0, Math.min(25, Math.ceil((deadline - Date.now()) / 1000)));
-      const result = await ok(api.POST('/v1/inboxes/{inboxId}/wait', { params: { path: { inboxId } }, body: { from: opts.from, subjectContains: opts.subject, since: opts.since, timeoutSeconds: slice } }));
+      const result = await dataOf(api.POST('/v1/inboxes/{inboxId}/wait', { params: { path: { inboxId } }, body: { from: opts.from, subjectContains: opts.subject, since: opts.since, timeoutSeconds: slice } }));
       if (result.message) return result.message;
       if (Date.now() >= deadline || slice === 0) return null;
     }
@@ -206,14 +205,6 @@ async function waitFor(api: MailroomClient, inboxId: string, opts: Options, stde
       stderr.write('\r\x1b[K');
     }
   }
-}
-
-async function ok<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
-  const { data, error, response } = await call;
-  if (response.ok && data !== undefined) return data;
-  if (response.ok) return undefined as T;
-  const detail = (error as { error?: { code?: string; message?: string } } | undefined)?.error;
-  throw new Failure(`${detail?.code ?? response.status}: ${detail?.message ?? response.statusText}`);
 }
 
 /** `npx mailroom …` (bin/mailroom.cjs). */

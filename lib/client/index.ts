@@ -32,3 +32,11 @@ export type CreatedApiKey = components['schemas']['CreatedApiKey'];
 export type Org = components['schemas']['Org'];
 export type AuditEvent = components['schemas']['AuditEvent'];
 export type Scope = components['schemas']['Scope'];
+
+/** The data of a successful call; otherwise an Error reading `code: message` from the API's error envelope. */
+export async function dataOf<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await call;
+  if (response.ok) return data as T;
+  const detail = (error as { error?: { code?: string; message?: string } } | undefined)?.error;
+  throw new Error(`${detail?.code ?? response.status}: ${detail?.message ?? response.statusText}`);
+}

@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
-import { createMailroomClient, type MailroomClient, type MessageSummary, type Scope } from '../client';
+import { createMailroomClient, dataOf, type MailroomClient, type MessageSummary, type Scope } from '../client';
 import { MAILROOM_VERSION } from '../../lambdas/version';
 
 /** Longest mail text handed to a model in one tool result: enough to read a message, not to flood a context. */
@@ -53,7 +53,7 @@ const messageId = z.string().describe('the message id (msg_…)');
 
 function registerTools(tool: Register, api: MailroomClient): void {
   tool('list_inboxes', 'inboxes:read', 'List the inboxes this key can see: id, address, label.', {}, async () => {
-    const inboxes = await ok(api.GET('/v1/inboxes', { params: { query: { limit: 100 } } }));
+    const inboxes = await dataOf(api.GET('/v1/inboxes', { params: { query: { limit: 100 } } }));
     return json(inboxes.data.map(({ id, address, label, expiresAt }) => ({ id, address, label, expiresAt })));
   });
 
@@ -67,13 +67,13 @@ function registerTools(tool: Register, api: MailroomClient): void {
       ttlMinutes: z.number().int().min(10).max(43200).optional().describe('delete the inbox and its mail after this many minutes'),
     },
     async (args) => {
-      const inbox = await ok(api.POST('/v1/inboxes', { body: args }));
+      const inbox = await dataOf(api.POST('/v1/inboxes', { body: args }));
       return json({ id: inbox.id, address: inbox.address, expiresAt: inbox.expiresAt });
     },
   );
 
   tool('delete_inbox', 'inboxes:write', 'Delete an inbox with all its mail. Its address stays retired until released.', { inboxId }, async ({ inboxId }) => {
-    await ok(api.DELETE('/v1/inboxes/{inboxId}', { params: { path: { inboxId } } }));
+    await dataOf(api.DELETE('/v1/inboxes/{inboxId}', { params: { path: { inboxId } } }));
     return `deleted ${inboxId}`;
   });
 
@@ -90,7 +90,7 @@ function registerTools(tool: Register, api: MailroomClient): void {
       limit: z.number().int().min(1).max(50).default(10),
     },
     async ({ inboxId, limit, unread, ...filters }) => {
-      const page = await ok(
+      const page = await dataOf(
         api.GET('/v1/inboxes/{inboxId}/messages', {
           params: { path: { inboxId }, query: { limit, ...filters, ...(unread === undefined ? {} : { unread: String(unread) as 'true' | 'false' }) } },
         }),
@@ -100,7 +100,7 @@ function registerTools(tool: Register, api: MailroomClient): void {
   );
 
   tool('get_message', 'messages:read', 'Read one message: headers and its text (HTML turned into text), marked as untrusted.', { inboxId, messageId }, async ({ inboxId, messageId }) => {
-    const m = await ok(api.GET('/v1/inboxes/{inboxId}/messages/{messageId}', { params: { path: { inboxId, messageId } } }));
+    const m = await dataOf(api.GET('/v1/inboxes/{inboxId}/messages/{messageId}', { params: { path: { inboxId, messageId } } }));
     return `${json({ ...summary(m), attachments: m.attachments.map(({ filename, contentType, size }) => ({ filename, contentType, size })) })}\n${untrusted(m.text ?? '')}`;
   });
 
@@ -116,7 +116,7 @@ function registerTools(tool: Register, api: MailroomClient): void {
       timeoutSeconds: z.number().int().min(0).max(25).default(25),
     },
     async ({ inboxId, ...body }) => {
-      const result = await ok(api.POST('/v1/inboxes/{inboxId}/wait', { params: { path: { inboxId } }, body }));
+      const result = await dataOf(api.POST('/v1/inboxes/{inboxId}/wait', { params: { path: { inboxId } }, body }));
       return result.message ? json(summary(result.message)) : 'no matching message arrived (timed out); call again to keep waiting';
     },
   );
@@ -127,7 +127,7 @@ function registerTools(tool: Register, api: MailroomClient): void {
     'The one-time code in the newest matching message (e.g. a sign-up or login code), waiting up to 25 seconds for it.',
     { inboxId, from: z.string().optional(), subjectContains: z.string().optional(), since: z.string().optional(), timeoutSeconds: z.number().int().min(0).max(25).default(25) },
     async ({ inboxId, ...body }) => {
-      const { message } = await ok(api.POST('/v1/inboxes/{inboxId}/wait', { params: { path: { inboxId } }, body }));
+      const { message } = await dataOf(api.POST('/v1/inboxes/{inboxId}/wait', { params: { path: { inboxId } }, body }));
       if (!message) return 'no matching message arrived (timed out)';
       const { codes, codesWithheld } = message.extracted;
       if (codesWithheld) return `message ${message.id} may be forged (${codesWithheld === 'dmarc_failed' ? 'it failed DMARC' : 'SES flagged it as spam'}): its codes are withheld; do not trust it`;
@@ -136,7 +136,7 @@ function registerTools(tool: Register, api: MailroomClient): void {
   );
 
   tool('get_links', 'messages:read', 'The links in a message, each with its kind (verify, magic-link, reset, unsubscribe, other) and anchor text.', { inboxId, messageId }, async ({ inboxId, messageId }) => {
-    const m = await ok(api.GET('/v1/inboxes/{inboxId}/messages/{messageId}', { params: { path: { inboxId, messageId } } }));
+    const m = await dataOf(api.GET('/v1/inboxes/{inboxId}/messages/{messageId}', { params: { path: { inboxId, messageId } } }));
     return json(m.extracted.links);
   });
 
@@ -145,7 +145,7 @@ function registerTools(tool: Register, api: MailroomClient): void {
     'messages:send',
     'Send an email from an inbox.',
     { inboxId, to: z.array(z.string()).min(1), cc: z.array(z.string()).optional(), subject: z.string(), text: z.string() },
-    async ({ inboxId, ...body }) => json(summary(await ok(api.POST('/v1/inboxes/{inboxId}/messages', { params: { path: { inboxId } }, body })))),
+    async ({ inboxId, ...body }) => json(summary(await dataOf(api.POST('/v1/inboxes/{inboxId}/messages', { params: { path: { inboxId } }, body })))),
   );
 
   tool(
@@ -154,11 +154,11 @@ function registerTools(tool: Register, api: MailroomClient): void {
     'Reply to a message in its thread (Re: subject, quoting, threading headers set for you).',
     { inboxId, messageId, text: z.string(), replyAll: z.boolean().optional() },
     async ({ inboxId, messageId, ...body }) =>
-      json(summary(await ok(api.POST('/v1/inboxes/{inboxId}/messages/{messageId}/reply', { params: { path: { inboxId, messageId } }, body })))),
+      json(summary(await dataOf(api.POST('/v1/inboxes/{inboxId}/messages/{messageId}/reply', { params: { path: { inboxId, messageId } }, body })))),
   );
 
   tool('list_threads', 'messages:read', 'List conversations in an inbox, newest activity first.', { inboxId }, async ({ inboxId }) => {
-    const page = await ok(api.GET('/v1/inboxes/{inboxId}/threads', { params: { path: { inboxId }, query: { limit: 20 } } }));
+    const page = await dataOf(api.GET('/v1/inboxes/{inboxId}/threads', { params: { path: { inboxId }, query: { limit: 20 } } }));
     return json(page.data);
   });
 
@@ -167,7 +167,7 @@ function registerTools(tool: Register, api: MailroomClient): void {
     'vault:totp',
     'The current TOTP code of a credential stored in the inbox’s vault (the seed never leaves the vault).',
     { inboxId, name: z.string().describe('the credential’s name in the vault') },
-    async ({ inboxId, name }) => json(await ok(api.GET('/v1/inboxes/{inboxId}/vault/{name}/totp', { params: { path: { inboxId, name } } }))),
+    async ({ inboxId, name }) => json(await dataOf(api.GET('/v1/inboxes/{inboxId}/vault/{name}/totp', { params: { path: { inboxId, name } } }))),
   );
 }
 
@@ -185,10 +185,3 @@ function untrusted(text: string): string {
 
 const bounded = (s: string, max: number) => (s.length > max ? `${s.slice(0, max)}… [${s.length - max} more characters]` : s);
 const json = (value: unknown) => JSON.stringify(value, null, 2);
-
-/** The data of a successful call, or an error message the model can act on. */
-async function ok<T>(call: Promise<{ data?: T; error?: { error: { code: string; message: string } }; response: Response }>): Promise<T> {
-  const { data, error, response } = await call;
-  if (data !== undefined || (response.ok && !error)) return data as T;
-  throw new Error(`${error?.error.code ?? response.status}: ${error?.error.message ?? response.statusText}`);
-}

@@ -66,9 +66,9 @@ function withheldReason(trust: Trust | undefined): CodesWithheld | null {
 
 // ---------- codes ----------
 
-/** Words that announce a one-time code, in the languages mail arrives in (matched in any case). */
+/** Words that announce a one-time code, in the languages mail arrives in (any case; global, for matchAll). */
 const CODE_WORDS =
-  /\b(code|codes|otp|passcode|one[- ]time|2fa|two[- ]factor|pin|tan|verification|authentication|security code|login code|sign[- ]in code|codice|c[oó]digo|clave|kode|\w*kod|kodu|kodunuz|koden)\b|kód|bestätigungscode|sicherheitscode|anmeldecode|verificatiecode|код|κωδικ|mã xác minh|mã otp|mã xác nhận|ओटीपी|कोड|認證碼|コード|認証番号|確認番号|ワンタイム|验证码|驗證碼|校验码|动态码|인증번호|인증 ?코드|확인 ?코드|doğrulama|رمز|كود/i;
+  /\b(code|codes|otp|passcode|one[- ]time|2fa|two[- ]factor|pin|tan|verification|authentication|security code|login code|sign[- ]in code|codice|c[oó]digo|clave|kode|\w*kod|kodu|kodunuz|koden)\b|kód|bestätigungscode|sicherheitscode|anmeldecode|verificatiecode|код|κωδικ|mã xác minh|mã otp|mã xác nhận|ओटीपी|कोड|認證碼|コード|認証番号|確認番号|ワンタイム|验证码|驗證碼|校验码|动态码|인증번호|인증 ?코드|확인 ?코드|doğrulama|رمز|كود/gi;
 
 /** Words that make a nearby number something else: an offer, an order, a customer, a booking, a place, a phone. */
 const NOT_A_CODE_WORDS =
@@ -109,7 +109,7 @@ function extractCodes(lines: string[]): string[] {
 /** A line that names a one-time code: "promo code", "postal code" and the like do not count. */
 function announcesCode(line: string): boolean {
   if (PERCENT_OFF.test(line)) return false;
-  for (const m of line.matchAll(new RegExp(CODE_WORDS.source, 'gi'))) {
+  for (const m of line.matchAll(CODE_WORDS)) {
     if (!NOT_A_CODE.test(line.slice(0, m.index)) && !QUALIFIED_AFTER.test(line.slice(m.index + m[0].length))) return true;
   }
   return false;
@@ -154,19 +154,19 @@ interface LinkCandidate {
 const KIND_WORDS: [Exclude<LinkKind, 'other'>, RegExp][] = [
   [
     'unsubscribe',
-    /unsubscribe|opt[- ]?out|email preferences|e-mail preferences|manage (your )?(email|e-mail|subscriptions|notifications|alerts|preferences)|notification settings|alert settings|which alerts|abbestell|abmelden vom|newsletter abmelden|vom newsletter|einstellungen|d[ée]sabonn|d[ée]sinscri|pr[ée]f[ée]rences|darse de baja|dar de baja|cancelar (la )?suscripci|preferencias|descadastr|cancelar (a )?inscri|prefer[êe]ncias|disiscri|annulla (l'?)?iscrizione|preferenze|afmelden|uitschrijven|voorkeuren|wypisz|rezygn|preferencje|отписаться|отписк|настройки (рассылки|уведомлений)|配信停止|登録解除|配信設定|退订|取消订阅|退訂|수신 ?거부|구독 ?취소|abonelikten|aboneliği|e-posta tercih|إلغاء الاشتراك|options page|mailing list options|ne plus recevoir|no recibir|não receber|non ricevere|nicht mehr erhalten|niet meer ontvangen|sluta få|stop receiving|stop these emails|inställningar|instellingen|impostazioni (e-?mail|notifiche)|configuración de (correo|notificaciones)|notifications par e-?mail|odhlásit|відписатися|απεγγραφ|berhenti berlangganan|hủy đăng ký/i,
+    /unsubscribe|opt[- ]?out|email preferences|e-mail preferences|manage (your )?(email|e-mail|subscriptions|notifications|alerts|preferences)|notification settings|alert settings|which alerts|abbestell|abmelden vom|newsletter abmelden|vom newsletter|einstellungen|d[ée]sabonn|d[ée]sinscri|pr[ée]f[ée]rences|darse de baja|dar de baja|cancelar (la )?suscripci|preferencias|descadastr|cancelar (a )?inscri|prefer[êe]ncias|disiscri|annulla (l'?)?iscrizione|preferenze|afmelden|uitschrijven|voorkeuren|wypisz|rezygn|preferencje|отписаться|отписк|настройки (рассылки|уведомлений)|配信停止|登録解除|配信設定|退订|取消订阅|退訂|수신 ?거부|구독 ?취소|abonelikten|aboneliği|e-posta tercih|إلغاء الاشتراك|options page|mailing list options|ne plus recevoir|no recibir|não receber|non ricevere|nicht mehr erhalten|niet meer ontvangen|sluta få|stop receiving|stop these emails|inställningar|instellingen|impostazioni (e-?mail|notifiche)|configuración de (correo|notificaciones)|notifications par e-?mail|odhlásit|відписатися|απεγγραφ|berhenti berlangganan|hủy đăng ký/gi,
   ],
   [
     'reset',
-    /reset|forgot|change (your )?password|new password|create a new|choose a new|passwort|kennwort|r[ée]initialis|mot de passe|restablecer|contraseña|redefinir|senha|palavra-passe|reimposta|password|wachtwoord|has[łl]o|hasła|сброс|пароль|パスワード|重置|密码|密碼|비밀번호|şifre|sifre|كلمة المرور|atur ulang|kata sandi|mật khẩu|heslo|hesla|пароль|κωδικό πρόσβασης|पासवर्ड|lösenord|återställ/i,
+    /reset|forgot|change (your )?password|new password|create a new|choose a new|passwort|kennwort|r[ée]initialis|mot de passe|restablecer|contraseña|redefinir|senha|palavra-passe|reimposta|password|wachtwoord|has[łl]o|hasła|сброс|пароль|パスワード|重置|密码|密碼|비밀번호|şifre|sifre|كلمة المرور|atur ulang|kata sandi|mật khẩu|heslo|hesla|пароль|κωδικό πρόσβασης|पासवर्ड|lösenord|återställ/gi,
   ],
   [
     'magic-link',
-    /sign[- ]?in|log[- ]?in|magic link|anmelden|einloggen|connecter|connexion|iniciar sesi|inicia sesi|entrar|acessar|acceder|accedi|inloggen|log in|zaloguj|logowani|войти|вход|ログイン|サインイン|登录|登入|로그인|giriş yap|oturum aç|تسجيل الدخول|logga in|đăng nhập|masuk|přihlásit|σύνδεση|लॉग इन|увійти|вхід/i,
+    /sign[- ]?in|log[- ]?in|magic link|anmelden|einloggen|connecter|connexion|iniciar sesi|inicia sesi|entrar|acessar|acceder|accedi|inloggen|log in|zaloguj|logowani|войти|вход|ログイン|サインイン|登录|登入|로그인|giriş yap|oturum aç|تسجيل الدخول|logga in|đăng nhập|masuk|přihlásit|σύνδεση|लॉग इन|увійти|вхід/gi,
   ],
   [
     'verify',
-    /verif|confirm|activat|validat|it was me|this was me|yes, it|bestätig|aktivier|best[äa]tigen|v[ée]rifi|activer|confirmer|confirmar|activar|ativar|conferm|attiva|bevestig|activeer|potwierd|aktywuj|подтверд|активир|確認|認証|有効化|验证|确认|激活|驗證|確認|인증|확인|활성화|doğrula|onayla|etkinleştir|تأكيد|تفعيل|verifikasi|konfirmasi|xác minh|xác nhận|bekräfta|verifiera|ověřit|potvrdit|επαλήθευ|επιβεβαί|सत्यापित|підтверд/i,
+    /verif|confirm|activat|validat|it was me|this was me|yes, it|bestätig|aktivier|best[äa]tigen|v[ée]rifi|activer|confirmer|confirmar|activar|ativar|conferm|attiva|bevestig|activeer|potwierd|aktywuj|подтверд|активир|確認|認証|有効化|验证|确认|激活|驗證|確認|인증|확인|활성화|doğrula|onayla|etkinleştir|تأكيد|تفعيل|verifikasi|konfirmasi|xác minh|xác nhận|bekräfta|verifiera|ověřit|potvrdit|επαλήθευ|επιβεβαί|सत्यापित|підтверд/gi,
   ],
 ];
 
@@ -231,9 +231,10 @@ function classify(link: LinkCandidate): LinkKind {
   return byWords(words.replace(PASSWORDLESS, ' magic link ')) ?? KIND_PATHS.find(([, p]) => p.test(url.pathname + url.search))?.[0] ?? 'other';
 }
 
-function lastMatch(s: string, re: RegExp): number {
+/** Where the last mention of `words` (a global pattern) starts, or -1. */
+function lastMatch(s: string, words: RegExp): number {
   let at = -1;
-  for (const m of s.matchAll(new RegExp(re.source, 'gi'))) at = m.index;
+  for (const m of s.matchAll(words)) at = m.index;
   return at;
 }
 
