@@ -1,4 +1,5 @@
 import type { WebhookSettings } from './core/deps';
+import type { CanarySettings } from './core/canary';
 
 /** The only reader of process.env. Lambda handlers and the local stack both build their config here. */
 export interface RuntimeConfig {
@@ -37,6 +38,8 @@ export const ENV = {
   vaultKeyTag: 'MAILROOM_VAULT_KEY_TAG',
   apiRoleArn: 'MAILROOM_API_ROLE_ARN',
   sesConfigurationSet: 'MAILROOM_SES_CONFIGURATION_SET',
+  canaryAddress: 'MAILROOM_CANARY_ADDRESS',
+  canaryAlarmAfterSeconds: 'MAILROOM_CANARY_ALARM_AFTER_SECONDS',
 } as const;
 
 export const DEFAULT_INBOUND_PREFIX = 'inbound/';
@@ -103,6 +106,11 @@ export function eventBusNameFromEnv(env: NodeJS.ProcessEnv = process.env): strin
 /** The SES configuration set sent mail goes through (its events report deliveries, bounces and complaints). */
 export function sesConfigurationSetFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   return required(env, ENV.sesConfigurationSet);
+}
+
+/** Where the canary sends its probes, and how late a probe may be before it counts as missing. */
+export function canarySettingsFromEnv(env: NodeJS.ProcessEnv = process.env): CanarySettings {
+  return { address: required(env, ENV.canaryAddress), alarmAfterMs: positiveNumber(env, ENV.canaryAlarmAfterSeconds, 15 * 60) * SECOND };
 }
 
 /** How the API makes and uses the vault's KMS keys. */

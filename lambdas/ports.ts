@@ -1,4 +1,5 @@
 import type { ItemKey } from './core/table-keys';
+import type { MetricName } from './core/metric-names';
 
 /** What the core needs from the outside world. AWS and the laptop each provide their own implementations. */
 
@@ -62,6 +63,13 @@ export interface Blobs {
   deletePrefix(prefix: string): Promise<void>;
   /** A short-lived URL that serves the object directly (used when a body is too big for the API's payload limit). */
   downloadUrl(key: string, link: DownloadLink): Promise<string>;
+}
+
+/** Counts and timings for dashboards and alarms: CloudWatch metrics (EMF) on AWS, a tally on a laptop. */
+export interface Metrics {
+  count(name: MetricName, value?: number): void;
+  milliseconds(name: MetricName, value: number): void;
+  seconds(name: MetricName, value: number): void;
 }
 
 export interface Logger {

@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
+import { NEVER_LOADED_ON_LAMBDA } from '../../lib/constructs/mailroom-function';
 
 /** What one bundle weighs, and what it is made of. */
 export interface BundleInfo {
@@ -21,7 +22,7 @@ export interface BundleInfo {
 
 /**
  * The esbuild options MailroomFunction's bundling maps to (CommonJS, minified, linked external source map,
- * nothing external so the SDK is bundled), except the target: the CDK asks for node24, which only changes
+ * the SDK bundled, only what Node never loads left out), except the target: the CDK asks for node24, which only changes
  * syntax lowering, and the host here runs an older Node.
  */
 export const CDK_LIKE_OPTIONS = {
@@ -31,7 +32,7 @@ export const CDK_LIKE_OPTIONS = {
   target: 'node22',
   minify: true,
   sourcemap: true,
-  external: [] as string[],
+  external: NEVER_LOADED_ON_LAMBDA,
   metafile: true,
   logLevel: 'silent',
 } as const;

@@ -1,4 +1,5 @@
 import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_RATE_LIMIT_PER_MINUTE } from '../../lambdas/config';
+import { MetricsTally } from '../../lambdas/adapters/metrics-tally';
 import { LOCAL_REGION } from '../../lambdas/local/dynamodb-local';
 import { S3_LOCAL_CREDENTIALS } from '../../lambdas/local/s3-local';
 import { coreDepsFor } from '../../lambdas/handlers/runtime';
@@ -34,7 +35,7 @@ process.once('message', (request: WorkerRequest) => {
           rateLimitPerMinute: DEFAULT_RATE_LIMIT_PER_MINUTE,
         },
         { dynamodb: request.dynamodbEndpoint, s3: request.s3Endpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS },
-        quiet,
+        { log: quiet, metrics: new MetricsTally() },
       );
       // Publishing message.received is one table write to the (unstarted) local queue: the stand-in for PutEvents.
       const queue = new LocalJobQueue(base.table, async () => undefined, quiet);

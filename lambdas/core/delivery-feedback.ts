@@ -1,4 +1,5 @@
 import type { Item } from '../ports';
+import { METRIC, type MetricName } from './metric-names';
 import type { CoreDeps } from './deps';
 import { hashId } from './ids';
 import { listNewestFirst, type ListPage, type ListRequest } from './listing';
@@ -36,6 +37,7 @@ export interface Suppression {
 /** A message shows the worst that happened to it. */
 const RANK: Record<DeliveryStatus, number> = { sending: 0, captured: 1, sent: 1, delivered: 2, failed: 3, bounced: 4, complained: 5 };
 const MAX_FEEDBACK_KEPT = 20;
+const FEEDBACK_METRIC: Partial<Record<DeliveryStatus, MetricName>> = { delivered: METRIC.deliveries, bounced: METRIC.bounces, complained: METRIC.complaints };
 
 /**
  * Applies one SES event to the message it is about: its delivery state (never downgraded), the recipients it
@@ -61,6 +63,8 @@ export async function applySesFeedback(deps: CoreDeps, feedback: SesFeedback): P
   const entry = { id: outcome.id, status: outcome.status, recipients: outcome.recipients, at: outcome.at, detail: outcome.detail };
   const updated = await deps.table.update<MessageItem>(key, { delivery, deliveryFeedback: [...seen, entry].slice(-MAX_FEEDBACK_KEPT) });
   if (!updated) return;
+  const counted = FEEDBACK_METRIC[outcome.status];
+  if (counted) deps.metrics.count(counted);
   if (outcome.suppress) {
     for (const address of outcome.recipients) {
       const suppression: Suppression = { address, reason: outcome.suppress, at: outcome.at, messageId: message.id };

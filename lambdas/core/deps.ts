@@ -1,4 +1,4 @@
-import type { Blobs, Clock, EventBus, JobQueue, KeyRing, Logger, MailSender, Table, WebhookSender } from '../ports';
+import type { Blobs, Clock, EventBus, JobQueue, KeyRing, Logger, MailSender, Metrics, Table, WebhookSender } from '../ports';
 
 export interface CoreSettings {
   domains: string[];
@@ -29,6 +29,7 @@ export interface CoreDeps {
   blobs: Blobs;
   clock: Clock;
   log: Logger;
+  metrics: Metrics;
   settings: CoreSettings;
   events: EventBus;
   jobs: JobQueue;

@@ -1,4 +1,5 @@
 import { systemActor } from './audit';
+import { METRIC } from './metric-names';
 import type { CoreDeps } from './deps';
 import { MailroomError } from './errors';
 import { messageReceivedEvent } from './events';
@@ -43,6 +44,7 @@ export async function ingestMail(deps: CoreDeps, mail: InboundMail): Promise<Ing
   const result: IngestResult = { stored: [], dropped: [], parseError: null };
   if (mail.sesMessageId === SES_SETUP_NOTIFICATION) return result;
 
+  const started = performance.now();
   const raw = await deps.blobs.get(mail.rawKey);
   // Throwing makes Lambda retry and, in the end, park the event in the dead-letter queue: never a silent loss.
   if (!raw) throw new Error(`raw mail ${mail.rawKey} is not in the bucket`);
@@ -55,6 +57,7 @@ export async function ingestMail(deps: CoreDeps, mail: InboundMail): Promise<Ing
   const parsed = await parseMime(raw);
   if (!parsed.ok) {
     result.parseError = parsed.code;
+    deps.metrics.count(METRIC.parseFailures);
     deps.log.warn('mail stored with a parse error', { sesMessageId: mail.sesMessageId, code: parsed.code, reason: parsed.reason });
   }
   for (const target of targets) {
@@ -68,7 +71,12 @@ export async function ingestMail(deps: CoreDeps, mail: InboundMail): Promise<Ing
     // Also for a copy stored by an earlier run that stopped before announcing it: webhooks deliver each event once.
     await deps.events.publish(messageReceivedEvent(message));
     result.stored.push(stored);
+    if (!stored.duplicate) {
+      deps.metrics.count(METRIC.messagesReceived);
+      if (message.quarantined) deps.metrics.count(METRIC.messagesQuarantined);
+    }
   }
+  deps.metrics.milliseconds(METRIC.parseLatency, performance.now() - started);
   return result;
 }
 
@@ -125,6 +133,7 @@ async function findInbox(deps: CoreDeps, address: string): Promise<InboxItem | u
 
 async function countDropped(deps: CoreDeps, mail: InboundMail, dropped: string[]): Promise<void> {
   await deps.table.increment(droppedMailCounter(mail.receivedAt.toISOString().slice(0, 10)), 'count', dropped.length);
+  deps.metrics.count(METRIC.messagesDropped, dropped.length);
   deps.log.warn('mail for unknown addresses dropped', {
     sesMessageId: mail.sesMessageId,
     count: dropped.length,

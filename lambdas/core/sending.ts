@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { detectMimeType } from 'nodemailer/lib/mime-funcs';
 import type { Actor } from './audit';
+import { METRIC } from './metric-names';
 import type { CoreDeps } from './deps';
 import { MailroomError, invalid } from './errors';
 import { messageSentEvent } from './events';
@@ -54,9 +55,11 @@ export async function sendMessage(deps: CoreDeps, actor: Actor, inboxId: string,
   const inbox = await getInbox(deps, actor.orgId, inboxId);
   const recipients = [...input.to, ...(input.cc ?? []), ...(input.bcc ?? [])].map((a) => a.toLowerCase());
   checkMessage(input, recipients);
-  checkRecipients(inbox, recipients);
-  await checkSuppressions(deps, inbox.orgId, recipients);
-  await countAgainstDailyLimit(deps, inbox);
+  await refusalsCounted(deps, async () => {
+    checkRecipients(inbox, recipients);
+    await checkSuppressions(deps, inbox.orgId, recipients);
+    await countAgainstDailyLimit(deps, inbox);
+  });
 
   const now = deps.clock.now();
   const id = newId('msg', now);
@@ -87,8 +90,19 @@ export async function sendMessage(deps: CoreDeps, actor: Actor, inboxId: string,
     deps.log.error('sending failed', { orgId: inbox.orgId, inboxId: inbox.id, messageId: id, error: (err as Error).message });
     throw new MailroomError('upstream_failed', `the mail could not be handed over for delivery: ${(err as Error).message}`, { messageId: id });
   }
+  deps.metrics.count(METRIC.messagesSent);
   await deps.events.publish(messageSentEvent(sent));
   return toSummary(sent);
+}
+
+/** The inbox's guardrails and the suppression list, each refusal counted. */
+async function refusalsCounted(deps: CoreDeps, check: () => Promise<void>): Promise<void> {
+  try {
+    await check();
+  } catch (err) {
+    deps.metrics.count(METRIC.sendsRefused);
+    throw err;
+  }
 }
 
 /** Replies in the message's thread: `Re:` subject, In-Reply-To and References, the original quoted below. */

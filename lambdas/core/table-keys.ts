@@ -99,6 +99,10 @@ export const suppressionKey = (orgId: string, address: string): ItemKey => ({ pk
 export const suppressionListPrefix = (orgId: string) => ({ pk: `O#${orgId}`, skPrefix: 'SUP#' });
 
 /** Mail for addresses nobody owns: counted per day so operators can see it. */
+/** Canary probes sent to an address and not yet seen stored, oldest first. */
+export const canaryProbeKey = (address: string, probeId: string): ItemKey => ({ pk: `SYS#CANARY#${address.toLowerCase()}`, sk: `P#${probeId}` });
+export const canaryProbePrefix = (address: string) => ({ pk: `SYS#CANARY#${address.toLowerCase()}`, skPrefix: 'P#' });
+
 export const droppedMailCounter = (day: string): ItemKey => ({ pk: 'SYS#DROPPED', sk: day });
 
 /** S3 keys mirror the table's prefixes so purging an inbox is one prefix delete. */

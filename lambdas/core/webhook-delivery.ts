@@ -1,6 +1,7 @@
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import type { Item, Job, MailroomEvent } from '../ports';
 import { auditWrite, systemActor } from './audit';
+import { METRIC } from './metric-names';
 import type { CoreDeps } from './deps';
 import { notFound } from './errors';
 import { deterministicId, newId } from './ids';
@@ -140,6 +141,8 @@ async function attempt(deps: CoreDeps, hook: WebhookItem, delivery: DeliveryItem
     error = (err as Error).message;
   }
   const succeeded = statusCode !== null && statusCode >= 200 && statusCode < 300;
+  deps.metrics.count(METRIC.webhookAttempts);
+  deps.metrics.count(succeeded ? METRIC.webhookSuccesses : METRIC.webhookFailures);
   const gone = statusCode === 410;
   const record: DeliveryAttempt = { at: at.toISOString(), trigger, statusCode, latencyMs: Math.round(performance.now() - started), responseSnippet, error };
 
@@ -207,6 +210,7 @@ async function trackEndpointHealth(deps: CoreDeps, hook: WebhookItem, failingSin
     { update: key, set: { enabled: false, disabledReason: disableReason, failingSince, updatedAt: at.toISOString() } },
     auditWrite(deps, systemActor(hook.orgId, 'webhook-delivery'), 'webhook.disabled', { type: 'webhook', id: hook.id }, { reason: disableReason, url: hook.url }),
   ]);
+  deps.metrics.count(METRIC.webhookEndpointsDisabled);
   deps.log.warn('webhook endpoint disabled', { orgId: hook.orgId, webhookId: hook.id, reason: disableReason });
 }
 

@@ -4,6 +4,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { KmsKeyRing } from '../adapters/aws/kms-key-ring';
 import { vaultKeysFromEnv } from '../config';
 import { routesWithoutSending } from '../http/routes-served-elsewhere';
+import { lambdaTelemetry } from '../adapters/aws/lambda-telemetry';
 import { apiFromEnv } from './api-from-env';
 
 const api = apiFromEnv(routesWithoutSending, { functionName: 'api', keyRing: new KmsKeyRing(new KMSClient({}), vaultKeysFromEnv()) });
@@ -18,4 +19,4 @@ export const handler = middy(async (event: APIGatewayProxyEvent): Promise<APIGat
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk);
   return { ...result, body: Buffer.concat(chunks).toString('base64'), isBase64Encoded: true };
-});
+}).use(lambdaTelemetry.middleware);

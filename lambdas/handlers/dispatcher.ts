@@ -7,11 +7,12 @@ import { AwsJobQueue } from '../adapters/aws/aws-job-queue';
 import { EventBridgeEventBus } from '../adapters/aws/eventbridge-event-bus';
 import { eventBusNameFromEnv, jobQueueConfigFromEnv, runtimeConfigFromEnv } from '../config';
 import { runJob } from '../core/jobs';
+import { lambdaTelemetry } from '../adapters/aws/lambda-telemetry';
 import { coreDepsFor } from './runtime';
 import { jobFromQueueMessage } from './queue-message';
 
 const clock = { now: () => new Date() };
-const deps = coreDepsFor(runtimeConfigFromEnv(), {}, undefined, {
+const deps = coreDepsFor(runtimeConfigFromEnv(), {}, lambdaTelemetry, {
   functionName: 'dispatcher',
   jobs: new AwsJobQueue(new SQSClient({}), new SchedulerClient({}), jobQueueConfigFromEnv(), clock),
   // SES's reports on sent mail become message.delivered/bounced/complained events.
@@ -32,4 +33,4 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
     }),
   );
   return { batchItemFailures };
-});
+}).use(lambdaTelemetry.middleware);

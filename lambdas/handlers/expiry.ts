@@ -2,10 +2,11 @@ import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { runtimeConfigFromEnv } from '../config';
 import { cleanUpAfterExpiry } from '../core/expiry';
+import { lambdaTelemetry } from '../adapters/aws/lambda-telemetry';
 import { coreDepsFor } from './runtime';
 import { expiredItemOf } from './ttl-expiry-records';
 
-const deps = coreDepsFor(runtimeConfigFromEnv(), {}, undefined, { functionName: 'expiry' });
+const deps = coreDepsFor(runtimeConfigFromEnv(), {}, lambdaTelemetry, { functionName: 'expiry' });
 
 /**
  * The table's stream, filtered to TTL deletions → clean-up of what the expired items pointed to. Records are
@@ -23,4 +24,4 @@ export const handler = middy(async (event: DynamoDBStreamEvent): Promise<DynamoD
     }
   }
   return { batchItemFailures: [] };
-});
+}).use(lambdaTelemetry.middleware);

@@ -3,10 +3,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbTable } from '../adapters/aws/dynamodb-table';
 import { S3Blobs } from '../adapters/aws/s3-blobs';
 import { httpWebhookSender } from '../adapters/http-webhook-sender';
-import { jsonLogger } from '../adapters/json-logger';
 import type { RuntimeConfig } from '../config';
 import type { CoreDeps } from '../core/deps';
-import type { EventBus, JobQueue, KeyRing, MailSender } from '../ports';
+import type { EventBus, JobQueue, KeyRing, Logger, MailSender, Metrics } from '../ports';
 
 /** AWS clients for the given endpoints (none on Lambda; the local servers' on a laptop). */
 export interface AwsEndpoints {
@@ -38,7 +37,7 @@ export function notWiredHere(functionName: string): EventBus & JobQueue & KeyRin
 export function coreDepsFor(
   config: RuntimeConfig,
   endpoints: AwsEndpoints = {},
-  log = jsonLogger(),
+  telemetry: { log: Logger; metrics: Metrics },
   wiring: { events?: EventBus; jobs?: JobQueue; keyRing?: KeyRing; mailSender?: MailSender; functionName?: string } = {},
 ): CoreDeps {
   const unwired = notWiredHere(wiring.functionName ?? 'this');
@@ -49,7 +48,8 @@ export function coreDepsFor(
     table: new DynamoDbTable(dynamodb, config.tableName),
     blobs: new S3Blobs(s3, config.bucketName),
     clock: { now: () => new Date() },
-    log,
+    log: telemetry.log,
+    metrics: telemetry.metrics,
     settings: {
       domains: config.domains,
       autoCreateDomains: config.autoCreateDomains,

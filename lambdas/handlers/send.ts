@@ -6,6 +6,7 @@ import { EventBridgeEventBus } from '../adapters/aws/eventbridge-event-bus';
 import { SesMailSender } from '../adapters/aws/ses-mail-sender';
 import { eventBusNameFromEnv, sesConfigurationSetFromEnv } from '../config';
 import { routes } from '../http/routes';
+import { lambdaTelemetry } from '../adapters/aws/lambda-telemetry';
 import { apiFromEnv } from './api-from-env';
 
 const api = apiFromEnv(routes, {
@@ -15,4 +16,4 @@ const api = apiFromEnv(routes, {
 });
 
 /** API Gateway (REST, Lambda proxy) → the route table, for the sending routes: the only function allowed to send through SES. */
-export const handler = middy((event: APIGatewayProxyEvent) => api(event));
+export const handler = middy((event: APIGatewayProxyEvent) => api(event)).use(lambdaTelemetry.middleware);

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { lambdaTelemetry } from '../adapters/aws/lambda-telemetry';
 import type { ApiHandler } from '../http/api-core';
 
 /**
@@ -13,5 +14,5 @@ export function streamingApiHandler(api: ApiHandler) {
     const { stream, body, isBase64Encoded, ...head } = await api(event);
     const bytes = stream ?? [isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body)];
     return { ...head, body: Readable.from(bytes) };
-  });
+  }).use(lambdaTelemetry.middleware);
 }

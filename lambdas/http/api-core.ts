@@ -45,6 +45,12 @@ function compile(route: Route): CompiledRoute {
   return { route, pattern: new RegExp(`^${source}/?$`), names };
 }
 
+/** What the access log says about a request: known once it is routed and authenticated. */
+interface RequestSeen {
+  route: string | null;
+  orgId: string | null;
+}
+
 /** A proxy result, or headers and a body still being produced (`stream`; `body` is then empty). */
 export type ApiResult = APIGatewayProxyResult & { stream?: AsyncIterable<Buffer> };
 export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<ApiResult>;
@@ -63,17 +69,33 @@ export function createApiWith(deps: CoreDeps, http: HttpSettings, routes: readon
     const headers = lowerCaseKeys(event.headers);
     // Filled in as the request is understood, and sent with its answer whatever it is.
     const extra: Record<string, string> = {};
+    const seen: RequestSeen = { route: null, orgId: null };
+    const started = performance.now();
+    let response: ApiResult;
     try {
-      const reply = await dispatch(event, headers, requestId, extra);
-      const response = await respond(reply, requestId);
-      return { ...response, headers: { ...response.headers, ...extra } };
+      response = await respond(await dispatch(event, headers, requestId, extra, seen), requestId);
     } catch (err) {
-      const response = errorResponse(err, requestId, deps);
-      return { ...response, headers: { ...response.headers, ...extra } };
+      response = errorResponse(err, requestId, deps);
     }
+    // An access log: which route, for which org, with what outcome; never the query, body or key.
+    deps.log.info('request', {
+      requestId,
+      method: event.httpMethod,
+      route: seen.route,
+      orgId: seen.orgId,
+      status: response.statusCode,
+      ms: Math.round(performance.now() - started),
+    });
+    return { ...response, headers: { ...response.headers, ...extra } };
   };
 
-  async function dispatch(event: APIGatewayProxyEvent, headers: Record<string, string>, requestId: string, extra: Record<string, string>): Promise<Reply> {
+  async function dispatch(
+    event: APIGatewayProxyEvent,
+    headers: Record<string, string>,
+    requestId: string,
+    extra: Record<string, string>,
+    seen: RequestSeen,
+  ): Promise<Reply> {
     const path = event.path || '/';
     const matches = compiled.map((c) => ({ c, m: c.pattern.exec(path) })).filter((x) => x.m);
     if (matches.length === 0) throw new MailroomError('not_found', `no route for ${path}`);
@@ -84,10 +106,12 @@ export function createApiWith(deps: CoreDeps, http: HttpSettings, routes: readon
       });
     }
     const { route, names } = hit.c;
+    seen.route = route.path;
     let principal: Principal = { orgId: '', keyId: '', scopes: [], inboxIds: null, validUntil: null };
     let apiKey = '';
     if (route.scope) {
       ({ principal, apiKey } = await authenticate(deps, keyCache, headers.authorization));
+      seen.orgId = principal.orgId;
       const rate = await consumeRequest(deps, principal.keyId);
       Object.assign(extra, rateLimitHeaders(rate));
       if (rate.exceeded) {

@@ -4,10 +4,12 @@ import { startLocalStack } from './stack';
 /** `npm start`: runs the local stack until Ctrl-C, then stops it without losing accepted mail. */
 async function main(): Promise<void> {
   const config = localConfigFromEnv();
-  const stack = await startLocalStack(config);
+  const jsonLogs = process.argv.includes('--json-logs');
+  const stack = await startLocalStack({ ...config, jsonLogs });
   const adminKeyLine =
     stack.adminKeySource === 'MAILROOM_ADMIN_KEY' ? 'from MAILROOM_ADMIN_KEY' : `${stack.adminKey}   (kept in ${stack.adminKeySource})`;
-  process.stdout.write(
+  // With --json-logs stdout carries only JSON lines, so the banner goes to stderr.
+  (jsonLogs ? process.stderr : process.stdout).write(
     [
       '',
       'Mailroom is running',

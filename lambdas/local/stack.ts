@@ -15,6 +15,8 @@ import { ensureDefaultOrg } from '../core/orgs';
 import { runJob } from '../core/jobs';
 import { DEFAULT_ORG_ID } from '../core/table-keys';
 import { jsonLogger } from '../adapters/json-logger';
+import { MetricsTally } from '../adapters/metrics-tally';
+import { readableLogger } from './readable-logger';
 import { processSesEvent } from '../handlers/process-ses-event';
 import { coreDepsFor } from '../handlers/runtime';
 import { createApi } from '../http/api';
@@ -52,7 +54,9 @@ export interface LocalStackOptions {
   smtpRelay?: string;
   /** Keep DynamoDB in memory (tests); the default persists under the data dir. */
   inMemoryTable?: boolean;
+  /** Where logs go; by default the console, readable, or JSON lines with `jsonLogs`. */
   log?: Logger;
+  jsonLogs?: boolean;
 }
 
 export interface LocalStack {
@@ -63,6 +67,8 @@ export interface LocalStack {
   /** Where the admin key came from: the environment or the key file. */
   adminKeySource: string;
   deps: CoreDeps;
+  /** What the stack counted: the laptop's stand-in for CloudWatch metrics. */
+  metrics: MetricsTally;
   /** Waits until every accepted message has been stored. */
   drain(): Promise<void>;
   /** Waits until no webhook work is due or running. */
@@ -77,7 +83,8 @@ const BUCKET = 'mailroom-mail';
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const log = options.log ?? jsonLogger();
+  const log = options.log ?? (options.jsonLogs ? jsonLogger() : readableLogger());
+  const metrics = new MetricsTally();
   const stops: (() => Promise<void> | void)[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop();
@@ -108,7 +115,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
     };
     // DynamoDB Local accepts any credentials, so s3rver's serve both servers.
-    const base = coreDepsFor(config, { dynamodb: dynamo.endpoint, s3: s3.endpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS }, log);
+    const base = coreDepsFor(config, { dynamodb: dynamo.endpoint, s3: s3.endpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS }, { log, metrics });
     const jobs = new LocalJobQueue(base.table, (job) => runJob(deps, job), log);
     // Sent mail for the local domains takes the inbound path, through the spool made below.
     const mailSender = new LocalMailSender(options.domains, (raw, envelope) => spool.accept(raw, envelope), options.smtpRelay);
@@ -139,6 +146,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       adminKey,
       adminKeySource,
       deps,
+      metrics,
       drain: () => spool.drain(),
       webhooksIdle: () => jobs.idle(),
       stop: stopAll,

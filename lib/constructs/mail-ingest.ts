@@ -1,11 +1,12 @@
 import { Aws, CustomResource, Duration, Names, Stack, Validations } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sesActions from 'aws-cdk-lib/aws-ses-actions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DeployTimeProvider } from './deploy-time-provider';
-import { deadLetterQueue } from './dead-letters';
+import { deadLetterAlarm, deadLetterQueue } from './dead-letters';
 import { MailroomFunction } from './mailroom-function';
 import type { MessageStore } from './message-store';
 
@@ -29,6 +30,7 @@ export class MailIngest extends Construct {
   public readonly receiptRule: ses.ReceiptRule;
   public readonly parser: MailroomFunction;
   public readonly deadLetterQueue: sqs.Queue;
+  public readonly deadLetterAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: MailIngestProps) {
     super(scope, id);
@@ -43,6 +45,7 @@ export class MailIngest extends Construct {
       timeout: Duration.minutes(2),
       deadLetterQueue: this.deadLetterQueue,
     });
+    this.deadLetterAlarm = deadLetterAlarm(this, 'ParserDeadLettersAlarm', this.deadLetterQueue, 'Received mail failed to parse after every retry; its SES events wait in the parser dead-letter queue (the raw mail is kept under the inbound prefix).');
     this.parser.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6) });
     store.table.grantReadWriteData(this.parser);
     store.grantReadInbound(this.parser);

@@ -57,14 +57,19 @@ export class Sending extends Construct {
     });
     props.store.table.grantReadWriteData(this.handler);
     props.store.grantMailObjects(this.handler, { write: true });
+    this.grantSend(this.handler, props.domains);
+  }
+
+  /** Lets `grantee` send through SES from `domains` (some of the deployment's), only through this configuration set. */
+  public grantSend(grantee: iam.IGrantable, domains: string[]): void {
     const stack = Stack.of(this);
-    this.handler.addToRolePolicy(
+    grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'SendFromOurDomainsThroughOurConfigurationSet',
         // SES v2 SendEmail with raw content is authorized as both.
         actions: ['ses:SendEmail', 'ses:SendRawEmail'],
         resources: [
-          ...props.domains.map((domain) => stack.formatArn({ service: 'ses', resource: 'identity', resourceName: domain })),
+          ...domains.map((domain) => stack.formatArn({ service: 'ses', resource: 'identity', resourceName: domain })),
           stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: this.configurationSet.configurationSetName }),
         ],
       }),

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { NEVER_LOADED_ON_LAMBDA } from '../../lib/constructs/mailroom-function';
 import { LAMBDA_ENV, STREAMING_RUNTIME_PRELUDE } from '../support/lambda-env';
 
 const root = join(__dirname, '../..');
@@ -22,6 +23,7 @@ async function bundleAndLoad(entry: string, prelude = ''): Promise<string> {
     target: 'node22',
     format: 'cjs',
     outfile,
+    external: NEVER_LOADED_ON_LAMBDA,
     logLevel: 'silent',
   });
   const env = { PATH: process.env.PATH, ...LAMBDA_ENV };
@@ -29,7 +31,7 @@ async function bundleAndLoad(entry: string, prelude = ''): Promise<string> {
 }
 
 describe('Lambda bundles', () => {
-  it.each(['parser', 'api', 'send', 'dispatcher', 'expiry', 'receipt-rule-set-activation', 'admin-key-bootstrap'])(
+  it.each(['parser', 'api', 'send', 'dispatcher', 'expiry', 'receipt-rule-set-activation', 'admin-key-bootstrap', 'canary'])(
     'the %s handler bundles into one CommonJS file that loads and exports a handler',
     async (entry) => {
       expect(await bundleAndLoad(entry)).toBe('function');

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_INBOUND_PREFIX } from '../../lambdas/config';
+import { MetricsTally } from '../../lambdas/adapters/metrics-tally';
 import type { CoreDeps } from '../../lambdas/core/deps';
 import { coreDepsFor } from '../../lambdas/handlers/runtime';
 import { ensureTable, LOCAL_REGION, startDynamoDbLocal } from '../../lambdas/local/dynamodb-local';
@@ -17,6 +18,8 @@ import type { Logger } from '../../lambdas/ports';
 
 export interface Backends {
   deps: CoreDeps;
+  /** What the core counted, as CloudWatch would receive it. */
+  metrics: MetricsTally;
   /** The webhook dispatcher's queue, running jobs as they fall due. */
   jobs: LocalJobQueue;
   dynamodbEndpoint: string;
@@ -37,6 +40,7 @@ export async function startBackends(settings: Partial<CoreDeps['settings']> = {}
     warn: (message, fields) => logs.push({ level: 'warn', message, fields }),
     error: (message, fields) => logs.push({ level: 'error', message, fields }),
   };
+  const metrics = new MetricsTally();
   const base = coreDepsFor(
     {
       tableName: 'mailroom-test',
@@ -52,7 +56,7 @@ export async function startBackends(settings: Partial<CoreDeps['settings']> = {}
       ...settings,
     },
     { dynamodb: dynamo.endpoint, s3: s3.endpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS },
-    log,
+    { log, metrics },
   );
   const jobs = new LocalJobQueue(base.table, (job) => runJob(deps, job), log, 20);
   // Sent mail for the local domains is received as SES would hand it over: stored raw, then parsed.
@@ -66,6 +70,7 @@ export async function startBackends(settings: Partial<CoreDeps['settings']> = {}
   jobs.start();
   return {
     deps,
+    metrics,
     jobs,
     dynamodbEndpoint: dynamo.endpoint,
     s3Endpoint: s3.endpoint,

@@ -14,6 +14,7 @@ export const LAMBDA_ENV = {
   MAILROOM_API_ROLE_ARN: 'arn:aws:iam::123456789012:role/mailroom-api',
   MAILROOM_VAULT_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000',
   MAILROOM_SES_CONFIGURATION_SET: 'mailroom-sending',
+  MAILROOM_CANARY_ADDRESS: 'mailroom-canary@mail.example.com',
 };
 
 /** What the Node.js Lambda runtime puts in scope for response-streaming functions, reduced to what loading a bundle touches. */
