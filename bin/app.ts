@@ -74,4 +74,6 @@ new MailroomStack(app, context('stackName') ?? 'Mailroom', {
   vaultKeys: vaultKeys(),
   hostedZone: hostedZone(),
   mailFromSubdomain: context('mailFromSubdomain'),
+  alarmEmail: context('alarmEmail'),
+  canary: flag('canary') ? { address: context('canaryAddress') } : undefined,
 });

@@ -49,6 +49,10 @@ export class MailroomStack extends Stack {
     });
     new CfnOutput(this, 'AdminKeySecretArn', { value: mailroom.adminKey.secret.secretArn, description: 'Secret holding the first admin API key' });
     new CfnOutput(this, 'AdminKeyCommand', { value: mailroom.adminKey.readCommand, description: 'Prints the admin API key' });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${mailroom.monitoring.dashboard.dashboardName}`,
+      description: 'CloudWatch dashboard: inbound mail, API, webhooks, sending and alarms',
+    });
     new CfnOutput(this, 'ParserDeadLetterQueueUrl', {
       value: mailroom.ingest.deadLetterQueue.queueUrl,
       description: 'SES events the parser failed on after retries (raw mail is still in the bucket)',

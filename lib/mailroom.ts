@@ -1,10 +1,15 @@
-import { RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Names, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_INBOUND_PREFIX, DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_RETENTION_DAYS, ENV } from '../lambdas/config';
 import { AdminKey } from './constructs/admin-key';
+import { Canary, type CanaryOptions } from './constructs/canary';
+import { POWERTOOLS_SERVICE_NAME } from './constructs/mailroom-function';
+import { Monitoring } from './constructs/monitoring';
 import { ExpiryCleanup } from './constructs/expiry-cleanup';
 import { DomainIdentities } from './constructs/domain-identities';
 import { InboxApi } from './constructs/inbox-api';
@@ -93,6 +98,20 @@ export interface MailroomProps {
    * @default 'per-org'
    */
   readonly vaultKeys?: VaultKeyMode;
+  /**
+   * Every alarm (parser errors, dead letters, webhook failure rate, API 5xx rate, SES reputation, canary)
+   * notifies this topic when it fires and when it clears.
+   * @default - a topic is created when `alarmEmail` is given; otherwise alarms only change state
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /** Subscribe this address to the alarms' topic (SNS asks it to confirm). @default - none */
+  readonly alarmEmail?: string;
+  /**
+   * Send a probe email through SES to the deployment every few minutes and alarm when one is not stored in
+   * time, so mail that silently stops arriving is noticed. Pass `{}` for the defaults.
+   * @default - no canary
+   */
+  readonly canary?: CanaryOptions;
 }
 
 const DNS_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
@@ -113,6 +132,10 @@ export class Mailroom extends Construct {
   public readonly vaultKeys: VaultKeys;
   public readonly adminKey: AdminKey;
   public readonly emailIdentities: ses.EmailIdentity[];
+  public readonly canary?: Canary;
+  public readonly monitoring: Monitoring;
+  /** Where alarms notify, when one was given or made. */
+  public readonly alarmTopic?: sns.ITopic;
 
   constructor(scope: Construct, id: string, props: MailroomProps) {
     super(scope, id);
@@ -124,7 +147,10 @@ export class Mailroom extends Construct {
       inboundPrefix: DEFAULT_INBOUND_PREFIX,
       inboundRetentionDays: config.inboundRetentionDays,
     });
+    // Tells this deployment's logs and metrics apart from another's in the same account.
+    const serviceName = Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
     const environment: Record<string, string> = {
+      [POWERTOOLS_SERVICE_NAME]: serviceName,
       [ENV.tableName]: this.store.table.tableName,
       [ENV.bucketName]: this.store.bucket.bucketName,
       [ENV.inboundPrefix]: DEFAULT_INBOUND_PREFIX,
@@ -161,6 +187,29 @@ export class Mailroom extends Construct {
     this.expiryCleanup = new ExpiryCleanup(this, 'ExpiryCleanup', { store: this.store, environment });
     this.vaultKeys = new VaultKeys(this, 'VaultKeys', { user: this.api.handler, mode: props.vaultKeys ?? 'per-org', removalPolicy: config.removalPolicy });
     this.adminKey = new AdminKey(this, 'AdminKey', { store: this.store, removalPolicy: config.removalPolicy });
+    if (props.canary) {
+      this.canary = new Canary(this, 'Canary', { ...props.canary, store: this.store, sending: this.sending, domains: config.domains, environment, serviceName });
+    }
+    this.alarmTopic = props.alarmTopic ?? (props.alarmEmail ? this.createAlarmTopic() : undefined);
+    if (props.alarmEmail) this.alarmTopic!.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      serviceName,
+      ingest: this.ingest,
+      api: this.api,
+      webhooks: this.webhooks,
+      expiryCleanup: this.expiryCleanup,
+      canary: this.canary,
+      alarmTopic: this.alarmTopic,
+    });
+  }
+
+  private createAlarmTopic(): sns.Topic {
+    const topic = new sns.Topic(this, 'AlarmTopic', { displayName: 'Mailroom alarms', enforceSSL: true });
+    Validations.of(topic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason: 'Alarm notifications carry alarm names and states, no mail or secrets; CloudWatch cannot publish to a topic under the AWS managed SNS key, and a customer key would cost $1 a month for this alone.',
+    });
+    return topic;
   }
 
   /** Read messages, inboxes and raw mail directly (e.g. an analytics job). */
@@ -202,6 +251,9 @@ function validate(props: MailroomProps) {
   const apiThrottling = props.apiThrottling ?? { rateLimit: 50, burstLimit: 100 };
   if (!(apiThrottling.rateLimit > 0) || !Number.isInteger(apiThrottling.burstLimit) || apiThrottling.burstLimit < 1) {
     throw new Error(`apiThrottling needs a positive rateLimit and a positive whole burstLimit, got ${JSON.stringify(apiThrottling)}`);
+  }
+  if (props.alarmEmail !== undefined && !Token.isUnresolved(props.alarmEmail) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.alarmEmail)) {
+    throw new Error(`alarmEmail must be an email address, got "${props.alarmEmail}"`);
   }
   if (props.existingReceiptRuleSet && props.activateReceiptRuleSet) {
     throw new Error('activateReceiptRuleSet applies only to the rule set Mailroom creates; drop it when passing existingReceiptRuleSet');

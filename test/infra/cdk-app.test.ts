@@ -39,6 +39,7 @@ describe('the CDK app (bin/app.ts)', () => {
     [['domain=mail.example.com', 'removalPolicy=sometimes'], /removalPolicy must be retain or destroy, got "sometimes"/],
     [['domain=mail.example.com', 'activateReceiptRuleSet=yes'], /activateReceiptRuleSet must be true or false, got "yes"/],
     [['domain=mail.example.com', 'retentionDays=a week'], /retentionDays must be a whole number, got "a week"/],
+    [['domain=mail.example.com', 'canary=true', 'canaryAddress=probe@elsewhere.example'], /canary.address must be at one of the domains/],
   ])('refuses %j with a message that says how to fix it', (context, message) => {
     const run = cdkSynth(...context);
 

@@ -35,7 +35,7 @@ function cfnLint(template: object): CfnLintFinding[] {
 describe('cfn-lint on the synthesized template', () => {
   it.each([
     ['the default deployment', {}],
-    ['a deployment that activates its own rule set', { activateReceiptRuleSet: true }],
+    ['a deployment that activates its own rule set, with a canary and alarm email', { activateReceiptRuleSet: true, canary: {}, alarmEmail: 'ops@example.com' }],
   ])('reports no errors and no unexplained warnings for %s', (_name, props) => {
     // Prepare: synthesize with CDK's built-in CloudFormation validation on as well
     const template = mailroomStack(props, { validate: true }).template().toJSON();

@@ -25,6 +25,7 @@ describe('cdk-nag AwsSolutions checks', () => {
     ['a disposable deployment that activates its own rule set', { activateReceiptRuleSet: true, removalPolicy: RemovalPolicy.DESTROY, autoCreateDomains: ['mail.example.com'] }],
     ['a deployment added to an existing rule set', { existingReceiptRuleSetName: 'company-inbound', createEmailIdentities: false }],
     ['a deployment with one vault key for the stack', { vaultKeys: 'stack' }],
+    ['a monitored deployment with a canary and alarm email', { canary: {}, alarmEmail: 'ops@example.com' }],
   ])('find nothing unacknowledged in %s', (_name, props) => {
     expect(nagReport(props).pluginReports).toEqual([]);
   });
