@@ -12,6 +12,8 @@ export async function processSesEvent(deps: CoreDeps, event: SESEvent): Promise<
     deps.log.info('mail ingested', {
       sesMessageId: mail.sesMessageId,
       stored: result.stored.length,
+      orgIds: [...new Set(result.stored.map((s) => s.orgId))],
+      inboxIds: result.stored.map((s) => s.inboxId),
       duplicates: result.stored.filter((s) => s.duplicate).length,
       dropped: result.dropped.length,
       parseError: result.parseError,
