@@ -127,6 +127,21 @@ const FUNCTIONS: FunctionSpec[] = [
     `,
   },
   {
+    handler: 'canary',
+    memoryMb: 512,
+    baselineNote: 'client-dynamodb + lib-dynamodb + client-s3 + client-sesv2',
+    baseline: `
+      import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+      import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+      import { S3Client } from '@aws-sdk/client-s3';
+      import { SESv2Client } from '@aws-sdk/client-sesv2';
+      const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+      const s3 = new S3Client({});
+      const ses = new SESv2Client({});
+      export const handler = async () => [doc, s3, ses];
+    `,
+  },
+  {
     handler: 'admin-key-bootstrap',
     memoryMb: 512,
     baselineNote: 'client-dynamodb + lib-dynamodb + client-secrets-manager',
