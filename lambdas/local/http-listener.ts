@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { ApiHandler } from '../http/api-core';
+import { dashboardFile, DEFAULT_DASHBOARD_DIR } from './dashboard-files';
 
 /** API Gateway refuses bodies above 10 MB; the local listener does the same. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -13,9 +14,20 @@ export interface HttpListener {
   close(): Promise<void>;
 }
 
-/** Turns each HTTP request into the API Gateway proxy event the Lambda receives, and calls the same handler. */
-export async function startHttpListener(options: { host: string; port: number; api: ApiHandler }): Promise<HttpListener> {
+/**
+ * Turns each HTTP request under /v1 into the API Gateway proxy event the Lambda receives, and calls the same
+ * handler; other GETs are the dashboard's files, from `dashboardDir`.
+ */
+export async function startHttpListener(options: { host: string; port: number; api: ApiHandler; dashboardDir?: string }): Promise<HttpListener> {
   const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if ((req.method === 'GET' || req.method === 'HEAD') && !path.startsWith('/v1')) {
+      void dashboardFile(options.dashboardDir ?? DEFAULT_DASHBOARD_DIR, path).then((file) => {
+        res.writeHead(file.status, { ...file.headers, 'content-length': String(file.body.length) });
+        res.end(req.method === 'HEAD' ? undefined : file.body);
+      });
+      return;
+    }
     readBody(req)
       .then((body) => (body === null ? tooLarge() : options.api(toEvent(req, body))))
       .then(async (result) => {

@@ -13,6 +13,7 @@ async function main(): Promise<void> {
     [
       '',
       'Mailroom is running',
+      `  Dashboard  ${stack.apiUrl}/   (sign in with an API key)`,
       `  API        ${stack.apiUrl}/v1   (OpenAPI: ${stack.apiUrl}/v1/openapi.json)`,
       `  SMTP       ${stack.smtp.host}:${stack.smtp.port}`,
       `  Domain     ${stack.domains.join(', ')}   (mail to any address there creates its inbox)`,

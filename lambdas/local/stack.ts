@@ -57,6 +57,8 @@ export interface LocalStackOptions {
   /** Where logs go; by default the console, readable, or JSON lines with `jsonLogs`. */
   log?: Logger;
   jsonLogs?: boolean;
+  /** The built dashboard served at `/` (default: web/dist). */
+  dashboardDir?: string;
 }
 
 export interface LocalStack {
@@ -136,7 +138,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (replayed) log.info('replaying mail accepted before the last stop', { count: replayed });
 
     const api = createApi(deps, { maxInlineDownloadBytes: config.maxInlineDownloadBytes, version: MAILROOM_VERSION });
-    const http = await startHttpListener({ host: options.host, port: options.httpPort, api });
+    const http = await startHttpListener({ host: options.host, port: options.httpPort, api, dashboardDir: options.dashboardDir });
     stops.push(() => http.close());
 
     return {

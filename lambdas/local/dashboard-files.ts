@@ -1,0 +1,67 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+
+/** Where `npm run web:build` (run by `npm start`) puts the dashboard. */
+export const DEFAULT_DASHBOARD_DIR = join(__dirname, '..', '..', 'web', 'dist');
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+/**
+ * The page may load only its own scripts and talk only to its own origin. Images may come from anywhere only
+ * because a mail's iframe inherits this policy and adds its own, stricter one, which allows remote images
+ * only once the reader asks.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob: https: http:",
+  "connect-src 'self'",
+  "frame-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+export interface StaticFile {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** The dashboard's file for a GET of `path` (anything outside the API), or a 404 that says why. */
+export async function dashboardFile(dir: string, path: string): Promise<StaticFile> {
+  const headers = {
+    'content-security-policy': CONTENT_SECURITY_POLICY,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+  };
+  if (!existsSync(join(dir, 'index.html'))) {
+    return { status: 404, headers: { ...headers, 'content-type': 'text/plain; charset=utf-8' }, body: Buffer.from('The dashboard is not built: run npm run web:build (npm start does).\n') };
+  }
+  const relative = path === '/' ? 'index.html' : normalize(decodeURIComponent(path)).replace(/^[/\\]+/, '');
+  const file = join(dir, relative);
+  if (!file.startsWith(dir + sep) || !TYPES[extname(file)]) return notFound(headers);
+  try {
+    const body = await readFile(file);
+    // Built assets carry a content hash in their names; the page itself must always be fresh.
+    const cache = relative.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+    return { status: 200, headers: { ...headers, 'content-type': TYPES[extname(file)], 'cache-control': cache }, body };
+  } catch {
+    return notFound(headers);
+  }
+}
+
+function notFound(headers: Record<string, string>): StaticFile {
+  return { status: 404, headers: { ...headers, 'content-type': 'text/plain; charset=utf-8' }, body: Buffer.from('Not found\n') };
+}

@@ -1,0 +1,164 @@
+/// <reference lib="dom" />
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startLocalStack, type LocalStack } from '../../lambdas/local/stack';
+import { startReceiver } from '../support/webhook-receiver';
+
+const ROOT = join(__dirname, '../..');
+const CHROMIUM = '/usr/bin/chromium';
+/** Headless Chromium on a machine with no network beyond loopback (see .ci/run, which installs it). */
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** `UPDATE_SCREENSHOTS=1 npx jest test/web` refreshes the README's pictures. */
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? join(ROOT, 'docs/screenshots') : null;
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+describe('the dashboard, in Chromium', () => {
+  let dataDir: string;
+  let stack: LocalStack;
+  let browser: Browser;
+  let page: Page;
+  let tracker: Awaited<ReturnType<typeof startReceiver>>;
+  const consoleMessages: string[] = [];
+  const dialogs: string[] = [];
+  const requests: string[] = [];
+
+  beforeAll(async () => {
+    const build = spawnSync('npx', ['vite', 'build', 'web', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`the dashboard did not build: ${build.stderr}`);
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+    dataDir = mkdtempSync(join(tmpdir(), 'mailroom-web-'));
+    stack = await startLocalStack({ dataDir, host: '127.0.0.1', smtpPort: 0, httpPort: 0, domains: ['mailroom.test'], log: quiet, inMemoryTable: true });
+    tracker = await startReceiver();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+    page = await context.newPage();
+    page.on('console', (m) => consoleMessages.push(`${m.type()}: ${m.text()}`));
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.accept();
+    });
+    page.on('request', (r) => requests.push(r.url()));
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await tracker?.close();
+    await stack?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const smtp = () => nodemailer.createTransport({ host: stack.smtp.host, port: stack.smtp.port, secure: false, ignoreTLS: true });
+  const shot = async (name: string) => SCREENSHOTS && (await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) }));
+
+  it('signs in with a pasted key, which is kept for the tab only', async () => {
+    await page.goto(`${stack.apiUrl}/`);
+    await shot('sign-in');
+    await page.getByLabel('API key').fill(stack.adminKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Choose an inbox.').waitFor();
+
+    expect(page.url()).not.toContain(stack.adminKey);
+    expect(await page.evaluate(() => JSON.stringify(localStorage))).not.toContain('mr_');
+    expect(await page.evaluate(() => sessionStorage.getItem('mailroom.apiKey'))).toBe(stack.adminKey);
+  });
+
+  it('creates an inbox, and shows mail sent to it over SMTP without a reload', async () => {
+    await page.getByLabel('Local part').fill('browser');
+    await page.getByLabel('Label').fill('End to end');
+    await page.getByRole('button', { name: 'Create inbox' }).click();
+    await page.getByRole('heading', { name: 'browser@mailroom.test' }).waitFor();
+    await page.evaluate(() => Object.assign(window, { stillTheSamePage: true }));
+
+    await smtp().sendMail({
+      from: 'Ada <ada@example.com>',
+      to: 'browser@mailroom.test',
+      subject: 'Your sign-in code',
+      text: 'Your verification code is 482913.',
+      html: '<p>Your verification code is <b>482913</b>.</p>',
+      attachments: [{ filename: 'report.csv', content: 'a,b\n1,2\n' }],
+    });
+    await page.getByRole('button', { name: /Your sign-in code/ }).waitFor({ timeout: 15_000 });
+
+    expect(await page.evaluate(() => (window as unknown as { stillTheSamePage?: boolean }).stillTheSamePage)).toBe(true);
+    await shot('inbox');
+  });
+
+  it('opens a message with its checks, code and attachments, and downloads an attachment whose sha256 matches', async () => {
+    await page.getByRole('button', { name: /Your sign-in code/ }).click();
+    await page.getByRole('heading', { name: 'Your sign-in code' }).waitFor();
+    await page.getByRole('button', { name: 'Copy 482913' }).waitFor();
+    const listed = await page.locator('.attachments .sha').innerText();
+    await shot('message');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'report.csv' }).click()]);
+    const bytes = readFileSync((await download.path())!);
+    expect(bytes.toString()).toBe('a,b\n1,2\n');
+    expect(sha256(bytes)).toBe(listed.trim());
+    expect(download.suggestedFilename()).toBe('report.csv');
+  });
+
+  it('shows hostile HTML mail without running, submitting or loading anything', async () => {
+    const bait = (path: string) => `${tracker.url.replace(/\/hook$/, '')}/${path}`;
+    await smtp().sendMail({
+      from: 'mallory@example.com',
+      to: 'browser@mailroom.test',
+      subject: 'Hostile',
+      text: 'see the HTML',
+      html: [
+        `<meta http-equiv="refresh" content="0;url=${bait('refresh')}">`,
+        `<link rel="stylesheet" href="${bait('style.css')}">`,
+        `<style>body { background: url(${bait('background.png')}) }</style>`,
+        '<p id="greeting">Hello</p>',
+        `<script>window.parent.postMessage('pwned', '*'); fetch('${bait('script')}');</script>`,
+        `<img src="x" onerror="fetch('${bait('onerror')}'); alert('onerror')">`,
+        `<img src="${bait('pixel.png')}" width="1" height="1">`,
+        `<a id="js-link" href="javascript:fetch('${bait('javascript')}')">claim your prize</a>`,
+        `<form id="steal" action="${bait('form')}" method="post"><input name="password" value="hunter2"><button>Go</button></form>`,
+        `<iframe src="${bait('frame')}"></iframe>`,
+        `<svg><a xlink:href="javascript:alert(1)"><text y="20">svg link</text></a></svg>`,
+      ].join('\n'),
+    });
+    await page.getByRole('button', { name: /Hostile/ }).waitFor({ timeout: 15_000 });
+    await page.evaluate(() => window.addEventListener('message', (e) => Object.assign(window, { posted: String(e.data) })));
+    await page.getByRole('button', { name: /Hostile/ }).click();
+    await page.getByText(/Remote images and styles are blocked/).waitFor();
+
+    const frame = page.frameLocator('iframe.mail-html');
+    await frame.locator('#greeting').waitFor();
+    // What a reader's click would do: the link lost its javascript: target, so nothing runs.
+    await frame.locator('#js-link').dispatchEvent('click');
+    await new Promise((r) => setTimeout(r, 1500));
+
+    const sandbox = await page.locator('iframe.mail-html').getAttribute('sandbox');
+    expect(sandbox?.split(' ').sort()).toEqual(['allow-popups', 'allow-popups-to-escape-sandbox']);
+    const inside = await frame.locator('body').evaluate((body) => ({
+      scripts: body.ownerDocument.querySelectorAll('script').length,
+      forms: body.ownerDocument.querySelectorAll('form, input, iframe, meta[http-equiv="refresh"], link').length,
+      handlers: Array.from(body.ownerDocument.querySelectorAll("*")).filter((el) => Array.from(el.attributes).some((a) => a.name.startsWith('on'))).length,
+      scriptLinks: Array.from(body.ownerDocument.querySelectorAll("a")).filter((a) => /javascript:/i.test(a.getAttribute('href') ?? a.getAttribute('xlink:href') ?? '')).length,
+    }));
+    expect(inside).toEqual({ scripts: 0, forms: 0, handlers: 0, scriptLinks: 0 });
+    expect(tracker.received).toEqual([]);
+    expect(requests.filter((url) => url.startsWith(bait('')))).toEqual([]);
+    expect(dialogs).toEqual([]);
+    expect(await page.evaluate(() => (window as unknown as { posted?: string }).posted)).toBeUndefined();
+    expect(consoleMessages.filter((m) => /pwned|onerror/.test(m))).toEqual([]);
+  });
+
+  it('fits a phone: one pane at a time, and a reload keeps the tab signed in', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    await page.getByRole('button', { name: /^browser@mailroom.test/ }).click();
+    await page.getByRole('button', { name: /Your sign-in code/ }).waitFor();
+
+    expect(await page.getByRole('navigation', { name: 'Inboxes' }).isVisible()).toBe(false);
+    expect(await page.getByRole('button', { name: '‹ Inboxes' }).isVisible()).toBe(true);
+    await shot('phone');
+  });
+});

@@ -1,0 +1,73 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { Inbox, MessageSummary } from '../../lib/client';
+import { dataOf, type Session } from './api';
+
+/** How often the list asks for new mail: it appears without a reload. */
+const REFRESH_MS = 1500;
+
+/** An inbox's messages, newest first, refreshed while open; filters for unread mail and the subject. */
+export function MessageList(props: { session: Session; inbox: Inbox; selected: string | null; onSelect: (id: string) => void; onBack: () => void }) {
+  const { session, inbox, selected, onSelect } = props;
+  const [messages, setMessages] = useState<MessageSummary[] | null>(null);
+  const [unreadOnly, setUnreadOnly] = useState(false);
+  const [subject, setSubject] = useState('');
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const query = { limit: 50, ...(unreadOnly ? { unread: 'true' as const } : {}), ...(subject.trim() ? { subjectContains: subject.trim() } : {}) };
+    const refresh = async () => {
+      try {
+        const page = await dataOf(session.client.GET('/v1/inboxes/{inboxId}/messages', { params: { path: { inboxId: inbox.id }, query } }));
+        if (!stopped) {
+          setMessages(page.data);
+          setError(null);
+        }
+      } catch (err) {
+        if (!stopped) setError((err as Error).message);
+      }
+      if (!stopped) timer = setTimeout(refresh, REFRESH_MS);
+    };
+    void refresh();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [session, inbox.id, unreadOnly, subject, selected]);
+
+  return (
+    <section class="pane messages" aria-label={`Messages in ${inbox.address}`}>
+      <div class="pane-head">
+        <button type="button" class="back" onClick={props.onBack}>
+          ‹ Inboxes
+        </button>
+        <h2>{inbox.address}</h2>
+      </div>
+      <div class="filters">
+        <input type="search" aria-label="Subject contains" placeholder="Subject contains" value={subject} onInput={(e) => setSubject(e.currentTarget.value)} />
+        <label>
+          <input type="checkbox" checked={unreadOnly} onChange={(e) => setUnreadOnly(e.currentTarget.checked)} /> Unread
+        </label>
+      </div>
+      {error ? <p role="alert" class="error">{error}</p> : null}
+      {messages === null ? <p class="muted">Loading…</p> : null}
+      {messages?.length === 0 ? <p class="muted">No mail yet. Send some to {inbox.address}; it shows up here.</p> : null}
+      <ul>
+        {messages?.map((m) => (
+          <li key={m.id} class={`${m.id === selected ? 'selected' : ''} ${m.unread ? 'unread' : ''}`}>
+            <button type="button" class="row message-row" onClick={() => onSelect(m.id)}>
+              <span class="from">{m.direction === 'outbound' ? `To ${m.to.map((a) => a.address).join(', ')}` : (m.from?.name || m.from?.address || 'unknown sender')}</span>
+              <time dateTime={m.receivedAt}>{new Date(m.receivedAt).toLocaleString()}</time>
+              <span class="subject">
+                {m.hasAttachments ? <span class="badge">attachment</span> : null}
+                {m.subject || '(no subject)'}
+              </span>
+              <span class="snippet muted">{m.snippet}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
