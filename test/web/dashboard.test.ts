@@ -151,6 +151,55 @@ describe('the dashboard, in Chromium', () => {
     expect(consoleMessages.filter((m) => /pwned|onerror/.test(m))).toEqual([]);
   });
 
+  it('mints an API key with chosen scopes and shows it once', async () => {
+    await page.getByRole('button', { name: 'API keys' }).click();
+    await page.getByLabel('Key name').fill('read-only browser key');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const minted = await page.locator('code.minted').innerText();
+    expect(minted).toMatch(/^mr_\w+$/);
+    await shot('api-keys');
+    await page.getByRole('button', { name: 'Done' }).click();
+
+    expect(await page.locator('code.minted').count()).toBe(0);
+    expect(await page.content()).not.toContain(minted);
+    await page.getByRole('button', { name: 'Mail' }).click();
+  });
+
+  it('shows a vault’s names and TOTP codes to a key without vault:reveal, and never its secrets or seeds', async () => {
+    const password = 'correct-horse-battery-staple';
+    const seed = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+    const admin = { Authorization: `Bearer ${stack.adminKey}`, 'content-type': 'application/json' };
+    const inbox = (await (await fetch(`${stack.apiUrl}/v1/inboxes`, { headers: admin })).json()).data.find((i: { address: string }) => i.address === 'browser@mailroom.test');
+    await fetch(`${stack.apiUrl}/v1/inboxes/${inbox.id}/vault/github`, { method: 'PUT', headers: admin, body: JSON.stringify({ type: 'login', username: 'ada', password, url: 'https://github.com', totp: { seed } }) });
+    const created = await fetch(`${stack.apiUrl}/v1/api-keys`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'totp only', scopes: ['inboxes:read', 'messages:read', 'vault:totp'] }) });
+    const limitedKey: string = (await created.json()).key;
+
+    const limited = await browser.newPage();
+    await limited.goto(`${stack.apiUrl}/`);
+    await limited.getByLabel('API key').fill(limitedKey);
+    await limited.getByRole('button', { name: 'Sign in' }).click();
+    await limited.getByRole('button', { name: /^browser@mailroom.test/ }).click();
+    await limited.getByRole('button', { name: 'Vault' }).click();
+    await limited.getByText('User: ada').waitFor();
+    const code = await limited.getByLabel('TOTP code').innerText();
+
+    expect(code).toMatch(/^\d{6}$/);
+    expect(await limited.getByRole('button', { name: 'Reveal' }).count()).toBe(0);
+    const html = await limited.content();
+    expect(html).not.toContain(password);
+    expect(html).not.toContain(seed);
+    expect(await limited.getByRole('button', { name: 'API keys' }).count()).toBe(0);
+    await limited.close();
+
+    // The admin may reveal the password; the seed stays out of the page all the same.
+    await page.getByRole('button', { name: /^browser@mailroom.test/ }).click();
+    await page.getByRole('button', { name: 'Vault' }).click();
+    await page.getByRole('button', { name: 'Reveal' }).click();
+    await page.getByText(password).waitFor();
+    expect(await page.content()).not.toContain(seed);
+    await shot('vault');
+  });
+
   it('fits a phone: one pane at a time, and a reload keeps the tab signed in', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.reload();

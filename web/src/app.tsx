@@ -1,16 +1,30 @@
 import { useEffect, useState } from 'preact/hooks';
-import { rememberedKey, signIn, signOut, type Session } from './api';
+import type { Inbox } from '../../lib/client';
+import { can, rememberedKey, signIn, signOut, type Session } from './api';
+import { ApiKeysPanel } from './api-keys';
+import { AuditLogPanel } from './audit-log';
 import { InboxList } from './inbox-list';
 import { MessageList } from './message-list';
 import { MessageView } from './message-view';
 import { SignIn } from './sign-in';
-import type { Inbox } from '../../lib/client';
+import { VaultPanel } from './vault';
+import { WebhooksPanel } from './webhooks';
 
-/** Sign-in, then three panes: inboxes, the selected inbox's messages, the selected message. */
+type Page = 'mail' | 'webhooks' | 'keys' | 'audit';
+const PAGES: { page: Page; title: string; scope: string | null }[] = [
+  { page: 'mail', title: 'Mail', scope: null },
+  { page: 'webhooks', title: 'Webhooks', scope: 'webhooks:manage' },
+  { page: 'keys', title: 'API keys', scope: 'keys:manage' },
+  { page: 'audit', title: 'Audit log', scope: 'audit:read' },
+];
+
+/** Sign-in, then the pages the key's scopes open: mail (inboxes, messages, a message or the vault), webhooks, keys, audit. */
 export function App() {
   const [session, setSession] = useState<Session | null>(null);
   const [restoring, setRestoring] = useState(rememberedKey() !== null);
+  const [page, setPage] = useState<Page>('mail');
   const [inbox, setInbox] = useState<Inbox | null>(null);
+  const [showVault, setShowVault] = useState(false);
   const [messageId, setMessageId] = useState<string | null>(null);
 
   useEffect(() => {
@@ -29,30 +43,60 @@ export function App() {
     setSession(null);
     setInbox(null);
     setMessageId(null);
+    setPage('mail');
   };
+  const vaultScopes = ['vault:write', 'vault:reveal', 'vault:totp'].some((s) => can(session, s));
   return (
     <div class="shell">
       <header class="bar">
         <strong>Mailroom</strong>
-        <span class="muted" title={session.scopes.join(' ')}>
-          {session.orgId} · {session.scopes.length} scopes
+        <nav class="pages" aria-label="Pages">
+          {PAGES.filter((p) => p.scope === null || can(session, p.scope)).map((p) => (
+            <button key={p.page} type="button" aria-current={page === p.page ? 'page' : undefined} onClick={() => setPage(p.page)}>
+              {p.title}
+            </button>
+          ))}
+        </nav>
+        <span class="muted who" title={session.scopes.join(' ')}>
+          {session.orgId}
         </span>
         <button type="button" onClick={leave}>
           Sign out
         </button>
       </header>
-      <main class={`panes ${messageId ? 'show-message' : inbox ? 'show-messages' : ''}`}>
-        <InboxList
-          session={session}
-          selected={inbox?.id ?? null}
-          onSelect={(next) => {
-            setInbox(next);
-            setMessageId(null);
-          }}
-        />
-        {inbox ? <MessageList session={session} inbox={inbox} selected={messageId} onSelect={setMessageId} onBack={() => setInbox(null)} /> : <p class="pane centered muted">Choose an inbox.</p>}
-        {inbox && messageId ? <MessageView key={messageId} session={session} inbox={inbox} messageId={messageId} onBack={() => setMessageId(null)} /> : null}
-      </main>
+      {page === 'webhooks' ? <WebhooksPanel session={session} /> : null}
+      {page === 'keys' ? <ApiKeysPanel session={session} /> : null}
+      {page === 'audit' ? <AuditLogPanel session={session} /> : null}
+      {page === 'mail' ? (
+        <main class={`panes ${messageId || showVault ? 'show-message' : inbox ? 'show-messages' : ''}`}>
+          <InboxList
+            session={session}
+            selected={inbox?.id ?? null}
+            onSelect={(next) => {
+              setInbox(next);
+              setMessageId(null);
+              setShowVault(false);
+            }}
+          />
+          {inbox ? (
+            <MessageList
+              session={session}
+              inbox={inbox}
+              selected={messageId}
+              onSelect={(id) => {
+                setMessageId(id);
+                setShowVault(false);
+              }}
+              onBack={() => setInbox(null)}
+              onVault={vaultScopes ? () => setShowVault(true) : undefined}
+            />
+          ) : (
+            <p class="pane centered muted">Choose an inbox.</p>
+          )}
+          {inbox && showVault ? <VaultPanel session={session} inbox={inbox} onBack={() => setShowVault(false)} /> : null}
+          {inbox && messageId && !showVault ? <MessageView key={messageId} session={session} inbox={inbox} messageId={messageId} onBack={() => setMessageId(null)} /> : null}
+        </main>
+      ) : null}
     </div>
   );
 }

@@ -6,7 +6,7 @@ import { dataOf, type Session } from './api';
 const REFRESH_MS = 1500;
 
 /** An inbox's messages, newest first, refreshed while open; filters for unread mail and the subject. */
-export function MessageList(props: { session: Session; inbox: Inbox; selected: string | null; onSelect: (id: string) => void; onBack: () => void }) {
+export function MessageList(props: { session: Session; inbox: Inbox; selected: string | null; onSelect: (id: string) => void; onBack: () => void; onVault?: () => void }) {
   const { session, inbox, selected, onSelect } = props;
   const [messages, setMessages] = useState<MessageSummary[] | null>(null);
   const [unreadOnly, setUnreadOnly] = useState(false);
@@ -43,6 +43,11 @@ export function MessageList(props: { session: Session; inbox: Inbox; selected: s
           ‹ Inboxes
         </button>
         <h2>{inbox.address}</h2>
+        {props.onVault ? (
+          <button type="button" class="push-right" onClick={props.onVault}>
+            Vault
+          </button>
+        ) : null}
       </div>
       <div class="filters">
         <input type="search" aria-label="Subject contains" placeholder="Subject contains" value={subject} onInput={(e) => setSubject(e.currentTarget.value)} />
