@@ -151,6 +151,21 @@ describe('the dashboard, in Chromium', () => {
     expect(consoleMessages.filter((m) => /pwned|onerror/.test(m))).toEqual([]);
   });
 
+  it('writes a message and a reply from the inbox; the sent copies join its list', async () => {
+    await page.getByRole('button', { name: 'Write' }).click();
+    await page.getByLabel('To', { exact: true }).fill('someone@elsewhere.example');
+    await page.getByLabel('Subject', { exact: true }).fill('Written in the page');
+    await page.getByLabel('Message text').fill('Hello from the dashboard');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByRole('button', { name: /To someone@elsewhere.example.*Written in the page/ }).waitFor();
+
+    await page.getByRole('button', { name: /Your sign-in code/ }).click();
+    await page.getByRole('button', { name: 'Reply' }).click();
+    await page.getByLabel('Message text').fill('Thanks, got it');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByRole('button', { name: /To ada@example.com.*Re: Your sign-in code/ }).waitFor();
+  });
+
   it('mints an API key with chosen scopes and shows it once', async () => {
     await page.getByRole('button', { name: 'API keys' }).click();
     await page.getByLabel('Key name').fill('read-only browser key');
@@ -204,7 +219,7 @@ describe('the dashboard, in Chromium', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.reload();
     await page.getByRole('button', { name: /^browser@mailroom.test/ }).click();
-    await page.getByRole('button', { name: /Your sign-in code/ }).waitFor();
+    await page.getByRole('button', { name: /^Ada.*Your sign-in code/ }).waitFor();
 
     expect(await page.getByRole('navigation', { name: 'Inboxes' }).isVisible()).toBe(false);
     expect(await page.getByRole('button', { name: '‹ Inboxes' }).isVisible()).toBe(true);

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Inbox, MessageSummary } from '../../lib/client';
-import { dataOf, type Session } from './api';
+import { can, dataOf, type Session } from './api';
+import { Compose } from './compose';
 
 /** How often the list asks for new mail: it appears without a reload. */
 const REFRESH_MS = 1500;
@@ -12,6 +13,7 @@ export function MessageList(props: { session: Session; inbox: Inbox; selected: s
   const [unreadOnly, setUnreadOnly] = useState(false);
   const [subject, setSubject] = useState('');
   const [error, setError] = useState<string | null>(null);
+  const [composing, setComposing] = useState(false);
 
   useEffect(() => {
     let stopped = false;
@@ -43,12 +45,19 @@ export function MessageList(props: { session: Session; inbox: Inbox; selected: s
           ‹ Inboxes
         </button>
         <h2>{inbox.address}</h2>
+        <span class="push-right" />
+        {can(session, 'messages:send') ? (
+          <button type="button" onClick={() => setComposing(!composing)}>
+            Write
+          </button>
+        ) : null}
         {props.onVault ? (
-          <button type="button" class="push-right" onClick={props.onVault}>
+          <button type="button" onClick={props.onVault}>
             Vault
           </button>
         ) : null}
       </div>
+      {composing ? <Compose session={session} inbox={inbox} onDone={() => setComposing(false)} /> : null}
       <div class="filters">
         <input type="search" aria-label="Subject contains" placeholder="Subject contains" value={subject} onInput={(e) => setSubject(e.currentTarget.value)} />
         <label>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Inbox, Message } from '../../lib/client';
 import { can, dataOf, download, type Session } from './api';
+import { Compose } from './compose';
 import { MAIL_SANDBOX, mailDocument } from './safe-html';
 
 type Tab = 'html' | 'text' | 'headers';
@@ -11,6 +12,7 @@ export function MessageView({ session, inbox, messageId, onBack }: { session: Se
   const [error, setError] = useState<string | null>(null);
   const [tab, setTab] = useState<Tab>('html');
   const [loadRemote, setLoadRemote] = useState(false);
+  const [replying, setReplying] = useState(false);
   const base = `/v1/inboxes/${inbox.id}/messages/${messageId}`;
 
   useEffect(() => {
@@ -90,7 +92,13 @@ export function MessageView({ session, inbox, messageId, onBack }: { session: Se
         <button type="button" onClick={() => download(session, `${base}/raw`, `${message.id}.eml`).catch(fail)}>
           Download raw
         </button>
+        {can(session, 'messages:send') ? (
+          <button type="button" onClick={() => setReplying(!replying)}>
+            Reply
+          </button>
+        ) : null}
       </div>
+      {replying ? <Compose session={session} inbox={inbox} replyTo={{ messageId: message.id, subject: message.subject }} onDone={() => setReplying(false)} /> : null}
       {tab === 'html' && mail ? (
         <>
           {mail.remoteReferences && !loadRemote ? (
