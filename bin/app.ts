@@ -76,4 +76,5 @@ new MailroomStack(app, context('stackName') ?? 'Mailroom', {
   mailFromSubdomain: context('mailFromSubdomain'),
   alarmEmail: context('alarmEmail'),
   canary: flag('canary') ? { address: context('canaryAddress') } : undefined,
+  dashboard: context('dashboard') === undefined ? undefined : flag('dashboard'),
 });

@@ -49,7 +49,10 @@ export class MailroomStack extends Stack {
     });
     new CfnOutput(this, 'AdminKeySecretArn', { value: mailroom.adminKey.secret.secretArn, description: 'Secret holding the first admin API key' });
     new CfnOutput(this, 'AdminKeyCommand', { value: mailroom.adminKey.readCommand, description: 'Prints the admin API key' });
-    new CfnOutput(this, 'DashboardUrl', {
+    if (mailroom.dashboardSite) {
+      new CfnOutput(this, 'DashboardUrl', { value: mailroom.api.url, description: 'The web dashboard: open it and paste an API key' });
+    }
+    new CfnOutput(this, 'CloudWatchDashboardUrl', {
       value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${mailroom.monitoring.dashboard.dashboardName}`,
       description: 'CloudWatch dashboard: inbound mail, API, webhooks, sending and alarms',
     });

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_INBOUND_PREFIX, DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_RETENTION_DAYS, ENV } from '../lambdas/config';
 import { AdminKey } from './constructs/admin-key';
 import { Canary, type CanaryOptions } from './constructs/canary';
+import { DashboardSite } from './constructs/dashboard-site';
 import { POWERTOOLS_SERVICE_NAME } from './constructs/mailroom-function';
 import { Monitoring } from './constructs/monitoring';
 import { ExpiryCleanup } from './constructs/expiry-cleanup';
@@ -112,6 +113,11 @@ export interface MailroomProps {
    * @default - no canary
    */
   readonly canary?: CanaryOptions;
+  /**
+   * Serve the web dashboard from the API's own origin (`<ApiUrl>`, i.e. the stage root): Vite builds it at synth time.
+   * @default true
+   */
+  readonly dashboard?: boolean;
 }
 
 const DNS_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
@@ -133,6 +139,8 @@ export class Mailroom extends Construct {
   public readonly adminKey: AdminKey;
   public readonly emailIdentities: ses.EmailIdentity[];
   public readonly canary?: Canary;
+  /** The web dashboard's bucket and deployment, unless `dashboard: false`. */
+  public readonly dashboardSite?: DashboardSite;
   public readonly monitoring: Monitoring;
   /** Where alarms notify, when one was given or made. */
   public readonly alarmTopic?: sns.ITopic;
@@ -184,6 +192,9 @@ export class Mailroom extends Construct {
       logRemovalPolicy: config.removalPolicy,
     });
     this.webhooks.grantPublish(this.ingest.parser);
+    if (props.dashboard ?? true) {
+      this.dashboardSite = new DashboardSite(this, 'Dashboard', { restApi: this.api.restApi, accessLogsBucket: this.store.accessLogsBucket });
+    }
     this.expiryCleanup = new ExpiryCleanup(this, 'ExpiryCleanup', { store: this.store, environment });
     this.vaultKeys = new VaultKeys(this, 'VaultKeys', { user: this.api.handler, mode: props.vaultKeys ?? 'per-org', removalPolicy: config.removalPolicy });
     this.adminKey = new AdminKey(this, 'AdminKey', { store: this.store, removalPolicy: config.removalPolicy });

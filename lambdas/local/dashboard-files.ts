@@ -19,7 +19,7 @@ const TYPES: Record<string, string> = {
  * because a mail's iframe inherits this policy and adds its own, stricter one, which allows remote images
  * only once the reader asks.
  */
-const CONTENT_SECURITY_POLICY = [
+export const DASHBOARD_CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
@@ -41,7 +41,7 @@ export interface StaticFile {
 /** The dashboard's file for a GET of `path` (anything outside the API), or a 404 that says why. */
 export async function dashboardFile(dir: string, path: string): Promise<StaticFile> {
   const headers = {
-    'content-security-policy': CONTENT_SECURITY_POLICY,
+    'content-security-policy': DASHBOARD_CONTENT_SECURITY_POLICY,
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
     'x-frame-options': 'DENY',

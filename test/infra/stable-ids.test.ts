@@ -7,7 +7,8 @@ import { mailroomStack } from './synth';
  */
 const STATEFUL = {
   'AWS::DynamoDB::Table': ['MailroomStoreTable5F635DEE'],
-  'AWS::S3::Bucket': ['MailroomStoreAccessLogsA68BEF72', 'MailroomStoreMail7257B49E'],
+  // The dashboard's bucket holds only built files, but a bucket that moves would still orphan the old one.
+  'AWS::S3::Bucket': ['MailroomDashboardAssets9B9CBDB6', 'MailroomStoreAccessLogsA68BEF72', 'MailroomStoreMail7257B49E'],
   'AWS::SecretsManager::Secret': ['MailroomAdminKeySecret0A0908C2'],
   'AWS::SQS::Queue': [
     'MailroomExpiryCleanupDeadLetters902B2BD4',

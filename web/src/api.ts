@@ -10,8 +10,11 @@ export interface Session {
   scopes: string[];
 }
 
+/** The API shares the page's origin and path: `/` on a laptop, the stage (`/live/`) on AWS. */
+export const apiBase = new URL('.', location.href).href.replace(/\/+$/, '');
+
 export async function signIn(apiKey: string): Promise<Session> {
-  const client = createMailroomClient({ baseUrl: location.origin, apiKey });
+  const client = createMailroomClient({ baseUrl: apiBase, apiKey });
   const who = await dataOf(client.GET('/v1/whoami'));
   sessionStorage.setItem(KEY_STORAGE, apiKey);
   return { client, apiKey, orgId: who.orgId, scopes: who.scopes };
@@ -29,7 +32,7 @@ export const can = (session: Session, scope: string) => session.scopes.includes(
 
 /** Downloads bytes the API serves behind the key (raw mail, attachments) under `filename`. */
 export async function download(session: Session, path: string, filename: string): Promise<void> {
-  const response = await fetch(path, { headers: { Authorization: `Bearer ${session.apiKey}` } });
+  const response = await fetch(`${apiBase}${path}`, { headers: { Authorization: `Bearer ${session.apiKey}` } });
   if (!response.ok) throw new Error(`download failed: ${response.status}`);
   const url = URL.createObjectURL(await response.blob());
   const link = Object.assign(document.createElement('a'), { href: url, download: filename });
