@@ -71,9 +71,12 @@ describe('the dashboard, in Chromium', () => {
   it('creates an inbox, and shows mail sent to it over SMTP without a reload', async () => {
     await page.getByLabel('Local part').fill('browser');
     await page.getByLabel('Label').fill('End to end');
+    await page.getByLabel('Retention days').fill('7');
     await page.getByRole('button', { name: 'Create inbox' }).click();
     await page.getByRole('heading', { name: 'browser@mailroom.test' }).waitFor();
     await page.evaluate(() => Object.assign(window, { stillTheSamePage: true }));
+    const listed = await (await fetch(`${stack.apiUrl}/v1/inboxes`, { headers: { Authorization: `Bearer ${stack.adminKey}` } })).json();
+    expect(listed.data).toContainEqual(expect.objectContaining({ address: 'browser@mailroom.test', label: 'End to end', retentionDays: 7 }));
 
     await smtp().sendMail({
       from: 'Ada <ada@example.com>',
@@ -114,7 +117,7 @@ describe('the dashboard, in Chromium', () => {
         `<meta http-equiv="refresh" content="0;url=${bait('refresh')}">`,
         `<link rel="stylesheet" href="${bait('style.css')}">`,
         `<style>body { background: url(${bait('background.png')}) }</style>`,
-        '<p id="greeting">Hello</p>',
+        '<p id="greeting">Hello <a href="https://example.com/docs">the docs</a></p>',
         `<script>window.parent.postMessage('pwned', '*'); fetch('${bait('script')}');</script>`,
         `<img src="x" onerror="fetch('${bait('onerror')}'); alert('onerror')">`,
         `<img src="${bait('pixel.png')}" width="1" height="1">`,
@@ -144,6 +147,8 @@ describe('the dashboard, in Chromium', () => {
       scriptLinks: Array.from(body.ownerDocument.querySelectorAll("a")).filter((a) => /javascript:/i.test(a.getAttribute('href') ?? a.getAttribute('xlink:href') ?? '')).length,
     }));
     expect(inside).toEqual({ scripts: 0, forms: 0, handlers: 0, scriptLinks: 0 });
+    const links = await frame.locator('a[href]').evaluateAll((as) => as.map((a) => `${a.getAttribute('target')} ${a.getAttribute('rel')}`));
+    expect(links).toEqual(['_blank noopener noreferrer']);
     expect(tracker.received).toEqual([]);
     expect(requests.filter((url) => url.startsWith(bait('')))).toEqual([]);
     expect(dialogs).toEqual([]);

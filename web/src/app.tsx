@@ -35,6 +35,22 @@ export function App() {
       .finally(() => setRestoring(false));
   }, []);
 
+  // "/" jumps to the inbox search; Escape closes the open message or vault.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const typing = event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement;
+      if (event.key === '/' && !typing) {
+        event.preventDefault();
+        document.getElementById('inbox-search')?.focus();
+      } else if (event.key === 'Escape') {
+        setMessageId(null);
+        setShowVault(false);
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
+
   if (restoring) return <p class="centered">Signing in…</p>;
   if (!session) return <SignIn onSignedIn={setSession} />;
 

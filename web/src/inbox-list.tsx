@@ -9,6 +9,7 @@ export function InboxList({ session, selected, onSelect }: { session: Session; s
   const [error, setError] = useState<string | null>(null);
   const [localPart, setLocalPart] = useState('');
   const [label, setLabel] = useState('');
+  const [retentionDays, setRetentionDays] = useState('');
 
   const load = () =>
     dataOf(session.client.GET('/v1/inboxes', { params: { query: { limit: 100 } } })).then(
@@ -21,9 +22,11 @@ export function InboxList({ session, selected, onSelect }: { session: Session; s
     event.preventDefault();
     setError(null);
     try {
-      const inbox = await dataOf(session.client.POST('/v1/inboxes', { body: { ...(localPart ? { localPart } : {}), ...(label ? { label } : {}) } }));
+      const body = { ...(localPart ? { localPart } : {}), ...(label ? { label } : {}), ...(retentionDays ? { retentionDays: Number(retentionDays) } : {}) };
+      const inbox = await dataOf(session.client.POST('/v1/inboxes', { body }));
       setLocalPart('');
       setLabel('');
+      setRetentionDays('');
       await load();
       onSelect(inbox);
     } catch (err) {
@@ -45,7 +48,7 @@ export function InboxList({ session, selected, onSelect }: { session: Session; s
   const shown = inboxes.filter((i) => !needle || i.address.includes(needle) || (i.label ?? '').toLowerCase().includes(needle));
   return (
     <nav class="pane inboxes" aria-label="Inboxes">
-      <input type="search" aria-label="Search inboxes" placeholder="Search address or label" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
+      <input id="inbox-search" type="search" aria-label="Search inboxes" placeholder="Search address or label  ( / )" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
       <ul>
         {shown.map((inbox) => (
           <li key={inbox.id} class={inbox.id === selected ? 'selected' : ''}>
@@ -66,6 +69,7 @@ export function InboxList({ session, selected, onSelect }: { session: Session; s
         <form class="create" onSubmit={create} aria-label="New inbox">
           <input aria-label="Local part" placeholder="local part (random if empty)" value={localPart} onInput={(e) => setLocalPart(e.currentTarget.value)} />
           <input aria-label="Label" placeholder="label" value={label} onInput={(e) => setLabel(e.currentTarget.value)} />
+          <input aria-label="Retention days" type="number" min={1} max={3650} placeholder="keep mail for … days (default)" value={retentionDays} onInput={(e) => setRetentionDays(e.currentTarget.value)} />
           <button type="submit">Create inbox</button>
         </form>
       ) : null}
