@@ -42,57 +42,60 @@ export class Monitoring extends Construct {
     const mailroom = (name: MetricName, statistic = 'Sum', label?: string) =>
       new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: name, dimensionsMap: { service: props.serviceName }, statistic, period: FIVE_MINUTES, label });
 
-    const parserErrors = new cloudwatch.Alarm(this, 'ParserErrors', {
-      alarmDescription: 'The mail parser failed on received mail. Lambda retries twice; what still fails waits in the parser dead-letter queue. Read the parser logs.',
-      metric: ingest.parser.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const webhookFailureRate = new cloudwatch.Alarm(this, 'WebhookFailureRate', {
-      alarmDescription: 'More than a quarter of webhook attempts failed for 15 minutes (with at least 10 attempts each 5 minutes). Endpoints may be down; see each webhook’s deliveries.',
-      metric: new cloudwatch.MathExpression({
-        expression: 'IF(attempts >= 10, failures / attempts, 0)',
-        usingMetrics: { attempts: mailroom(METRIC.webhookAttempts), failures: mailroom(METRIC.webhookFailures) },
+    /** An alarm that fires at `threshold` (or above it, with `strictlyAbove`), and stays calm while there is no data. */
+    const alarm = (id: string, alarmDescription: string, metric: cloudwatch.IMetric, threshold: number, options: { evaluationPeriods?: number; strictlyAbove?: boolean } = {}) =>
+      new cloudwatch.Alarm(this, id, {
+        alarmDescription,
+        metric,
+        threshold,
+        evaluationPeriods: options.evaluationPeriods ?? 1,
+        comparisonOperator: options.strictlyAbove
+          ? cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
+          : cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    /** failed / total per 5 minutes, counted as 0 below `minimum` so a handful of requests cannot page anyone. */
+    const rate = (label: string, total: [string, cloudwatch.IMetric], failed: [string, cloudwatch.IMetric], minimum: number) =>
+      new cloudwatch.MathExpression({
+        expression: `IF(${total[0]} >= ${minimum}, ${failed[0]} / ${total[0]}, 0)`,
+        usingMetrics: { [total[0]]: total[1], [failed[0]]: failed[1] },
         period: FIVE_MINUTES,
-        label: 'webhook failure rate',
-      }),
-      threshold: 0.25,
-      evaluationPeriods: 3,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const apiServerErrorRate = new cloudwatch.Alarm(this, 'ApiServerErrorRate', {
-      alarmDescription: 'More than 5 % of API requests answered 5xx for 15 minutes (with at least 20 requests each 5 minutes). Search the API function’s logs for "request failed".',
-      metric: new cloudwatch.MathExpression({
-        expression: 'IF(requests >= 20, errors / requests, 0)',
-        usingMetrics: { requests: api.restApi.metricCount({ period: FIVE_MINUTES }), errors: api.restApi.metricServerError({ period: FIVE_MINUTES }) },
-        period: FIVE_MINUTES,
-        label: 'API 5xx rate',
-      }),
-      threshold: 0.05,
-      evaluationPeriods: 3,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+        label,
+      });
     const reputation = (metricName: string) => new cloudwatch.Metric({ namespace: 'AWS/SES', metricName, statistic: 'Maximum', period: Duration.hours(1) });
-    const sesBounceRate = new cloudwatch.Alarm(this, 'SesBounceRate', {
-      alarmDescription: `The account's SES bounce rate reached ${SES_BOUNCE_RATE_WARNING * 100} %; SES reviews accounts at 5 % and may pause sending at 10 %. Check the suppression list and who inboxes send to.`,
-      metric: reputation('Reputation.BounceRate'),
-      threshold: SES_BOUNCE_RATE_WARNING,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const sesComplaintRate = new cloudwatch.Alarm(this, 'SesComplaintRate', {
-      alarmDescription: `The account's SES complaint rate reached ${SES_COMPLAINT_RATE_WARNING * 100} %; SES reviews accounts at 0.1 % and may pause sending at 0.5 %. Find which inboxes send unwanted mail.`,
-      metric: reputation('Reputation.ComplaintRate'),
-      threshold: SES_COMPLAINT_RATE_WARNING,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+
+    const parserErrors = alarm(
+      'ParserErrors',
+      'The mail parser failed on received mail. Lambda retries twice; what still fails waits in the parser dead-letter queue. Read the parser logs.',
+      ingest.parser.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
+      1,
+    );
+    const webhookFailureRate = alarm(
+      'WebhookFailureRate',
+      'More than a quarter of webhook attempts failed for 15 minutes (with at least 10 attempts each 5 minutes). Endpoints may be down; see each webhook’s deliveries.',
+      rate('webhook failure rate', ['attempts', mailroom(METRIC.webhookAttempts)], ['failures', mailroom(METRIC.webhookFailures)], 10),
+      0.25,
+      { evaluationPeriods: 3, strictlyAbove: true },
+    );
+    const apiServerErrorRate = alarm(
+      'ApiServerErrorRate',
+      'More than 5 % of API requests answered 5xx for 15 minutes (with at least 20 requests each 5 minutes). Search the API function’s logs for "request failed".',
+      rate('API 5xx rate', ['requests', api.restApi.metricCount({ period: FIVE_MINUTES })], ['errors', api.restApi.metricServerError({ period: FIVE_MINUTES })], 20),
+      0.05,
+      { evaluationPeriods: 3, strictlyAbove: true },
+    );
+    const sesBounceRate = alarm(
+      'SesBounceRate',
+      `The account's SES bounce rate reached ${SES_BOUNCE_RATE_WARNING * 100} %; SES reviews accounts at 5 % and may pause sending at 10 %. Check the suppression list and who inboxes send to.`,
+      reputation('Reputation.BounceRate'),
+      SES_BOUNCE_RATE_WARNING,
+    );
+    const sesComplaintRate = alarm(
+      'SesComplaintRate',
+      `The account's SES complaint rate reached ${SES_COMPLAINT_RATE_WARNING * 100} %; SES reviews accounts at 0.1 % and may pause sending at 0.5 %. Find which inboxes send unwanted mail.`,
+      reputation('Reputation.ComplaintRate'),
+      SES_COMPLAINT_RATE_WARNING,
+    );
 
     this.alarms = [
       parserErrors,
