@@ -220,6 +220,30 @@ describe('the dashboard, in Chromium', () => {
     await shot('vault');
   });
 
+  it('manages webhooks (secret shown once, enable and disable, deliveries) and shows the audit log', async () => {
+    const receiver = await startReceiver();
+    await page.getByRole('button', { name: 'Webhooks' }).click();
+    await page.getByLabel('Endpoint URL').fill(receiver.url);
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    const secret = await page.getByRole('status').locator('code').innerText();
+    expect(secret).toMatch(/^whsec_/);
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(await page.content()).not.toContain(secret);
+
+    await page.getByRole('button', { name: 'Disable' }).click();
+    await page.getByText('disabled', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Enable' }).click();
+    await page.getByText('enabled', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Deliveries' }).click();
+    await page.getByText('No deliveries yet.').waitFor();
+    await receiver.close();
+
+    await page.getByRole('button', { name: 'Audit log' }).click();
+    await page.getByRole('cell', { name: 'webhook.created' }).waitFor();
+    await page.getByRole('cell', { name: 'inbox.created' }).waitFor();
+    await page.getByRole('button', { name: 'Mail' }).click();
+  });
+
   it('fits a phone: one pane at a time, and a reload keeps the tab signed in', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.reload();
@@ -229,5 +253,7 @@ describe('the dashboard, in Chromium', () => {
     expect(await page.getByRole('navigation', { name: 'Inboxes' }).isVisible()).toBe(false);
     expect(await page.getByRole('button', { name: '‹ Inboxes' }).isVisible()).toBe(true);
     await shot('phone');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot('phone-dark');
   });
 });
