@@ -199,7 +199,7 @@ export class Mailroom extends Construct {
     this.vaultKeys = new VaultKeys(this, 'VaultKeys', { user: this.api.handler, mode: props.vaultKeys ?? 'per-org', removalPolicy: config.removalPolicy });
     this.adminKey = new AdminKey(this, 'AdminKey', { store: this.store, removalPolicy: config.removalPolicy });
     if (props.canary) {
-      this.canary = new Canary(this, 'Canary', { ...props.canary, store: this.store, sending: this.sending, domains: config.domains, environment, serviceName });
+      this.canary = new Canary(this, 'Canary', { ...props.canary, store: this.store, domains: config.domains, environment, serviceName });
     }
     this.alarmTopic = props.alarmTopic ?? (props.alarmEmail ? this.createAlarmTopic() : undefined);
     if (props.alarmEmail) this.alarmTopic!.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));

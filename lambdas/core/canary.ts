@@ -7,13 +7,18 @@ import { createInbox, type InboxItem } from './inboxes';
 import { queryAll } from './listing';
 import type { MessageItem } from './messages';
 import { METRIC } from './metric-names';
-import { canaryProbeKey, canaryProbePrefix, inboxKey, messageListPrefix } from './table-keys';
+import { canaryHoldKey, canaryProbeKey, canaryProbePrefix, inboxKey, messageListPrefix } from './table-keys';
 
 /** The canary's inbox lives in an org of its own: no key can reach it, and no org's webhooks hear its probes. */
 export const CANARY_ORG_ID = 'org_canary';
 const SUBJECT_PREFIX = 'Mailroom canary probe ';
 /** Newest messages looked at for probes; far more than the probes outstanding at any time. */
 const RECENT_MESSAGES = 50;
+/**
+ * After a probe goes missing, at most one probe this often until one arrives: while inbound mail is broken each
+ * probe bounces, and bounces count against the account's SES reputation.
+ */
+export const CANARY_HOLD_OFF_MS = 60 * 60 * 1000;
 
 export interface CanarySettings {
   /** Where probes are sent: an address at one of the deployment's domains. */
@@ -23,7 +28,8 @@ export interface CanarySettings {
 }
 
 export interface CanaryRound {
-  sent: string;
+  /** The probe sent this round, or null while holding off after a missing one. */
+  sent: string | null;
   stored: { probeId: string; seconds: number }[];
   missing: string[];
 }
@@ -39,12 +45,13 @@ interface ProbeItem {
 /**
  * One round of the silent-inbound canary: probes sent earlier are looked for in the canary inbox (stored ones
  * are timed, those older than `alarmAfterMs` reported missing), then a new probe is sent through the real
- * sending path to the real receiving path. Alarms watch the counts; a round that cannot run throws.
+ * sending path to the real receiving path, unless the canary is holding off after a missing probe. Alarms watch
+ * the counts; a round that cannot run throws.
  */
 export async function runCanaryRound(deps: CoreDeps, settings: CanarySettings): Promise<CanaryRound> {
   const inbox = await canaryInbox(deps, settings.address);
   const now = deps.clock.now();
-  const round: CanaryRound = { sent: '', stored: [], missing: [] };
+  const round: CanaryRound = { sent: null, stored: [], missing: [] };
 
   const outstanding = await queryAll<ProbeItem & Record<string, unknown>>(deps.table, canaryProbePrefix(settings.address));
   if (outstanding.length) {
@@ -68,10 +75,33 @@ export async function runCanaryRound(deps: CoreDeps, settings: CanarySettings): 
   deps.metrics.count(METRIC.canaryProbesStored, round.stored.length);
   deps.metrics.count(METRIC.canaryProbesMissing, round.missing.length);
 
-  round.sent = await sendProbe(deps, settings.address, now);
-  deps.metrics.count(METRIC.canaryProbesSent);
+  if (await mayProbe(deps, settings.address, round, now)) {
+    round.sent = await sendProbe(deps, settings.address, now);
+    deps.metrics.count(METRIC.canaryProbesSent);
+  } else {
+    deps.log.warn('canary holding off: a probe went missing and none has arrived since, so one probe an hour', { address: settings.address });
+  }
   deps.log.info('canary round', { sent: round.sent, stored: round.stored.length, missing: round.missing.length });
   return round;
+}
+
+/**
+ * Whether this round sends a probe. A missing probe starts a hold: from then on one probe an hour, until one is
+ * stored, which ends the hold.
+ */
+async function mayProbe(deps: CoreDeps, address: string, round: CanaryRound, now: Date): Promise<boolean> {
+  const key = canaryHoldKey(address);
+  if (round.stored.length) {
+    await deps.table.delete(key);
+    return true;
+  }
+  const hold = await deps.table.get<{ pk: string; sk: string; lastProbeAt: string }>(key);
+  if (!hold && !round.missing.length) return true;
+  if (hold && now.getTime() - Date.parse(hold.lastProbeAt) < CANARY_HOLD_OFF_MS) return false;
+  // The hold begins now (no probe this round), or an hour has passed since its last probe.
+  const probing = hold !== undefined;
+  await deps.table.put({ ...key, type: 'canary-hold', lastProbeAt: now.toISOString(), expiresAt: Math.floor(now.getTime() / 1000) + 7 * 24 * 3600 });
+  return probing;
 }
 
 async function sendProbe(deps: CoreDeps, address: string, now: Date): Promise<string> {

@@ -102,6 +102,8 @@ export const suppressionListPrefix = (orgId: string) => ({ pk: `O#${orgId}`, skP
 /** Canary probes sent to an address and not yet seen stored, oldest first. */
 export const canaryProbeKey = (address: string, probeId: string): ItemKey => ({ pk: `SYS#CANARY#${address.toLowerCase()}`, sk: `P#${probeId}` });
 export const canaryProbePrefix = (address: string) => ({ pk: `SYS#CANARY#${address.toLowerCase()}`, skPrefix: 'P#' });
+/** Set while the canary holds off after a probe went missing. */
+export const canaryHoldKey = (address: string): ItemKey => ({ pk: `SYS#CANARY#${address.toLowerCase()}`, sk: 'HOLD' });
 
 export const droppedMailCounter = (day: string): ItemKey => ({ pk: 'SYS#DROPPED', sk: day });
 

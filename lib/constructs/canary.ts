@@ -7,7 +7,8 @@ import { ENV } from '../../lambdas/config';
 import { METRIC, METRIC_NAMESPACE } from '../../lambdas/core/metric-names';
 import { MailroomFunction } from './mailroom-function';
 import type { MessageStore } from './message-store';
-import type { Sending } from './sending';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import { allowSending } from './sending';
 
 export interface CanaryOptions {
   /** Where probes are sent: an address at one of the deployment's domains, kept for the canary. @default mailroom-canary@<first domain> */
@@ -20,7 +21,6 @@ export interface CanaryOptions {
 
 export interface CanaryProps extends CanaryOptions {
   readonly store: MessageStore;
-  readonly sending: Sending;
   readonly domains: string[];
   readonly environment: Record<string, string>;
   /** The `service` dimension of the canary's metrics. */
@@ -36,6 +36,12 @@ export interface CanaryProps extends CanaryOptions {
 export class Canary extends Construct {
   public readonly address: string;
   public readonly handler: MailroomFunction;
+  /**
+   * Probes go through a configuration set of their own: SES's events about them stay out of the sent-mail
+   * pipeline, and SES's account suppression list is off for them, so a probe that bounced while inbound mail was
+   * broken cannot keep the canary address suppressed after it is fixed.
+   */
+  public readonly configurationSet: ses.ConfigurationSet;
   public readonly schedule: events.Rule;
   public readonly alarm: cloudwatch.Alarm;
 
@@ -51,18 +57,19 @@ export class Canary extends Construct {
     const domain = this.address.slice(this.address.lastIndexOf('@') + 1);
     if (!props.domains.includes(domain)) throw new Error(`canary.address must be at one of the domains (${props.domains.join(', ')}), got ${this.address}`);
 
+    this.configurationSet = new ses.ConfigurationSet(this, 'ProbeConfigurationSet', { disableSuppressionList: true });
     this.handler = new MailroomFunction(this, 'Handler', {
       handler: 'canary',
       description: 'Mailroom: sends a canary probe through SES and checks earlier ones were stored',
       environment: {
         ...props.environment,
-        [ENV.sesConfigurationSet]: props.sending.configurationSet.configurationSetName,
+        [ENV.sesConfigurationSet]: this.configurationSet.configurationSetName,
         [ENV.canaryAddress]: this.address,
         [ENV.canaryAlarmAfterSeconds]: String(alarmAfter.toSeconds()),
       },
     });
     props.store.table.grantReadWriteData(this.handler);
-    props.sending.grantSend(this.handler, [domain]);
+    allowSending(this.handler, [domain], this.configurationSet);
 
     this.schedule = new events.Rule(this, 'Schedule', {
       description: 'Mailroom canary: one round per period',

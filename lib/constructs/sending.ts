@@ -57,22 +57,22 @@ export class Sending extends Construct {
     });
     props.store.table.grantReadWriteData(this.handler);
     props.store.grantMailObjects(this.handler, { write: true });
-    this.grantSend(this.handler, props.domains);
+    allowSending(this.handler, props.domains, this.configurationSet);
   }
+}
 
-  /** Lets `grantee` send through SES from `domains` (some of the deployment's), only through this configuration set. */
-  public grantSend(grantee: iam.IGrantable, domains: string[]): void {
-    const stack = Stack.of(this);
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'SendFromOurDomainsThroughOurConfigurationSet',
-        // SES v2 SendEmail with raw content is authorized as both.
-        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
-        resources: [
-          ...domains.map((domain) => stack.formatArn({ service: 'ses', resource: 'identity', resourceName: domain })),
-          stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: this.configurationSet.configurationSetName }),
-        ],
-      }),
-    );
-  }
+/** Lets `grantee` send through SES from `domains` (some of the deployment's), only through `configurationSet`. */
+export function allowSending(grantee: iam.IGrantable, domains: string[], configurationSet: ses.IConfigurationSet): void {
+  const stack = Stack.of(configurationSet);
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'SendFromOurDomainsThroughOurConfigurationSet',
+      // SES v2 SendEmail with raw content is authorized as both.
+      actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+      resources: [
+        ...domains.map((domain) => stack.formatArn({ service: 'ses', resource: 'identity', resourceName: domain })),
+        stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: configurationSet.configurationSetName }),
+      ],
+    }),
+  );
 }

@@ -130,6 +130,17 @@ describe('operating Mailroom on AWS', () => {
       });
     });
 
+    it('sends through a configuration set of its own, with no event destination and SES suppression off', () => {
+      monitored.hasResourceProperties('AWS::SES::ConfigurationSet', { SuppressionOptions: { SuppressedReasons: [] } });
+      const sets = resourcesOf(monitored, 'AWS::SES::ConfigurationSet').map(([id]) => id);
+      const destinations = resourcesOf(monitored, 'AWS::SES::ConfigurationSetEventDestination').map(([, d]) => JSON.stringify(d.Properties.ConfigurationSetName));
+      const probeSet = sets.find((id) => /CanaryProbe/.test(id))!;
+      expect(destinations.some((d) => d.includes(probeSet))).toBe(false);
+      monitored.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ MAILROOM_SES_CONFIGURATION_SET: { Ref: probeSet } }) },
+      });
+    });
+
     it('alarms when a probe is missing after 15 minutes, or when none was sent (missing data counts as broken)', () => {
       monitored.hasResourceProperties('AWS::CloudWatch::Alarm', {
         TreatMissingData: 'breaching',

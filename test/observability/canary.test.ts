@@ -61,4 +61,36 @@ describe('the silent-inbound canary', () => {
     expect(backends.metrics.total(METRIC.canaryProbesMissing) - missingBefore).toBe(1);
     expect(backends.logs).toContainEqual(expect.objectContaining({ level: 'error', message: expect.stringContaining('canary probe not stored'), fields: expect.objectContaining({ probeId: lost.sent }) }));
   });
+
+  it('holds off after a probe goes missing, one probe an hour, since each probe bounces while inbound mail is broken; a stored probe ends that', async () => {
+    const address = 'held-canary@agents.example';
+    const { deps, advance } = depsAt(new Date(Date.now() + 48 * 60 * MINUTE), { inboundBroken: true });
+    const rounds = async (count: number) => {
+      const sent: (string | null)[] = [];
+      for (let i = 0; i < count; i++) {
+        sent.push((await runCanaryRound(deps, settings(address))).sent);
+        advance(5 * MINUTE);
+      }
+      return sent;
+    };
+
+    // 0–15 min: a probe each round; from 20 min the four go missing one by one, each holding off for an hour.
+    const firstHour = await rounds(12);
+    expect(firstHour.slice(0, 4).every((id) => id !== null)).toBe(true);
+    expect(firstHour.slice(4)).toEqual(Array(8).fill(null));
+    const held = await rounds(9);
+    expect(held.map((id) => id !== null)).toEqual([false, false, false, false, true, false, false, false, false]);
+
+    // Inbound works again: the next hourly probe arrives, and the canary is back to a probe every round.
+    const mended = { ...deps, mailSender: backends.deps.mailSender };
+    let probe: string | null = null;
+    for (let i = 0; i < 12 && probe === null; i++) {
+      probe = (await runCanaryRound(mended, settings(address))).sent;
+      advance(5 * MINUTE);
+    }
+    expect(probe).not.toBeNull();
+    const back = await runCanaryRound(mended, settings(address));
+    expect(back.stored.map((s) => s.probeId)).toEqual([probe]);
+    expect(back.sent).not.toBeNull();
+  });
 });
