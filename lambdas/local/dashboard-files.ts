@@ -49,10 +49,11 @@ export async function dashboardFile(dir: string, path: string): Promise<StaticFi
   if (!existsSync(join(dir, 'index.html'))) {
     return { status: 404, headers: { ...headers, 'content-type': 'text/plain; charset=utf-8' }, body: Buffer.from('The dashboard is not built: run npm run web:build (npm start does).\n') };
   }
-  const relative = path === '/' ? 'index.html' : normalize(decodeURIComponent(path)).replace(/^[/\\]+/, '');
-  const file = join(dir, relative);
-  if (!file.startsWith(dir + sep) || !TYPES[extname(file)]) return notFound(headers);
   try {
+    // decodeURIComponent throws on a malformed escape: that too is a file we do not have.
+    const relative = path === '/' ? 'index.html' : normalize(decodeURIComponent(path)).replace(/^[/\\]+/, '');
+    const file = join(dir, relative);
+    if (!file.startsWith(dir + sep) || !TYPES[extname(file)]) return notFound(headers);
     const body = await readFile(file);
     // Built assets carry a content hash in their names; the page itself must always be fresh.
     const cache = relative.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
