@@ -135,11 +135,13 @@ async function attempt(deps: CoreDeps, hook: WebhookItem, delivery: DeliveryItem
     const response = await deps.webhookSender.send({ url: hook.url, headers, body: delivery.payload, timeoutMs: deps.settings.webhooks.timeoutMs });
     statusCode = response.status;
     responseSnippet = response.bodySnippet;
-    if (statusCode === 429 || statusCode === 503) retryAfterMs = retryAfter(response.headers['retry-after'], at);
+    if (statusCode === 429 || statusCode === 503) retryAfterMs = retryAfter(response.headers['retry-after'], deps.clock.now());
     if (statusCode >= 300 && statusCode < 400) error = 'redirects are not followed';
   } catch (err) {
     error = (err as Error).message;
   }
+  // Waits count from the answer, not from the request: Retry-After means "after this response".
+  const answeredAt = deps.clock.now();
   const succeeded = statusCode !== null && statusCode >= 200 && statusCode < 300;
   deps.metrics.count(METRIC.webhookAttempts);
   deps.metrics.count(succeeded ? METRIC.webhookSuccesses : METRIC.webhookFailures);
@@ -163,7 +165,7 @@ async function attempt(deps: CoreDeps, hook: WebhookItem, delivery: DeliveryItem
       nextAttemptAt = null;
     } else {
       const delay = Math.max(jittered(delays[scheduledAttempts - 1]), retryAfterMs);
-      nextAttemptAt = new Date(at.getTime() + delay).toISOString();
+      nextAttemptAt = new Date(answeredAt.getTime() + delay).toISOString();
     }
   }
   const updated: DeliveryItem = {
