@@ -3,10 +3,14 @@ import type { Inbox, MessageSummary } from '../../lib/client';
 import { can, dataOf, type Session } from './api';
 import { Compose } from './compose';
 
-/** How often the list asks for new mail: it appears without a reload. */
-const REFRESH_MS = 1500;
+/** After a failed request, the list tries again this much later. */
+const RETRY_MS = 3000;
 
-/** An inbox's messages, newest first, refreshed while open; filters for unread mail and the subject. */
+/**
+ * An inbox's messages, newest first, kept current while open: after each listing it waits (`POST …/wait`, up to
+ * 25 s) for mail newer than any seen, then lists again, so new mail shows at once without polling. Filters for
+ * unread mail and the subject.
+ */
 export function MessageList(props: { session: Session; inbox: Inbox; selected: string | null; onSelect: (id: string) => void; onBack: () => void; onVault?: () => void }) {
   const { session, inbox, selected, onSelect } = props;
   const [messages, setMessages] = useState<MessageSummary[] | null>(null);
@@ -16,26 +20,39 @@ export function MessageList(props: { session: Session; inbox: Inbox; selected: s
   const [composing, setComposing] = useState(false);
 
   useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const query = { limit: 50, ...(unreadOnly ? { unread: 'true' as const } : {}), ...(subject.trim() ? { subjectContains: subject.trim() } : {}) };
-    const refresh = async () => {
-      try {
-        const page = await dataOf(session.client.GET('/v1/inboxes/{inboxId}/messages', { params: { path: { inboxId: inbox.id }, query } }));
-        if (!stopped) {
-          setMessages(page.data);
-          setError(null);
+    const aborter = new AbortController();
+    const { signal } = aborter;
+    const path = { inboxId: inbox.id };
+    const subjectContains = subject.trim() || undefined;
+    const query = { limit: 50, ...(unreadOnly ? { unread: 'true' as const } : {}), ...(subjectContains ? { subjectContains } : {}) };
+    const follow = async () => {
+      // Received time of the newest mail the wait has reported; the next wait is for anything after it.
+      let since: string | undefined;
+      let listed = false;
+      while (!signal.aborted) {
+        try {
+          if (!listed) {
+            const page = await dataOf(session.client.GET('/v1/inboxes/{inboxId}/messages', { params: { path, query }, signal }));
+            setMessages(page.data);
+            setError(null);
+            listed = true;
+          }
+          const body = { timeoutSeconds: 25, ...(subjectContains ? { subjectContains } : {}), ...(since ? { since } : {}) };
+          const waited = await dataOf(session.client.POST('/v1/inboxes/{inboxId}/wait', { params: { path }, body, signal }));
+          if (waited.message) {
+            since = new Date(Date.parse(waited.message.receivedAt) + 1).toISOString();
+            listed = false;
+          }
+        } catch (err) {
+          if (signal.aborted) return;
+          setError((err as Error).message);
+          listed = false;
+          await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
         }
-      } catch (err) {
-        if (!stopped) setError((err as Error).message);
       }
-      if (!stopped) timer = setTimeout(refresh, REFRESH_MS);
     };
-    void refresh();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
+    void follow();
+    return () => aborter.abort();
   }, [session, inbox.id, unreadOnly, subject, selected]);
 
   return (
