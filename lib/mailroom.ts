@@ -193,7 +193,7 @@ export class Mailroom extends Construct {
     });
     this.webhooks.grantPublish(this.ingest.parser);
     if (props.dashboard ?? true) {
-      this.dashboardSite = new DashboardSite(this, 'Dashboard', { restApi: this.api.restApi, accessLogsBucket: this.store.accessLogsBucket });
+      this.dashboardSite = new DashboardSite(this, 'Dashboard', { restApi: this.api.restApi, accessLogsBucket: this.store.accessLogsBucket, mailBucket: this.store.bucket });
     }
     this.expiryCleanup = new ExpiryCleanup(this, 'ExpiryCleanup', { store: this.store, environment });
     this.vaultKeys = new VaultKeys(this, 'VaultKeys', { user: this.api.handler, mode: props.vaultKeys ?? 'per-org', removalPolicy: config.removalPolicy });

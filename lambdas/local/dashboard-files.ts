@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
+import { DASHBOARD_SECURITY_HEADERS, dashboardContentSecurityPolicy } from '../http/dashboard-headers';
 
 /** Where `npm run web:build` (run by `npm start`) puts the dashboard. */
 export const DEFAULT_DASHBOARD_DIR = join(__dirname, '..', '..', 'web', 'dist');
@@ -14,38 +15,18 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
-/**
- * The page may load only its own scripts and talk only to its own origin. Images may come from anywhere only
- * because a mail's iframe inherits this policy and adds its own, stricter one, which allows remote images
- * only once the reader asks.
- */
-export const DASHBOARD_CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob: https: http:",
-  "connect-src 'self'",
-  "frame-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
-
 export interface StaticFile {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
 }
 
-/** The dashboard's file for a GET of `path` (anything outside the API), or a 404 that says why. */
-export async function dashboardFile(dir: string, path: string): Promise<StaticFile> {
-  const headers = {
-    'content-security-policy': DASHBOARD_CONTENT_SECURITY_POLICY,
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
-    'x-frame-options': 'DENY',
-  };
+/**
+ * The dashboard's file for a GET of `path` (anything outside the API), or a 404 that says why. `downloadOrigins`
+ * are where the API's download links point (the S3-compatible server).
+ */
+export async function dashboardFile(dir: string, path: string, downloadOrigins: string[] = []): Promise<StaticFile> {
+  const headers = { 'content-security-policy': dashboardContentSecurityPolicy(downloadOrigins), ...DASHBOARD_SECURITY_HEADERS };
   if (!existsSync(join(dir, 'index.html'))) {
     return { status: 404, headers: { ...headers, 'content-type': 'text/plain; charset=utf-8' }, body: Buffer.from('The dashboard is not built: run npm run web:build (npm start does).\n') };
   }

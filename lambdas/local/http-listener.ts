@@ -18,11 +18,11 @@ export interface HttpListener {
  * Turns each HTTP request under /v1 into the API Gateway proxy event the Lambda receives, and calls the same
  * handler; other GETs are the dashboard's files, from `dashboardDir`.
  */
-export async function startHttpListener(options: { host: string; port: number; api: ApiHandler; dashboardDir?: string }): Promise<HttpListener> {
+export async function startHttpListener(options: { host: string; port: number; api: ApiHandler; dashboardDir?: string; downloadOrigins?: string[] }): Promise<HttpListener> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if ((req.method === 'GET' || req.method === 'HEAD') && !path.startsWith('/v1')) {
-      void dashboardFile(options.dashboardDir ?? DEFAULT_DASHBOARD_DIR, path).then((file) => {
+      void dashboardFile(options.dashboardDir ?? DEFAULT_DASHBOARD_DIR, path, options.downloadOrigins).then((file) => {
         res.writeHead(file.status, { ...file.headers, 'content-length': String(file.body.length) });
         res.end(req.method === 'HEAD' ? undefined : file.body);
       });

@@ -5,6 +5,13 @@ import { createInterface } from 'node:readline';
 import { S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_REGION } from './dynamodb-local';
 
+/**
+ * As on AWS: a page may read an object through a presigned download link (the API redirects large downloads to
+ * one). The link is the credential; CORS only lets the dashboard's script read what it was already allowed to get.
+ */
+const DOWNLOADS_FROM_ANY_PAGE =
+  '<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod><MaxAgeSeconds>3600</MaxAgeSeconds></CORSRule></CORSConfiguration>';
+
 /** s3rver's built-in account. */
 export const S3_LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
@@ -20,7 +27,7 @@ export interface S3Local {
  */
 export async function startS3Local(options: { dataDir: string; host: string; bucket: string }): Promise<S3Local> {
   mkdirSync(options.dataDir, { recursive: true });
-  const config = { address: options.host, port: 0, directory: options.dataDir, configureBuckets: [{ name: options.bucket, configs: [] }] };
+  const config = { address: options.host, port: 0, directory: options.dataDir, configureBuckets: [{ name: options.bucket, configs: [DOWNLOADS_FROM_ANY_PAGE] }] };
   const child = spawn(process.execPath, [join(__dirname, 's3rver-process.cjs'), JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));

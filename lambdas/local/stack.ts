@@ -57,6 +57,8 @@ export interface LocalStackOptions {
   /** Where logs go; by default the console, readable, or JSON lines with `jsonLogs`. */
   log?: Logger;
   jsonLogs?: boolean;
+  /** Larger downloads are redirected to a presigned link, as on AWS (default: never). */
+  maxInlineDownloadBytes?: number;
   /** The built dashboard served at `/` (default: web/dist). */
   dashboardDir?: string;
 }
@@ -105,8 +107,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       domains: options.domains,
       autoCreateDomains: options.autoCreateDomains ?? options.domains,
       defaultRetentionDays: options.retentionDays ?? DEFAULT_RETENTION_DAYS,
-      // No API Gateway payload cap on a laptop: always serve bytes directly.
-      maxInlineDownloadBytes: Number.MAX_SAFE_INTEGER,
+      // No API Gateway payload cap on a laptop: bytes are served directly unless a test asks for links.
+      maxInlineDownloadBytes: options.maxInlineDownloadBytes ?? Number.MAX_SAFE_INTEGER,
       rateLimitPerMinute: options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
       auditRetentionDays: options.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS,
       webhooks: {
@@ -138,7 +140,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (replayed) log.info('replaying mail accepted before the last stop', { count: replayed });
 
     const api = createApi(deps, { maxInlineDownloadBytes: config.maxInlineDownloadBytes, version: MAILROOM_VERSION });
-    const http = await startHttpListener({ host: options.host, port: options.httpPort, api, dashboardDir: options.dashboardDir });
+    const http = await startHttpListener({ host: options.host, port: options.httpPort, api, dashboardDir: options.dashboardDir, downloadOrigins: [s3.endpoint] });
     stops.push(() => http.close());
 
     return {

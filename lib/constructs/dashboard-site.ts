@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import { DASHBOARD_CONTENT_SECURITY_POLICY } from '../../lambdas/local/dashboard-files';
+import { DASHBOARD_SECURITY_HEADERS, dashboardContentSecurityPolicy } from '../../lambdas/http/dashboard-headers';
 
 const WEB_DIR = path.join(__dirname, '..', '..', 'web');
 
@@ -15,6 +15,8 @@ export interface DashboardSiteProps {
   /** The REST API whose origin serves the page, so the page talks only to its own origin. */
   readonly restApi: apigateway.RestApi;
   readonly accessLogsBucket: s3.IBucket;
+  /** Where the API's presigned download links point: the page's script must be allowed to fetch from it. */
+  readonly mailBucket: s3.IBucket;
 }
 
 /**
@@ -25,9 +27,13 @@ export interface DashboardSiteProps {
 export class DashboardSite extends Construct {
   public readonly bucket: s3.Bucket;
   public readonly deployment: s3deploy.BucketDeployment;
+  private readonly contentSecurityPolicy: string;
 
   constructor(scope: Construct, id: string, props: DashboardSiteProps) {
     super(scope, id);
+    // The SDK presigns virtual-hosted URLs: the regional name, or the global one in us-east-1.
+    const mail = props.mailBucket;
+    this.contentSecurityPolicy = dashboardContentSecurityPolicy([`https://${mail.bucketRegionalDomainName}`, `https://${mail.bucketName}.s3.amazonaws.com`]);
     // Built files only: rebuilt by every deployment, so nothing here needs keeping.
     this.bucket = new s3.Bucket(this, 'Assets', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -96,10 +102,10 @@ export class DashboardSite extends Construct {
   private fromBucket(reader: iam.IRole, key: string, cacheControl: string): { integration: apigateway.Integration; options: apigateway.MethodOptions } {
     const headers = {
       'method.response.header.Content-Type': 'integration.response.header.Content-Type',
-      'method.response.header.Content-Security-Policy': `'${DASHBOARD_CONTENT_SECURITY_POLICY}'`,
-      'method.response.header.X-Content-Type-Options': "'nosniff'",
-      'method.response.header.Referrer-Policy': "'no-referrer'",
-      'method.response.header.X-Frame-Options': "'DENY'",
+      'method.response.header.Content-Security-Policy': `'${this.contentSecurityPolicy}'`,
+      'method.response.header.X-Content-Type-Options': `'${DASHBOARD_SECURITY_HEADERS['x-content-type-options']}'`,
+      'method.response.header.Referrer-Policy': `'${DASHBOARD_SECURITY_HEADERS['referrer-policy']}'`,
+      'method.response.header.X-Frame-Options': `'${DASHBOARD_SECURITY_HEADERS['x-frame-options']}'`,
       'method.response.header.Cache-Control': `'${cacheControl}'`,
     };
     const integration = new apigateway.AwsIntegration({

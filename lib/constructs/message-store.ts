@@ -66,6 +66,9 @@ export class MessageStore extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'mail/',
+      // The API redirects large downloads to presigned links; the dashboard's script must be allowed to read them.
+      // The link is the credential: CORS only lets a page read what the link already grants.
+      cors: [{ allowedMethods: [s3.HttpMethods.GET], allowedOrigins: ['*'], maxAge: 3600 }],
       lifecycleRules: [
         { id: 'transient-inbound', prefix: props.inboundPrefix, expiration: Duration.days(props.inboundRetentionDays) },
         { id: 'abandoned-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },

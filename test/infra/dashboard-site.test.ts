@@ -40,14 +40,25 @@ describe('the web dashboard on AWS', () => {
     for (const [, method] of s3Methods()) {
       const [ok, missing] = method.Properties.Integration.IntegrationResponses;
       expect(ok.ResponseParameters).toMatchObject({
-        'method.response.header.Content-Security-Policy': expect.stringContaining("connect-src 'self'"),
         'method.response.header.X-Content-Type-Options': "'nosniff'",
         'method.response.header.X-Frame-Options': "'DENY'",
         'method.response.header.Content-Type': 'integration.response.header.Content-Type',
       });
-      expect(ok.ResponseParameters['method.response.header.Content-Security-Policy']).toContain("script-src 'self'");
+      // The policy names the mail bucket, where the API's download links for large attachments point.
+      const [, parts] = ok.ResponseParameters['method.response.header.Content-Security-Policy']['Fn::Join'];
+      const policy = parts.map((p: unknown) => (typeof p === 'string' ? p : `<${JSON.stringify(p)}>`)).join('');
+      expect(policy).toMatch(/^'default-src 'self'; script-src 'self';/);
+      expect(policy).toMatch(/connect-src 'self' https:\/\/<.*MailroomStoreMail.*RegionalDomainName.*> https:\/\/<.*MailroomStoreMail.*>\.s3\.amazonaws\.com;/);
+      expect(policy).toContain("frame-ancestors 'none'");
       expect(missing).toMatchObject({ StatusCode: '404', SelectionPattern: '4\\d\\d' });
     }
+  });
+
+  it('lets pages read the mail bucket through presigned download links (GET only)', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: { LogFilePrefix: 'mail/', DestinationBucketName: Match.anyValue() },
+      CorsConfiguration: { CorsRules: [{ AllowedMethods: ['GET'], AllowedOrigins: ['*'], MaxAge: 3600 }] },
+    });
   });
 
   it('can be left out', () => {

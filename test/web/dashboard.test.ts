@@ -33,7 +33,8 @@ describe('the dashboard, in Chromium', () => {
     if (build.status !== 0) throw new Error(`the dashboard did not build: ${build.stderr}`);
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
     dataDir = mkdtempSync(join(tmpdir(), 'mailroom-web-'));
-    stack = await startLocalStack({ dataDir, host: '127.0.0.1', smtpPort: 0, httpPort: 0, domains: ['mailroom.test'], log: quiet, inMemoryTable: true });
+    // Downloads above 512 bytes are redirected to a presigned link on s3rver (another origin), as on AWS above 4 MB.
+    stack = await startLocalStack({ dataDir, host: '127.0.0.1', smtpPort: 0, httpPort: 0, domains: ['mailroom.test'], log: quiet, inMemoryTable: true, maxInlineDownloadBytes: 512 });
     tracker = await startReceiver();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
@@ -104,6 +105,13 @@ describe('the dashboard, in Chromium', () => {
     expect(bytes.toString()).toBe('a,b\n1,2\n');
     expect(sha256(bytes)).toBe(listed.trim());
     expect(download.suggestedFilename()).toBe('report.csv');
+
+    // The raw mail is larger than the inline limit: the API redirects to a presigned link on another origin.
+    const [raw] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download raw' }).click()]);
+    const rawBytes = readFileSync((await raw.path())!);
+    expect(rawBytes.length).toBeGreaterThan(512);
+    expect(rawBytes.toString()).toContain('Subject: Your sign-in code');
+    expect(requests.some((url) => url.includes('X-Amz-Signature='))).toBe(true);
   });
 
   it('shows hostile HTML mail without running, submitting or loading anything', async () => {
