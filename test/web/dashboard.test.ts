@@ -162,6 +162,8 @@ describe('the dashboard, in Chromium', () => {
     expect(dialogs).toEqual([]);
     expect(await page.evaluate(() => (window as unknown as { posted?: string }).posted)).toBeUndefined();
     expect(consoleMessages.filter((m) => /pwned|onerror/.test(m))).toEqual([]);
+    // The only errors are the defences at work (the mail's CSP and sandbox): nothing the page itself needs went missing.
+    expect(consoleMessages.filter((m) => m.startsWith('error:') && !/Content Security Policy|sandboxed/.test(m))).toEqual([]);
   });
 
   it('writes a message and a reply from the inbox; the sent copies join its list', async () => {
