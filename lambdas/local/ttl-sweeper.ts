@@ -2,41 +2,89 @@ import { DeleteItemCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/cl
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Item, Logger } from '../ports';
 
+type Key = Record<string, any>;
+
+export interface TtlSweeper {
+  stop(): void;
+  /** One whole pass over the table; `nowSeconds` lets a test play a later time. Returns how many items it deleted. */
+  sweep(nowSeconds?: number): Promise<number>;
+}
+
+export interface TtlSweeperPacing {
+  /** Items read per step of the background walk. */
+  pageSize: number;
+  /** Pause between steps. */
+  everyMs: number;
+  /** Pause after a whole pass, before the walk starts over. */
+  restMs: number;
+}
+
+/**
+ * A background walk that reads `pageSize` items a step costs DynamoDB Local the same whatever the table holds;
+ * a whole-table scan at once stalls every other request for seconds once an inbox holds thousands of messages.
+ */
+const DEFAULT_PACING: TtlSweeperPacing = { pageSize: 100, everyMs: 500, restMs: 60_000 };
+
 /**
  * DynamoDB deletes expired items within days; DynamoDB Local never does. This sweep plays that part on the
  * laptop (reads already hide expired items, so its timing is not observable through the API), and hands each
  * removed item to `onExpired`, as the table's stream hands TTL deletions to the expiry function on AWS.
+ * In the background it walks the table one small page at a time, starting over at the end.
  */
 export function startTtlSweeper(
   client: DynamoDBClient,
   tableName: string,
   log: Logger,
   onExpired: (item: Item) => Promise<void>,
-  everyMs = 60_000,
-): { stop(): void; sweep(nowSeconds?: number): Promise<number> } {
-  /** `nowSeconds` lets a test play a later time. */
+  pacing: TtlSweeperPacing = DEFAULT_PACING,
+): TtlSweeper {
+  const sweepPage = async (start: Key | undefined, nowSeconds: number, limit?: number) => {
+    const page = await client.send(
+      new ScanCommand({
+        TableName: tableName,
+        FilterExpression: 'expiresAt < :now',
+        ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
+        ExclusiveStartKey: start,
+        Limit: limit,
+      }),
+    );
+    for (const raw of page.Items ?? []) {
+      await client.send(new DeleteItemCommand({ TableName: tableName, Key: { pk: raw.pk, sk: raw.sk } }));
+      await onExpired(unmarshall(raw) as Item);
+    }
+    return { deleted: page.Items?.length ?? 0, next: page.LastEvaluatedKey };
+  };
+
   const sweep = async (nowSeconds = Math.floor(Date.now() / 1000)): Promise<number> => {
     let deleted = 0;
-    let start: Record<string, any> | undefined;
+    let start: Key | undefined;
     do {
-      const page = await client.send(
-        new ScanCommand({
-          TableName: tableName,
-          FilterExpression: 'expiresAt < :now',
-          ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const raw of page.Items ?? []) {
-        await client.send(new DeleteItemCommand({ TableName: tableName, Key: { pk: raw.pk, sk: raw.sk } }));
-        await onExpired(unmarshall(raw) as Item);
-        deleted++;
-      }
-      start = page.LastEvaluatedKey;
+      const page = await sweepPage(start, nowSeconds);
+      deleted += page.deleted;
+      start = page.next;
     } while (start);
     return deleted;
   };
-  const timer = setInterval(() => void sweep().catch((err: Error) => log.warn('TTL sweep failed', { error: err.message })), everyMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer), sweep };
+
+  let cursor: Key | undefined;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  // Each step is scheduled after the previous one ends, so steps never pile up behind a busy table.
+  const step = async () => {
+    try {
+      cursor = (await sweepPage(cursor, Math.floor(Date.now() / 1000), pacing.pageSize)).next;
+    } catch (err) {
+      log.warn('TTL sweep failed', { error: (err as Error).message });
+    }
+    if (!stopped) timer = setTimeout(() => void step(), cursor ? pacing.everyMs : pacing.restMs).unref();
+  };
+  timer = setTimeout(() => void step(), pacing.restMs).unref();
+
+  return {
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
+    sweep,
+  };
 }

@@ -27,13 +27,13 @@ export interface MailroomFunctionProps {
   readonly logRemovalPolicy?: RemovalPolicy;
 }
 
+/** Names the deployment in every log line and in its metrics' `service` dimension. */
+export const POWERTOOLS_SERVICE_NAME = 'POWERTOOLS_SERVICE_NAME';
+
 /**
  * Packages left out of every bundle because Node never loads them: the AWS SDK's browser user-agent code
  * imports bowser lazily, behind a check for `window`, which would otherwise add 34 KB to each function.
  */
-/** Names the deployment in every log line and in its metrics' `service` dimension. */
-export const POWERTOOLS_SERVICE_NAME = 'POWERTOOLS_SERVICE_NAME';
-
 export const NEVER_LOADED_ON_LAMBDA = ['bowser'];
 
 const PROJECT_ROOT = path.join(__dirname, '..', '..');

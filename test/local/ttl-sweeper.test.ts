@@ -1,4 +1,4 @@
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ensureTable, startDynamoDbLocal, type DynamoDbLocal } from '../../lambdas/local/dynamodb-local';
 import { startTtlSweeper } from '../../lambdas/local/ttl-sweeper';
 
@@ -38,5 +38,44 @@ describe('the local TTL sweep (DynamoDB Local never expires items itself)', () =
     expect(await exists('expired')).toBe(false);
     expect(await exists('alive')).toBe(true);
     expect(await exists('forever')).toBe(true);
+  });
+
+  it('walks the table in the background a small page at a time, reaching expired items anywhere in it', async () => {
+    // Prepare
+    const now = Math.floor(Date.now() / 1000);
+    const keys = Array.from({ length: 30 }, (_, i) => `walk-${String(i).padStart(2, '0')}`);
+    const expiring = new Set([keys[3], keys[17], keys[29]]);
+    for (const pk of keys) {
+      await dynamo.client.send(
+        new PutItemCommand({
+          TableName: 'sweep',
+          Item: { pk: { S: pk }, sk: { S: 'x' }, expiresAt: { N: String(expiring.has(pk) ? now - 5 : now + 3600) } },
+        }),
+      );
+    }
+    const expired: string[] = [];
+    const done = new Promise<void>((resolve) => {
+      const sweeper = startTtlSweeper(
+        dynamo.client,
+        'sweep',
+        { info: jest.fn(), warn: jest.fn(), error: jest.fn() },
+        async (item) => {
+          expired.push(item.pk);
+          if (expired.length === expiring.size) {
+            sweeper.stop();
+            resolve();
+          }
+        },
+        { pageSize: 4, everyMs: 5, restMs: 5 },
+      );
+    });
+
+    // Act
+    await done;
+
+    // Assess
+    expect(expired.sort()).toEqual([...expiring].sort());
+    const left = await dynamo.client.send(new ScanCommand({ TableName: 'sweep', FilterExpression: 'begins_with(pk, :p)', ExpressionAttributeValues: { ':p': { S: 'walk-' } } }));
+    expect(left.Items?.map((i) => i.pk.S).sort()).toEqual(keys.filter((k) => !expiring.has(k)));
   });
 });
