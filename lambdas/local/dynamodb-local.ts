@@ -68,7 +68,13 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Creates the table as the CDK stack defines it (pk/sk, TTL on `expiresAt`, stream), unless it exists. */
+/**
+ * Creates the table as the CDK stack defines it (pk/sk, stream), unless it exists, with one difference: TTL stays
+ * off. DynamoDB Local deletes expired items itself, within seconds, but nothing here reads its stream, so what an
+ * expired item points to (mail bytes, an inbox's contents) would never be cleaned up. The local TTL sweep plays
+ * both parts instead: it hands each expired item to the clean-up, then deletes it. A table made by an earlier
+ * version, with TTL on, has it turned off.
+ */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
     await client.send(
@@ -90,9 +96,8 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     if (!(err instanceof ResourceInUseException)) throw err;
   }
   const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
-  if (ttl.TimeToLiveDescription?.TimeToLiveStatus !== 'ENABLED') {
-    await client.send(
-      new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }),
-    );
+  const attribute = ttl.TimeToLiveDescription?.AttributeName;
+  if (attribute && ttl.TimeToLiveDescription?.TimeToLiveStatus === 'ENABLED') {
+    await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: attribute, Enabled: false } }));
   }
 }

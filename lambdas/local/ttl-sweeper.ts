@@ -48,9 +48,11 @@ export function startTtlSweeper(
         Limit: limit,
       }),
     );
+    // Clean-up first: if the delete then fails (or succeeds unseen), a later pass hands the item over again,
+    // at least once, as the stream does on AWS; the other order could lose an item's clean-up for good.
     for (const raw of page.Items ?? []) {
-      await client.send(new DeleteItemCommand({ TableName: tableName, Key: { pk: raw.pk, sk: raw.sk } }));
       await onExpired(unmarshall(raw) as Item);
+      await client.send(new DeleteItemCommand({ TableName: tableName, Key: { pk: raw.pk, sk: raw.sk } }));
     }
     return { deleted: page.Items?.length ?? 0, next: page.LastEvaluatedKey };
   };
