@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
-import { NEVER_LOADED_ON_LAMBDA } from '../../lib/constructs/mailroom-function';
+import { BUNDLE_MAIN_FIELDS, NEVER_LOADED_ON_LAMBDA } from '../../lib/constructs/mailroom-function';
 
 /** What one bundle weighs, and what it is made of. */
 export interface BundleInfo {
@@ -22,7 +22,7 @@ export interface BundleInfo {
 
 /**
  * The esbuild options MailroomFunction's bundling maps to (CommonJS, minified, linked external source map,
- * the SDK bundled, only what Node never loads left out), except the target: the CDK asks for node24, which only changes
+ * ES module builds preferred, the SDK bundled, only what Node never loads left out), except the target: the CDK asks for node24, which only changes
  * syntax lowering, and the host here runs an older Node.
  */
 export const CDK_LIKE_OPTIONS = {
@@ -33,6 +33,7 @@ export const CDK_LIKE_OPTIONS = {
   minify: true,
   sourcemap: true,
   external: NEVER_LOADED_ON_LAMBDA,
+  mainFields: BUNDLE_MAIN_FIELDS,
   metafile: true,
   logLevel: 'silent',
 } as const;

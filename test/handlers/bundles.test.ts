@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { NEVER_LOADED_ON_LAMBDA } from '../../lib/constructs/mailroom-function';
+import { BUNDLE_MAIN_FIELDS, NEVER_LOADED_ON_LAMBDA } from '../../lib/constructs/mailroom-function';
 import { LAMBDA_ENV, STREAMING_RUNTIME_PRELUDE } from '../support/lambda-env';
 
 const root = join(__dirname, '../..');
@@ -24,6 +24,7 @@ async function bundleAndLoad(entry: string, prelude = ''): Promise<string> {
     format: 'cjs',
     outfile,
     external: NEVER_LOADED_ON_LAMBDA,
+    mainFields: BUNDLE_MAIN_FIELDS,
     logLevel: 'silent',
   });
   const env = { PATH: process.env.PATH, ...LAMBDA_ENV };
