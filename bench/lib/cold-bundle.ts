@@ -21,7 +21,7 @@ export interface BundleInfo {
 }
 
 /**
- * The esbuild options MailroomFunction's bundling maps to (CommonJS, minified, linked external source map,
+ * The esbuild options MailroomFunction's bundling maps to (CommonJS, minified with names kept, linked external source map,
  * ES module builds preferred, the SDK bundled, only what Node never loads left out), except the target: the CDK asks for node24, which only changes
  * syntax lowering, and the host here runs an older Node.
  */
@@ -31,6 +31,7 @@ export const CDK_LIKE_OPTIONS = {
   format: 'cjs',
   target: 'node22',
   minify: true,
+  keepNames: true,
   sourcemap: true,
   external: NEVER_LOADED_ON_LAMBDA,
   mainFields: BUNDLE_MAIN_FIELDS,

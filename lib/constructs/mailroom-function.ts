@@ -44,9 +44,13 @@ const HANDLERS_DIR = path.join(PROJECT_ROOT, 'lambdas', 'handlers');
 
 /**
  * The one way Mailroom builds a Lambda function: latest Node.js runtime on ARM64, bundled locally
- * by esbuild (no Docker) into minified CommonJS with source maps, and its own log group with a
- * retention period so logs never pile up forever. Its role may write to that log group and nothing
- * else until the owner grants more (no AWS managed policy).
+ * by esbuild (no Docker) into minified CommonJS, and its own log group with a retention period so logs
+ * never pile up forever. Its role may write to that log group and nothing else until the owner grants
+ * more (no AWS managed policy).
+ *
+ * Stack traces name the functions (names are kept through minification), but the source map shipped
+ * beside the bundle is not loaded at start: `--enable-source-maps` adds about 20 ms to every cold start.
+ * Add `NODE_OPTIONS=--enable-source-maps` to a function's environment to have its traces mapped.
  */
 export class MailroomFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: MailroomFunctionProps) {
@@ -67,7 +71,7 @@ export class MailroomFunction extends NodejsFunction {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(30),
-      environment: { NODE_OPTIONS: '--enable-source-maps', [POWERTOOLS_SERVICE_NAME]: 'mailroom', ...props.environment },
+      environment: { [POWERTOOLS_SERVICE_NAME]: 'mailroom', ...props.environment },
       logGroup,
       deadLetterQueue: props.deadLetterQueue,
       loggingFormat: lambda.LoggingFormat.JSON,
@@ -75,6 +79,7 @@ export class MailroomFunction extends NodejsFunction {
         format: OutputFormat.CJS,
         target: 'node24',
         minify: true,
+        keepNames: true,
         sourceMap: true,
         // The SDK's ES module builds let esbuild drop what a function never calls: about 250 KB less per bundle.
         mainFields: BUNDLE_MAIN_FIELDS,

@@ -13,7 +13,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-/** Bundles like the CDK functions do (esbuild, CommonJS, node 22) and loads the result in a fresh node process. */
+/** Bundles like the CDK functions do (esbuild, CommonJS, minified with names kept, node 22) and loads the result in a fresh node process. */
 async function bundleAndLoad(entry: string, prelude = ''): Promise<string> {
   const outfile = join(outdir, `${entry}.js`);
   await build({
@@ -22,6 +22,8 @@ async function bundleAndLoad(entry: string, prelude = ''): Promise<string> {
     platform: 'node',
     target: 'node22',
     format: 'cjs',
+    minify: true,
+    keepNames: true,
     outfile,
     external: NEVER_LOADED_ON_LAMBDA,
     mainFields: BUNDLE_MAIN_FIELDS,
