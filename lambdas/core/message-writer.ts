@@ -10,12 +10,16 @@ import {
   boundedReferences,
   INLINE_ATTACHMENT_LIST_BYTES,
 } from './message-bounds';
+import { packContent } from './message-content-packing';
 import type { AttachmentMeta, DeliveryStatus, MessageContent, MessageContentItem, MessageItem, Verdicts } from './messages';
 import { blobKeys, messageContentKey, messageKey } from './table-keys';
 import { recordInThread, threadIdFor } from './threads';
 
-/** Above this, text/html/headers go to the bucket (below, to their own item) so items stay far below DynamoDB's 400 KB limit. */
-const INLINE_CONTENT_BYTES = 64 * 1024;
+/**
+ * Packed text/html/headers up to this size get an item of their own; larger ones go to the bucket. Beyond about
+ * 8 KB one S3 PUT costs less than the write units (a unit per KB), and S3 storage is a tenth of DynamoDB's.
+ */
+const INLINE_PACKED_CONTENT_BYTES = 8 * 1024;
 const SNIPPET_CHARS = 200;
 
 /** A parsed message to keep in an inbox: mail received, or mail the inbox sent. */
@@ -83,13 +87,13 @@ export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{
   const expiresAt = inbox.expiresAt ? Math.min(inbox.expiresAt, retainedUntil) : retainedUntil;
 
   // The summary item is written last: it is what makes the message visible, so its parts exist first.
-  const contentJson = JSON.stringify(content);
-  const contentIn = Buffer.byteLength(contentJson) <= INLINE_CONTENT_BYTES ? 'table' : 'bucket';
+  const packed = packContent(content);
+  const contentIn = packed.length <= INLINE_PACKED_CONTENT_BYTES ? 'table' : 'bucket';
   if (contentIn === 'table') {
-    const contentItem: MessageContentItem = { ...messageContentKey(orgId, inboxId, id), type: 'message-content', content, expiresAt };
+    const contentItem: MessageContentItem = { ...messageContentKey(orgId, inboxId, id), type: 'message-content', packed, expiresAt };
     await deps.table.put(contentItem);
   } else {
-    await deps.blobs.put(blobKeys.content(orgId, inboxId, id), Buffer.from(contentJson), 'application/json');
+    await deps.blobs.put(blobKeys.content(orgId, inboxId, id), Buffer.from(JSON.stringify(content)), 'application/json');
   }
   const item: MessageItem = {
     ...key,

@@ -6,6 +6,7 @@ import { isLive, listNewestFirst, timeSlice, type ListPage, type ListRequest } f
 import { messageMatcher, type MessageFilter } from './message-filter';
 import type { Extracted, ExtractedLink } from './mail/extract';
 import type { HeaderField, MailAddress, ParseFailureCode } from './mail/parse-mime';
+import { unpackContent } from './message-content-packing';
 import { blobKeys, messageContentKey, messageKey, messageListPrefix } from './table-keys';
 
 export type VerdictStatus = 'PASS' | 'FAIL' | 'GRAY' | 'PROCESSING_FAILED' | 'DISABLED';
@@ -88,7 +89,10 @@ export interface MessageItem extends Item {
 
 export interface MessageContentItem extends Item {
   type: 'message-content';
-  content: MessageContent;
+  /** `MessageContent` as gzipped JSON. */
+  packed?: Uint8Array;
+  /** Items written before content was packed hold it as a map. */
+  content?: MessageContent;
   expiresAt: number;
 }
 
@@ -212,7 +216,7 @@ async function contentOf(deps: CoreDeps, item: MessageItem): Promise<MessageCont
   if (item.contentIn === 'table') {
     const stored = await deps.table.get<MessageContentItem>(messageContentKey(item.orgId, item.inboxId, item.id));
     if (!stored) throw new Error(`content of message ${item.id} is missing from the table`);
-    return stored.content;
+    return unpackContent(stored);
   }
   const stored = await deps.blobs.get(blobKeys.content(item.orgId, item.inboxId, item.id));
   if (!stored) throw new Error(`content of message ${item.id} is missing from the bucket`);

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { systemActor } from '../../lambdas/core/audit';
 import { createInbox } from '../../lambdas/core/inboxes';
 import { SES_SETUP_NOTIFICATION } from '../../lambdas/core/ingest';
-import { getMessage, getMessageItem, listMessages, locateAttachment } from '../../lambdas/core/messages';
-import { blobKeys, DEFAULT_ORG_ID, droppedMailCounter } from '../../lambdas/core/table-keys';
+import { getMessage, getMessageItem, listMessages, locateAttachment, type MessageContentItem } from '../../lambdas/core/messages';
+import { blobKeys, DEFAULT_ORG_ID, droppedMailCounter, messageContentKey } from '../../lambdas/core/table-keys';
 import { processSesEvent } from '../../lambdas/handlers/process-ses-event';
 import { startBackends, type Backends } from '../support/backends';
 import { deeplyNestedMessage, fixture, largeMessage, manyPartsMessage, messageWithHugeHeader } from '../fixtures/generate';
@@ -166,14 +166,34 @@ describe('receiving mail from SES', () => {
     expect(item.contentIn).toBe('table');
     // The 17 KB of text and HTML are not in it; only the 200-character snippet is.
     expect(Buffer.byteLength(JSON.stringify(item))).toBeLessThan(2048);
+    // They are in an item of their own, gzipped: DynamoDB bills by the kilobyte.
+    const contentItem = await deps().table.get<MessageContentItem>(messageContentKey(DEFAULT_ORG_ID, inbox.id, item.id));
+    expect(contentItem!.packed!.length).toBeLessThan(2048);
     const message = await getMessage(deps(), DEFAULT_ORG_ID, inbox.id, item.id);
     expect(message.text).toBe(text);
     expect(message.headers).toContainEqual({ name: 'Subject', value: 'weekly' });
   });
 
+  it('still reads bodies kept as a plain map, as content items were written before they were packed', async () => {
+    const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'older' });
+    const raw = await compose({ to: 'older@mailroom.test', subject: 'from before', text: 'Plain as it was.' });
+    const { result } = await deliver(deps(), raw, ['older@mailroom.test']);
+    const key = messageContentKey(DEFAULT_ORG_ID, inbox.id, result.stored[0].messageId);
+    const packedItem = (await deps().table.get<MessageContentItem>(key))!;
+    const { packed, ...rest } = packedItem;
+    await deps().table.put({ ...rest, content: { text: 'Plain as it was.', html: null, headers: [{ name: 'Subject', value: 'from before' }] } });
+
+    const message = await getMessage(deps(), DEFAULT_ORG_ID, inbox.id, result.stored[0].messageId);
+
+    expect(packed).toBeDefined();
+    expect(message.text).toBe('Plain as it was.');
+    expect(message.headers).toEqual([{ name: 'Subject', value: 'from before' }]);
+  });
+
   it('keeps large bodies in the bucket so the item stays small', async () => {
     const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'big' });
-    const text = 'All work and no play. '.repeat(20_000);
+    // Words that do not repeat, so gzip cannot shrink them much: about 60 KB of text, twice with the HTML.
+    const text = Array.from({ length: 6000 }, () => createHash('sha256').update(String(Math.random())).digest('hex').slice(0, 9)).join(' ');
     const raw = await compose({ to: 'big@mailroom.test', subject: 'long read', text, html: `<pre>${text}</pre>` });
 
     const { result } = await deliver(deps(), raw, ['big@mailroom.test']);
