@@ -375,7 +375,7 @@ export const run: Section = async ({ progress, quick }) => {
         quantity: api.s3.get * perK,
         rate: 's3Get',
         quantityText: `${num(api.s3.get * perK)} requests`,
-        basis: `${api.s3.get} GET (bodies and headers up to 64 KB are kept in a table item of their own)`,
+        basis: `${api.s3.get} GET (bodies and headers up to 8 KB gzipped are kept in a table item of their own)`,
       },
       {
         group: 'storage',
@@ -521,7 +521,7 @@ export const run: Section = async ({ progress, quick }) => {
         `listed message, so a page of ${round(api.dynamodb.queryItems / queries, 1)} items costs ` +
         `${round(api.dynamodb.queryRru / queries, 1)} RRU (${round((100 * api.dynamodb.queryRru) / Math.max(api.dynamodb.rru, 1), 1)} % of the API's reads). ` +
         `The parser writes ${num(parser.dynamodb.bytesWritten / emails / 1024)} KB ` +
-        `per message, summary and content items together (${round((parser.dynamodb.wru * perK) / 1000, 1)} WRU per email), and stores the raw mail twice: SES's PUT ` +
+        `per message, summary and content items together (bodies and headers gzipped; ${round((parser.dynamodb.wru * perK) / 1000, 1)} WRU per email), and stores the raw mail twice: SES's PUT ` +
         `under the inbound prefix (kept ${INBOUND_RETENTION_DAYS} days) and the parser's COPY under the inbox.`,
       '',
       `Request units are estimated from item sizes; set beside what DynamoDB Local itself reports (ReturnConsumedCapacity) for ` +
