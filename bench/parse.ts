@@ -277,7 +277,7 @@ function render(r: Results): Awaited<ReturnType<Section>> {
   // Bundle table.
   const [mpBundle, pmBundle] = bundles;
   const bundleTable = markdownTable(
-    ['bundle (esbuild, minified, node22, cjs)', 'minified', 'gzip', 'largest parts'],
+    ['bundle (esbuild as the Lambda functions are built)', 'minified', 'gzip', 'largest parts'],
     bundles.map((b) => [
       `${b.name} — \`${b.entry}\``,
       kb(b.bytes),

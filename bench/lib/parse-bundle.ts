@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
+import { CDK_LIKE_OPTIONS } from './cold-bundle';
 
 const ROOT = join(__dirname, '../..');
 
@@ -48,9 +49,9 @@ function dualBuilds(metafile: Metafile): BundleSize['dualBuilds'] {
   return [...builds.entries()].filter(([, b]) => b.esm > 0 && b.cjs > 0).map(([name, b]) => ({ name, bytes: Math.min(b.esm, b.cjs) }));
 }
 
-const OPTIONS = { bundle: true, minify: true, platform: 'node', target: 'node22', format: 'cjs', write: false, metafile: true, logLevel: 'silent' } as const;
+const OPTIONS = { ...CDK_LIKE_OPTIONS, sourcemap: false, write: false } as const;
 
-/** Bundles a few lines of CommonJS, with the options the Lambda bundles use plus minification. */
+/** Bundles a few lines of CommonJS, with the options the Lambda bundles use. */
 async function bundleSource(name: string, entry: string, source: string): Promise<BundleSize> {
   const result = await build({ ...OPTIONS, stdin: { contents: source, resolveDir: ROOT, sourcefile: `${name}.js`, loader: 'js' }, outfile: 'out.js' });
   const code = result.outputFiles[0].contents;
