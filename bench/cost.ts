@@ -303,7 +303,7 @@ export const run: Section = async ({ progress, quick }) => {
         quantity: parser.dynamodb.wru * perK,
         rate: 'dynamodbWriteUnit',
         quantityText: `${num(parser.dynamodb.wru * perK)} WRU`,
-        basis: `${parser.dynamodb.put} puts, ${parser.dynamodb.update + parser.dynamodb.increment} updates, ${parser.dynamodb.transactWrite} transactions; ${num(parser.dynamodb.bytesWritten / emails / 1024)} KB written per email`,
+        basis: `${parser.dynamodb.put} puts, ${parser.dynamodb.batchItems} puts in ${parser.dynamodb.batchWrite} batches, ${parser.dynamodb.update + parser.dynamodb.increment} updates, ${parser.dynamodb.transactWrite} transactions; ${num(parser.dynamodb.bytesWritten / emails / 1024)} KB written per email`,
       },
       {
         group: 'inbound',

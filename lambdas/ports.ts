@@ -42,6 +42,8 @@ export interface Table {
   /** Sets attributes of an existing item; returns the updated item, or undefined when it does not exist. */
   update<T extends Item>(key: ItemKey, set: Record<string, unknown>, remove?: string[]): Promise<T | undefined>;
   delete(key: ItemKey): Promise<void>;
+  /** Writes independent items (at most 25, distinct keys, no conditions) in one request; not all-or-nothing. */
+  putAll(items: Item[]): Promise<void>;
   query<T extends Item>(input: QueryInput): Promise<QueryPage<T>>;
   /** All-or-nothing; a failed condition throws a `conflict` MailroomError. */
   transactWrite(ops: WriteOp[]): Promise<void>;

@@ -131,6 +131,7 @@ export function recordingTable(table: Table, recorder: CallRecorder): Table {
     ),
     delete: (key: ItemKey) => (rec('delete', key), table.delete(key)),
     query: <T extends Item>(input: QueryInput) => (rec('query', input), table.query<T>(input)),
+    putAll: (items: Item[]) => (rec('putAll', items), table.putAll(items)),
     transactWrite: (ops: WriteOp[]) => (rec('transactWrite', ops), table.transactWrite(ops)),
     increment: (key: ItemKey, attribute: string, by: number, options?: { expiresAt?: number }) => (
       rec('increment', { key, attribute, by, options }), table.increment(key, attribute, by, options)

@@ -18,6 +18,9 @@ export interface PhaseCounts {
     delete: number;
     transactWrite: number;
     transactItems: number;
+    /** BatchWriteItem requests, and the puts they carried (billed as puts). */
+    batchWrite: number;
+    batchItems: number;
     /** Read request units; every Mailroom read is strongly consistent (see dynamodb-table.ts). */
     rru: number;
     wru: number;
@@ -55,6 +58,8 @@ export const emptyCounts = (): PhaseCounts => ({
     delete: 0,
     transactWrite: 0,
     transactItems: 0,
+    batchWrite: 0,
+    batchItems: 0,
     rru: 0,
     wru: 0,
     bytesRead: 0,
@@ -168,6 +173,19 @@ export function meteredTable(inner: Table, meter: Meter): Table {
       c.queryRru += consistentReadUnits(bytes);
       c.rru += consistentReadUnits(bytes);
       return page;
+    },
+    async putAll(items: Item[]) {
+      const sizes = items.map((item) => Math.max(dynamoItemSize(item), meter.itemSizes.get(itemId(item)) ?? 0));
+      await timed(meter, () => inner.putAll(items));
+      const c = meter.counts().dynamodb;
+      c.batchWrite++;
+      c.batchItems += items.length;
+      items.forEach((item, i) => {
+        c.wru += writeUnits(sizes[i]);
+        c.bytesWritten += dynamoItemSize(item);
+        meter.itemSizes.set(itemId(item), dynamoItemSize(item));
+        written(dynamoItemSize(item));
+      });
     },
     async transactWrite(ops: WriteOp[]) {
       const sizes = ops.map((op) =>

@@ -48,14 +48,14 @@ export interface MessageToWrite {
 
 /**
  * Stores a message: raw copy, attachments and content first, the summary item last, since the summary is what
- * makes the message visible. Writing the same id twice writes nothing new (`created` is false).
+ * makes the message visible. Writing the same id twice makes nothing new (`created` is false): a repeated
+ * delivery rewrites the same bytes, and its summary write, conditional on there being none, fails. Not reading
+ * first saves a request on every message; repeats are rare.
  */
 export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{ message: MessageItem; created: boolean }> {
   const { inbox, id, parsed } = m;
   const { orgId, id: inboxId } = inbox;
   const key = messageKey(orgId, inboxId, id);
-  const existing = await deps.table.get<MessageItem>(key);
-  if (existing) return { message: existing, created: false };
 
   const message = parsed.message;
   const rawKey = blobKeys.raw(orgId, inboxId, id);
@@ -132,9 +132,11 @@ export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{
     sesMessageId: m.providerMessageId,
     expiresAt,
   };
-  const created = await deps.table.put(item, { ifNotExists: true });
-  if (created) await recordInThread(deps, item);
-  return { message: item, created };
+  if (!(await deps.table.put(item, { ifNotExists: true }))) {
+    return { message: (await deps.table.get<MessageItem>(key)) ?? item, created: false };
+  }
+  await recordInThread(deps, item);
+  return { message: item, created: true };
 }
 
 

@@ -51,10 +51,12 @@ export async function threadIdFor(deps: CoreDeps, orgId: string, inboxId: string
  */
 export async function recordInThread(deps: CoreDeps, message: MessageItem): Promise<void> {
   const { orgId, inboxId, threadId, expiresAt } = message;
-  await deps.table.put({ ...threadMemberKey(orgId, inboxId, threadId, message.id), type: 'thread-member', messageId: message.id, expiresAt });
-  if (message.messageIdHeader) await deps.table.put({ ...threadLookupKey(orgId, inboxId, 'MID', message.messageIdHeader), threadId, expiresAt });
   const subject = subjectKey(message.subject);
-  if (subject) await deps.table.put({ ...threadLookupKey(orgId, inboxId, 'SUBJ', subject), threadId, expiresAt });
+  await deps.table.putAll([
+    { ...threadMemberKey(orgId, inboxId, threadId, message.id), type: 'thread-member', messageId: message.id, expiresAt },
+    ...(message.messageIdHeader ? [{ ...threadLookupKey(orgId, inboxId, 'MID', message.messageIdHeader), threadId, expiresAt }] : []),
+    ...(subject ? [{ ...threadLookupKey(orgId, inboxId, 'SUBJ', subject), threadId, expiresAt }] : []),
+  ]);
 
   const key = threadKey(orgId, inboxId, threadId);
   for (let attempt = 0; attempt < 5; attempt++) {

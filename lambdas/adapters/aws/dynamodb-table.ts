@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -13,6 +14,9 @@ import type { ItemKey } from '../../core/table-keys';
 import type { Item, QueryInput, QueryPage, Table, WriteOp } from '../../ports';
 
 const NOT_EXISTS = 'attribute_not_exists(pk)';
+/** DynamoDB's limit on one BatchWriteItem. */
+const MAX_BATCH_WRITE = 25;
+const MAX_BATCH_ATTEMPTS = 6;
 const EXISTS = 'attribute_exists(pk)';
 
 /** The single Mailroom table on DynamoDB (or DynamoDB Local: same API, same code). */
@@ -74,6 +78,18 @@ export class DynamoDbTable implements Table {
 
   async delete(key: ItemKey): Promise<void> {
     await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: keyOf(key) }));
+  }
+
+  async putAll(items: Item[]): Promise<void> {
+    if (items.length > MAX_BATCH_WRITE) throw new Error(`putAll takes at most ${MAX_BATCH_WRITE} items, not ${items.length}`);
+    let requests = items.map((item) => ({ PutRequest: { Item: item } }));
+    // DynamoDB may leave some writes unprocessed when throttled: those are sent again, after a growing pause.
+    for (let attempt = 0; requests.length > 0; attempt++) {
+      if (attempt === MAX_BATCH_ATTEMPTS) throw new Error(`${requests.length} of ${items.length} batched writes were still unprocessed after ${attempt} attempts`);
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+      const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
+      requests = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+    }
   }
 
   async query<T extends Item>(input: QueryInput): Promise<QueryPage<T>> {
