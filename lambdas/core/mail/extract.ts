@@ -1,4 +1,6 @@
-import { Parser } from 'htmlparser2';
+// Required, not imported: mailparser loads htmlparser2's CommonJS build, and an import would add its ES module
+// build (and second copies of domutils, dom-serializer and entities) to the parser's bundle.
+import htmlparser2 = require('htmlparser2');
 import type { LinkKind } from './link-kinds';
 
 /**
@@ -272,7 +274,7 @@ function readHtml(html: string): { blocks: string[]; anchors: LinkCandidate[] } 
     if (text) blocks.push(text);
     block = '';
   };
-  const parser = new Parser(
+  const parser = new htmlparser2.Parser(
     {
       onopentag(name, attributes) {
         if (HIDDEN_TAGS.has(name)) hidden++;
