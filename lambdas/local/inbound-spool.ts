@@ -18,6 +18,11 @@ interface SpoolEntry {
 
 const ATTEMPTS = 3;
 const RETRY_DELAY_MS = [1000, 5000];
+/**
+ * Entries processed at once. A burst beyond it waits its turn on disk, as mail waits for Lambda's concurrency,
+ * instead of every accepted message being read into memory and sent to the servers at the same moment.
+ */
+export const SPOOL_PARALLELISM = 16;
 
 /**
  * Plays the part of SES between "250 OK" and the parser: accepted mail is fsynced into the spool
@@ -29,6 +34,8 @@ export class InboundSpool {
   private readonly dir: string;
   private readonly failedDir: string;
   private readonly inFlight = new Set<Promise<void>>();
+  private processing = 0;
+  private readonly turns: (() => void)[] = [];
 
   constructor(
     dataDir: string,
@@ -52,14 +59,14 @@ export class InboundSpool {
     };
     await writeDurably(join(this.dir, `${messageId}.eml`), raw);
     await writeDurably(join(this.dir, `${messageId}.json`), Buffer.from(JSON.stringify(entry)));
-    this.track(this.process(messageId));
+    this.track(this.processInTurn(messageId));
     return messageId;
   }
 
   /** Re-processes whatever was accepted but not finished before the last stop. */
   async replay(): Promise<number> {
     const pending = (await readdir(this.dir)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length));
-    for (const id of pending) this.track(this.process(id));
+    for (const id of pending) this.track(this.processInTurn(id));
     return pending.length;
   }
 
@@ -71,6 +78,17 @@ export class InboundSpool {
   private track(work: Promise<void>): void {
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
+  }
+
+  private async processInTurn(id: string): Promise<void> {
+    while (this.processing >= SPOOL_PARALLELISM) await new Promise<void>((resolve) => this.turns.push(resolve));
+    this.processing++;
+    try {
+      await this.process(id);
+    } finally {
+      this.processing--;
+      this.turns.shift()?.();
+    }
   }
 
   private async process(id: string): Promise<void> {

@@ -1,0 +1,55 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SESEvent } from 'aws-lambda';
+import { S3Blobs } from '../../lambdas/adapters/aws/s3-blobs';
+import { InboundSpool, SPOOL_PARALLELISM } from '../../lambdas/local/inbound-spool';
+import { startS3Local, type S3Local } from '../../lambdas/local/s3-local';
+import { compose } from '../support/mime';
+
+const quiet = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
+let dir: string;
+let s3: S3Local;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mailroom-spool-'));
+  s3 = await startS3Local({ host: '127.0.0.1', dataDir: join(dir, 's3'), bucket: 'spool-test' });
+});
+afterAll(async () => {
+  await s3.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the inbound spool (SES between "250 OK" and the parser, on a laptop)', () => {
+  it('takes a burst of mail at once but hands it to the parser a few at a time, losing none', async () => {
+    // Prepare: a parser held back until the whole burst is accepted, so the burst piles up behind it
+    let parsing = 0;
+    let mostAtOnce = 0;
+    const parsed: string[] = [];
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const parse = async (event: SESEvent) => {
+      parsing++;
+      mostAtOnce = Math.max(mostAtOnce, parsing);
+      await released;
+      parsed.push(event.Records[0].ses.mail.messageId);
+      parsing--;
+    };
+    const spool = new InboundSpool(join(dir, 'data'), new S3Blobs(s3.client, 'spool-test'), 'inbound/', parse, quiet);
+    const subjects = Array.from({ length: 40 }, (_, i) => `burst ${i}`);
+
+    // Act
+    const accepted: string[] = [];
+    for (const subject of subjects) {
+      accepted.push(await spool.accept(await compose({ from: 'a@example.com', to: 'p@mailroom.test', subject, text: 'hi' }), { from: 'a@example.com', recipients: ['p@mailroom.test'] }));
+    }
+    const whileHeld = parsing;
+    release();
+    await spool.drain();
+
+    // Assess
+    expect(whileHeld).toBe(SPOOL_PARALLELISM);
+    expect(mostAtOnce).toBe(SPOOL_PARALLELISM);
+    expect(parsed.sort()).toEqual([...accepted].sort());
+    expect(readdirSync(join(dir, 'data', 'spool')).filter((f) => f !== 'failed')).toEqual([]);
+  });
+});
