@@ -5,8 +5,8 @@ import type { MessageContent, MessageContentItem } from './messages';
  * Bodies and headers are kept gzipped in their table item: mail text and HTML shrink three- to tenfold, and
  * DynamoDB bills writes, reads and storage by the kilobyte.
  */
-export function packContent(content: MessageContent): Buffer {
-  return gzipSync(JSON.stringify(content));
+export function packContentJson(json: string): Buffer {
+  return gzipSync(json);
 }
 
 /** The content of an item written packed, or of one written before packing (a plain map). */

@@ -10,7 +10,7 @@ import {
   boundedReferences,
   INLINE_ATTACHMENT_LIST_BYTES,
 } from './message-bounds';
-import { packContent } from './message-content-packing';
+import { packContentJson } from './message-content-packing';
 import type { AttachmentMeta, DeliveryStatus, MessageContent, MessageContentItem, MessageItem, Verdicts } from './messages';
 import { blobKeys, messageContentKey, messageKey } from './table-keys';
 import { recordInThread, threadIdFor } from './threads';
@@ -20,6 +20,8 @@ import { recordInThread, threadIdFor } from './threads';
  * 8 KB one S3 PUT costs less than the write units (a unit per KB), and S3 storage is a tenth of DynamoDB's.
  */
 const INLINE_PACKED_CONTENT_BYTES = 8 * 1024;
+/** Mail text and HTML seldom shrink beyond tenfold: content this large goes to the bucket without being gzipped first. */
+const LARGEST_JSON_WORTH_PACKING = 64 * INLINE_PACKED_CONTENT_BYTES;
 const SNIPPET_CHARS = 200;
 
 /** A parsed message to keep in an inbox: mail received, or mail the inbox sent. */
@@ -87,13 +89,14 @@ export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{
   const expiresAt = inbox.expiresAt ? Math.min(inbox.expiresAt, retainedUntil) : retainedUntil;
 
   // The summary item is written last: it is what makes the message visible, so its parts exist first.
-  const packed = packContent(content);
-  const contentIn = packed.length <= INLINE_PACKED_CONTENT_BYTES ? 'table' : 'bucket';
-  if (contentIn === 'table') {
+  const contentJson = JSON.stringify(content);
+  const packed = contentJson.length <= LARGEST_JSON_WORTH_PACKING ? packContentJson(contentJson) : undefined;
+  const contentIn = packed && packed.length <= INLINE_PACKED_CONTENT_BYTES ? 'table' : 'bucket';
+  if (packed && contentIn === 'table') {
     const contentItem: MessageContentItem = { ...messageContentKey(orgId, inboxId, id), type: 'message-content', packed, expiresAt };
     await deps.table.put(contentItem);
   } else {
-    await deps.blobs.put(blobKeys.content(orgId, inboxId, id), Buffer.from(JSON.stringify(content)), 'application/json');
+    await deps.blobs.put(blobKeys.content(orgId, inboxId, id), Buffer.from(contentJson), 'application/json');
   }
   const item: MessageItem = {
     ...key,

@@ -130,18 +130,19 @@ async function attempt(deps: CoreDeps, hook: WebhookItem, delivery: DeliveryItem
   let statusCode: number | null = null;
   let responseSnippet: string | null = null;
   let error: string | null = null;
-  let retryAfterMs = 0;
+  let retryAfterHeader: string | undefined;
   try {
     const response = await deps.webhookSender.send({ url: hook.url, headers, body: delivery.payload, timeoutMs: deps.settings.webhooks.timeoutMs });
     statusCode = response.status;
     responseSnippet = response.bodySnippet;
-    if (statusCode === 429 || statusCode === 503) retryAfterMs = retryAfter(response.headers['retry-after'], deps.clock.now());
+    if (statusCode === 429 || statusCode === 503) retryAfterHeader = response.headers['retry-after'];
     if (statusCode >= 300 && statusCode < 400) error = 'redirects are not followed';
   } catch (err) {
     error = (err as Error).message;
   }
   // Waits count from the answer, not from the request: Retry-After means "after this response".
   const answeredAt = deps.clock.now();
+  const retryAfterMs = retryAfter(retryAfterHeader, answeredAt);
   const succeeded = statusCode !== null && statusCode >= 200 && statusCode < 300;
   deps.metrics.count(METRIC.webhookAttempts);
   deps.metrics.count(succeeded ? METRIC.webhookSuccesses : METRIC.webhookFailures);

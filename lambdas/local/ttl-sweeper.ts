@@ -28,9 +28,10 @@ export interface TtlSweeperPacing {
 const DEFAULT_PACING: TtlSweeperPacing = { pageSize: 100, everyMs: 1000, restMs: 60_000 };
 
 /**
- * DynamoDB deletes expired items within days; DynamoDB Local never does. This sweep plays that part on the
- * laptop (reads already hide expired items, so its timing is not observable through the API), and hands each
- * removed item to `onExpired`, as the table's stream hands TTL deletions to the expiry function on AWS.
+ * DynamoDB deletes expired items within days; the local table has TTL off (see `ensureTable`), so nothing else
+ * deletes them there. This sweep plays that part on the laptop (reads already hide expired items, so its timing
+ * is not observable through the API), and hands each removed item to `onExpired`, as the table's stream hands
+ * TTL deletions to the expiry function on AWS.
  * In the background it walks the table one small page at a time, starting over at the end.
  */
 export function startTtlSweeper(

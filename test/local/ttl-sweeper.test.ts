@@ -9,7 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => dynamo.stop());
 
-describe('the local TTL sweep (DynamoDB Local never expires items itself)', () => {
+describe('the local TTL sweep (the local table leaves expiry to it)', () => {
   it('deletes items whose expiresAt has passed, hands each one over for clean-up, and leaves the rest', async () => {
     // Prepare
     const now = Math.floor(Date.now() / 1000);
