@@ -8,6 +8,7 @@ import { MailroomError, type ErrorCode } from '../core/errors';
 import { runIdempotently } from '../core/idempotency';
 import { consumeRequest, type RateLimitState } from '../core/rate-limit';
 import { contentDisposition } from './content-disposition';
+import { compressResponse } from './response-compression';
 import { buildOpenApi } from './openapi';
 import type { HttpSettings, Reply, Route } from './route';
 
@@ -86,7 +87,9 @@ export function createApiWith(deps: CoreDeps, http: HttpSettings, routes: readon
       status: response.statusCode,
       ms: Math.round(performance.now() - started),
     });
-    return { ...response, headers: { ...response.headers, ...extra } };
+    const answer = { ...response, headers: { ...response.headers, ...extra } };
+    // Streams (exports) go out as they are produced, uncompressed.
+    return answer.stream ? answer : compressResponse(answer, headers['accept-encoding']);
   };
 
   async function dispatch(

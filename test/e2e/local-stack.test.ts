@@ -99,7 +99,10 @@ describe('the local stack (npm start)', () => {
     }
 
     // The raw download is exactly what the SMTP server received (nodemailer's own rendering of the message).
-    const received = Buffer.from(await (await api(stack, `/v1/inboxes/${inbox.id}/messages/${summary.id}/raw`)).arrayBuffer());
+    // fetch asks for compression, as most HTTP clients do: the mail travels gzipped and arrives intact.
+    const rawResponse = await api(stack, `/v1/inboxes/${inbox.id}/messages/${summary.id}/raw`);
+    expect(rawResponse.headers.get('content-encoding')).toBe('gzip');
+    const received = Buffer.from(await rawResponse.arrayBuffer());
     expect(received.length).toBe(message.size);
     expect(received.toString()).toContain(`Message-ID: ${info.messageId}`);
   });

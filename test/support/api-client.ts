@@ -1,3 +1,4 @@
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { ApiHandler, ApiResult } from '../../lambdas/http/api';
 
@@ -14,7 +15,10 @@ export interface CallResult {
   status: number;
   headers: Record<string, string>;
   json: any;
+  /** The body as the client reads it, decompressed. */
   bytes: Buffer;
+  /** The body as sent, compressed when `content-encoding` says so. */
+  sent: Buffer;
 }
 
 /** Calls the API handler with the proxy event API Gateway would send (bodies base64-encoded, as API Gateway sends them). */
@@ -32,15 +36,23 @@ export function apiCaller(api: ApiHandler) {
       isBase64Encoded: body !== undefined,
       requestContext: { requestId: `req-${Math.random().toString(36).slice(2)}`, identity: { sourceIp: '198.51.100.7' } },
     } as unknown as APIGatewayProxyEvent);
-    const bytes = result.stream ? await collect(result.stream) : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body);
+    const sent = result.stream ? await collect(result.stream) : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body);
+    const bytes = decode(sent, result.headers?.['content-encoding']);
     const type = String(result.headers?.['content-type'] ?? '');
     return {
       status: result.statusCode,
       headers: result.headers as Record<string, string>,
       json: type.startsWith('application/json') ? JSON.parse(bytes.toString('utf8')) : undefined,
       bytes,
+      sent,
     };
   };
+}
+
+function decode(body: Buffer, coding: unknown): Buffer {
+  if (coding === 'gzip') return gunzipSync(body);
+  if (coding === 'br') return brotliDecompressSync(body);
+  return body;
 }
 
 async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
