@@ -32,8 +32,12 @@ export class LocalJobQueue implements JobQueue, EventBus {
   ) {}
 
   async enqueue(job: Job, notBefore: Date = new Date()): Promise<void> {
-    await this.table.put({ pk: PARTITION, sk: dueKey(notBefore.getTime(), randomUUID()), job } satisfies JobItem);
-    this.kick();
+    const item: JobItem = { pk: PARTITION, sk: dueKey(notBefore.getTime(), randomUUID()), job };
+    await this.table.put(item);
+    // A job due now runs at once, without a poll reading back what was just written; the polls find jobs that
+    // come due later, retries, and jobs left from before a restart.
+    if (this.timer && notBefore.getTime() <= Date.now()) this.take(item, Date.now());
+    else this.kick();
   }
 
   /** Publishing an event locally means fanning it out to webhooks, through the same durable queue. */
@@ -87,12 +91,13 @@ export class LocalJobQueue implements JobQueue, EventBus {
   private async poll(): Promise<void> {
     const now = Date.now();
     for (const [sk, at] of this.taken) if (!this.running.has(sk) && now - at > 60_000) this.taken.delete(sk);
-    for (const item of await this.dueJobs(25)) {
-      if (this.taken.has(item.sk)) continue;
-      this.taken.set(item.sk, now);
-      this.running.add(item.sk);
-      void this.execute(item);
-    }
+    for (const item of await this.dueJobs(25)) if (!this.taken.has(item.sk)) this.take(item, now);
+  }
+
+  private take(item: JobItem, now: number): void {
+    this.taken.set(item.sk, now);
+    this.running.add(item.sk);
+    void this.execute(item);
   }
 
   private async execute(item: JobItem): Promise<void> {

@@ -1,0 +1,68 @@
+import type { Job, Table } from '../../lambdas/ports';
+import { LocalJobQueue } from '../../lambdas/local/local-job-queue';
+import { startBackends, type Backends } from '../support/backends';
+
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const job = (n: number): Job => ({ kind: 'deliver', orgId: 'org_jobs', webhookId: 'wh_1', deliveryId: `dlv_${n}` });
+const HOUR = 3600_000;
+
+describe('the local job queue', () => {
+  let backends: Backends;
+  beforeAll(async () => {
+    backends = await startBackends();
+    // The queues below are the only ones taking jobs from the table.
+    await backends.jobs.stop();
+  });
+  afterAll(() => backends.stop());
+
+  it('runs a job due now as soon as it is stored, without a poll reading it back, and once only', async () => {
+    let queries = 0;
+    const table = Object.assign(Object.create(backends.deps.table) as Table, {
+      query: (q: Parameters<Table['query']>[0]) => (queries++, backends.deps.table.query(q)),
+    });
+    const ran: { job: Job; queriesBefore: number }[] = [];
+    const queue = new LocalJobQueue(table, async (j) => void ran.push({ job: j, queriesBefore: queries }), quiet, HOUR);
+    queue.start();
+    await queue.idle();
+    const before = queries;
+    await queue.enqueue(job(1));
+    await queue.enqueue(job(2));
+    await queue.idle();
+    expect(ran).toEqual([{ job: job(1), queriesBefore: before }, { job: job(2), queriesBefore: before }]);
+    await queue.stop();
+  });
+
+  it('keeps a job due later, and a job enqueued while stopped, in the table for the queue that starts next', async () => {
+    const first: Job[] = [];
+    const stopped = new LocalJobQueue(backends.deps.table, async (j) => void first.push(j), quiet, 20);
+    stopped.start();
+    await stopped.stop();
+    await stopped.enqueue(job(3));
+    const later = new LocalJobQueue(backends.deps.table, async (j) => void first.push(j), quiet, 20);
+    later.start();
+    await later.enqueue(job(4), new Date(Date.now() + 1500));
+    await later.idle();
+    expect(first).toEqual([job(3)]);
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    await later.idle();
+    expect(first).toEqual([job(3), job(4)]);
+    await later.stop();
+  });
+
+  it('tries a failed job again later instead of dropping it', async () => {
+    let attempts = 0;
+    const queue = new LocalJobQueue(backends.deps.table, async () => {
+      attempts++;
+      if (attempts === 1) throw new Error('webhook receiver down');
+    }, quiet, 50);
+    queue.start();
+    await queue.enqueue(job(5));
+    await queue.idle();
+    expect(attempts).toBe(1);
+    // The retry is planned 5 s out, as a queue's visibility timeout would bring the message back.
+    await new Promise((resolve) => setTimeout(resolve, 5200));
+    await queue.idle();
+    expect(attempts).toBe(2);
+    await queue.stop();
+  }, 15_000);
+});
