@@ -92,6 +92,20 @@ export interface MailroomEvent {
   data: unknown;
 }
 
+/**
+ * Word that mail has reached an inbox, from the process that stored it. Only a single process (the laptop) can
+ * give it; without it, a wait looks on a schedule.
+ */
+export interface Arrivals {
+  /** Starts listening to one inbox; `next` then resolves at the first arrival not yet reported, or after `ms`. */
+  watch(orgId: string, inboxId: string): ArrivalWatch;
+}
+
+export interface ArrivalWatch {
+  next(ms: number): Promise<void>;
+  close(): void;
+}
+
 /** Where events are published (EventBridge on AWS); webhook fan-out is one of its consumers. */
 export interface EventBus {
   publish(event: MailroomEvent): Promise<void>;

@@ -1,4 +1,4 @@
-import type { Blobs, Clock, EventBus, JobQueue, KeyRing, Logger, MailSender, Metrics, Table, WebhookSender } from '../ports';
+import type { Arrivals, Blobs, Clock, EventBus, JobQueue, KeyRing, Logger, MailSender, Metrics, Table, WebhookSender } from '../ports';
 
 export interface CoreSettings {
   domains: string[];
@@ -36,4 +36,6 @@ export interface CoreDeps {
   webhookSender: WebhookSender;
   keyRing: KeyRing;
   mailSender: MailSender;
+  /** Lets waits answer the moment mail is stored, where the process storing it can tell (the local stack). */
+  arrivals?: Arrivals;
 }

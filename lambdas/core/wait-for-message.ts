@@ -20,7 +20,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Long-polls an inbox for the newest message that matches, returning at once if one is already there.
  * Each look is one to five Queries of the newest summaries; looks back off to one a second, so a 25-second
- * wait costs at most about 30 reads.
+ * wait costs at most about 30 reads. Where `arrivals` tells of new mail, a pause ends when it is stored.
  */
 export async function waitForMessage(deps: CoreDeps, orgId: string, inboxId: string, request: WaitRequest): Promise<{ timedOut: boolean; message: MessageSummary | null }> {
   await getInbox(deps, orgId, inboxId);
@@ -28,12 +28,18 @@ export async function waitForMessage(deps: CoreDeps, orgId: string, inboxId: str
   const matches = messageMatcher(request);
   const since = request.since && isoTime(request.since, 'since');
 
-  for (let look = 0; ; look++) {
-    const found = await newestMatch(deps, orgId, inboxId, since, matches);
-    if (found) return { timedOut: false, message: toSummary(found) };
-    const pause = Math.min(BACKOFF_MS[Math.min(look, BACKOFF_MS.length - 1)], deadline - Date.now());
-    if (pause <= 0) return { timedOut: true, message: null };
-    await sleep(pause);
+  // Listening starts before the first look, so mail stored while a look runs still ends the next pause.
+  const arrivals = deps.arrivals?.watch(orgId, inboxId);
+  try {
+    for (let look = 0; ; look++) {
+      const found = await newestMatch(deps, orgId, inboxId, since, matches);
+      if (found) return { timedOut: false, message: toSummary(found) };
+      const pause = Math.min(BACKOFF_MS[Math.min(look, BACKOFF_MS.length - 1)], deadline - Date.now());
+      if (pause <= 0) return { timedOut: true, message: null };
+      await (arrivals ? arrivals.next(pause) : sleep(pause));
+    }
+  } finally {
+    arrivals?.close();
   }
 }
 

@@ -25,6 +25,7 @@ import { MAILROOM_VERSION } from '../version';
 import { ensureTable, LOCAL_REGION, startDynamoDbLocal } from './dynamodb-local';
 import { startHttpListener } from './http-listener';
 import { InboundSpool } from './inbound-spool';
+import { LocalArrivals } from './local-arrivals';
 import { LocalJobQueue } from './local-job-queue';
 import { LocalKeyRing } from './local-key-ring';
 import { LocalMailSender } from './local-mail-sender';
@@ -123,7 +124,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const jobs = new LocalJobQueue(base.table, (job) => runJob(deps, job), log);
     // Sent mail for the local domains takes the inbound path, through the spool made below.
     const mailSender = new LocalMailSender(options.domains, (raw, envelope) => spool.accept(raw, envelope), options.smtpRelay);
-    const deps: CoreDeps = { ...base, events: jobs, jobs, keyRing: new LocalKeyRing(join(dataDir, 'master.key')), mailSender };
+    const arrivals = new LocalArrivals();
+    const deps: CoreDeps = { ...base, events: arrivals.announcing(jobs), jobs, arrivals, keyRing: new LocalKeyRing(join(dataDir, 'master.key')), mailSender };
     jobs.start();
     stops.push(() => jobs.stop());
 

@@ -1,5 +1,6 @@
 import type { CoreDeps } from '../../lambdas/core/deps';
 import { waitForMessage } from '../../lambdas/core/wait-for-message';
+import { LocalArrivals } from '../../lambdas/local/local-arrivals';
 import type { Item, QueryInput, Table } from '../../lambdas/ports';
 
 /**
@@ -9,6 +10,8 @@ import type { Item, QueryInput, Table } from '../../lambdas/ports';
 const inbox = { pk: 'O#org_t', sk: 'I#inb_t', type: 'inbox', id: 'inb_t', orgId: 'org_t' };
 let messages: Item[];
 let queries: number;
+/** Runs inside a look, after its read: mail stored while a look is under way. */
+let duringLook: (() => void) | undefined;
 
 /** Just the reads a wait makes: the inbox, and its newest messages. */
 const table = {
@@ -16,6 +19,7 @@ const table = {
   query: async (input: QueryInput) => {
     queries++;
     const items = messages.filter((m) => m.pk === input.pk && m.sk.startsWith(input.skPrefix)).sort((a, b) => b.sk.localeCompare(a.sk));
+    duringLook?.();
     return { items: items.slice(0, input.limit) };
   },
 } as unknown as Table;
@@ -37,6 +41,7 @@ beforeEach(() => {
   jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
   messages = [];
   queries = 0;
+  duringLook = undefined;
 });
 afterEach(() => jest.useRealTimers());
 
@@ -70,5 +75,45 @@ describe('how soon a wait answers', () => {
     await jest.advanceTimersByTimeAsync(25_000);
     expect(await waiting).toEqual({ timedOut: true, message: null });
     expect(queries).toBeLessThanOrEqual(30);
+  });
+});
+
+describe('with word of arrivals (the local stack, one process)', () => {
+  const arrivals = new LocalArrivals();
+  const bus = arrivals.announcing({ publish: async () => undefined });
+  const withArrivals = { ...deps, arrivals } as CoreDeps;
+  const store = async (n: number) => {
+    messages.push(message(n));
+    await bus.publish({ id: `evt_${n}`, type: 'message.received', timestamp: new Date().toISOString(), orgId: 'org_t', inboxId: 'inb_t', data: {} });
+  };
+
+  it('answers the moment the message is stored, not at its next look', async () => {
+    let settledAt: number | undefined;
+    void waitForMessage(withArrivals, 'org_t', 'inb_t', { timeoutSeconds: 25 }).then((r) => {
+      settledAt = Date.now();
+      expect(r.message?.subject).toBe('message 3');
+    });
+    await jest.advanceTimersByTimeAsync(10_250);
+    const readsBefore = queries;
+    await store(3);
+    const storedAt = Date.now();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(settledAt).toBe(storedAt);
+    expect(queries).toBe(readsBefore + 1);
+  });
+
+  it('hears of mail stored while a look is under way, and looks again at once', async () => {
+    let settledAt: number | undefined;
+    duringLook = () => {
+      if (queries === 3) void store(4);
+    };
+    const started = Date.now();
+    void waitForMessage(withArrivals, 'org_t', 'inb_t', { timeoutSeconds: 25 }).then((r) => {
+      settledAt = Date.now();
+      expect(r.message?.subject).toBe('message 4');
+    });
+    await jest.advanceTimersByTimeAsync(300);
+    expect(queries).toBe(4);
+    expect(settledAt).toBe(started + 300);
   });
 });

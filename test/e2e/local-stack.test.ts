@@ -107,6 +107,15 @@ describe('the local stack (npm start)', () => {
     expect(received.toString()).toContain(`Message-ID: ${info.messageId}`);
   });
 
+  it('answers a wait with mail sent over SMTP after the wait began', async () => {
+    const inbox = await json(api(stack, '/v1/inboxes', { method: 'POST', body: JSON.stringify({ localPart: 'waiting' }), headers: { 'Content-Type': 'application/json' } }));
+    const waiting = json(api(stack, `/v1/inboxes/${inbox.id}/wait`, { method: 'POST', body: JSON.stringify({ subjectContains: 'sign-in code', timeoutSeconds: 20 }), headers: { 'Content-Type': 'application/json' } }));
+    const transport = nodemailer.createTransport({ host: stack.smtp.host, port: stack.smtp.port, secure: false, ignoreTLS: true });
+    await transport.sendMail({ from: 'noreply@service.example', to: inbox.address, subject: 'Your sign-in code', text: 'Your code is 482913.' });
+    transport.close();
+    expect(await waiting).toMatchObject({ timedOut: false, message: { subject: 'Your sign-in code', extracted: { codes: ['482913'] } } });
+  });
+
   it('delivers the exact bytes sent, byte for byte', async () => {
     const raw = Buffer.from(
       'From: a@example.com\r\nTo: bytes@mailroom.test\r\nSubject: exact\r\nX-Odd:  two  spaces \r\n\r\nline one\r\n.dot-stuffed line\r\n\r\n',
