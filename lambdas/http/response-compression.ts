@@ -4,6 +4,11 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 
 /** Smaller bodies fit a packet or two as they are: compressing them saves nothing worth the CPU. */
 export const SMALLEST_COMPRESSED_BYTES = 1024;
+/**
+ * Lambda answers at most 6 MB; only the local stack serves more inline, and compressing that much at once would
+ * hold up its one process (SMTP included), so larger bodies go as they are.
+ */
+export const LARGEST_COMPRESSED_BYTES = 6 * 1024 * 1024;
 
 /** JSON, text and mail compress several-fold; images, archives and PDFs are compressed already. */
 const COMPRESSIBLE_TYPE = /^\s*(text\/|message\/rfc822|application\/(json|xml|mbox|javascript|[\w.+-]+\+(json|xml))|image\/svg\+xml)/i;
@@ -26,7 +31,7 @@ export function compressResponse(result: APIGatewayProxyResult, acceptEncoding: 
   const contentType = String(headers['content-type'] ?? '');
   if (headers['content-encoding'] !== undefined || !COMPRESSIBLE_TYPE.test(contentType)) return result;
   const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body, 'utf8');
-  if (body.length < SMALLEST_COMPRESSED_BYTES) return result;
+  if (body.length < SMALLEST_COMPRESSED_BYTES || body.length > LARGEST_COMPRESSED_BYTES) return result;
   // Whether compressed or not, the answer depends on Accept-Encoding, and caches must know it.
   const varied = { ...headers, vary: 'accept-encoding' };
   const coding = new Negotiator({ headers: { 'accept-encoding': acceptEncoding } }).encoding([...CODINGS, 'identity']);

@@ -4,7 +4,7 @@ import { generateApiKey } from '../../lambdas/core/api-keys';
 import { registerApiKey } from '../../lambdas/core/key-registry';
 import { DEFAULT_ORG_ID } from '../../lambdas/core/table-keys';
 import { createApi } from '../../lambdas/http/api';
-import { compressResponse, SMALLEST_COMPRESSED_BYTES } from '../../lambdas/http/response-compression';
+import { compressResponse, LARGEST_COMPRESSED_BYTES, SMALLEST_COMPRESSED_BYTES } from '../../lambdas/http/response-compression';
 import { apiCaller } from '../support/api-client';
 import { startBackends, type Backends } from '../support/backends';
 import { compose } from '../support/mime';
@@ -33,9 +33,11 @@ describe('response compression', () => {
     }
   });
 
-  it('leaves small answers, compressed media types and answers already encoded as they are', () => {
+  it('leaves small answers, answers beyond what Lambda can return, compressed media types and answers already encoded as they are', () => {
     const small = json('x'.repeat(SMALLEST_COMPRESSED_BYTES - 1));
     expect(compressResponse(small, 'gzip')).toBe(small);
+    const huge = json('x'.repeat(LARGEST_COMPRESSED_BYTES + 1));
+    expect(compressResponse(huge, 'gzip')).toBe(huge);
     const png = { statusCode: 200, headers: { 'content-type': 'image/png' }, body: randomBytes(4096).toString('base64'), isBase64Encoded: true };
     expect(compressResponse(png, 'gzip')).toBe(png);
     const encoded = { statusCode: 200, headers: { 'content-type': 'text/plain', 'content-encoding': 'gzip' }, body: listing };
