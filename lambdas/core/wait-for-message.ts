@@ -11,6 +11,11 @@ export interface WaitRequest extends Pick<MessageFilter, 'from' | 'subjectContai
 
 /** Pauses between looks: quick at first (mail usually lands within a second), then once a second. */
 const BACKOFF_MS = [100, 200, 400, 800, 1000];
+/**
+ * Within a pause, the newest message alone is read this often (one item, one read unit): new mail lands on top,
+ * so a wait notices it within about this long instead of at its next look.
+ */
+const TOP_CHECK_MS = 200;
 /** How far back one look reads when `since` is not reached sooner: the newest 100 messages. */
 const LOOK_PAGES = 5;
 const PAGE = 20;
@@ -19,8 +24,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Long-polls an inbox for the newest message that matches, returning at once if one is already there.
- * Each look is one to five Queries of the newest summaries; looks back off to one a second, so a 25-second
- * wait costs at most about 30 reads. Where `arrivals` tells of new mail, a pause ends when it is stored.
+ * Each look is one to five Queries of the newest summaries, and looks back off to one a second. In between, a
+ * one-item read every 200 ms watches the top of the inbox and brings the next look forward when it changes: a
+ * 25-second wait that finds nothing makes about 30 looks and 100 of those small reads. Where `arrivals` tells of
+ * new mail (the local stack), a pause simply ends when it is stored.
  */
 export async function waitForMessage(deps: CoreDeps, orgId: string, inboxId: string, request: WaitRequest): Promise<{ timedOut: boolean; message: MessageSummary | null }> {
   await getInbox(deps, orgId, inboxId);
@@ -32,11 +39,11 @@ export async function waitForMessage(deps: CoreDeps, orgId: string, inboxId: str
   const arrivals = deps.arrivals?.watch(orgId, inboxId);
   try {
     for (let look = 0; ; look++) {
-      const found = await newestMatch(deps, orgId, inboxId, since, matches);
+      const { found, newestSk } = await newestMatch(deps, orgId, inboxId, since, matches);
       if (found) return { timedOut: false, message: toSummary(found) };
       const pause = Math.min(BACKOFF_MS[Math.min(look, BACKOFF_MS.length - 1)], deadline - Date.now());
       if (pause <= 0) return { timedOut: true, message: null };
-      await (arrivals ? arrivals.next(pause) : sleep(pause));
+      await (arrivals ? arrivals.next(pause) : untilTopChanges(deps, orgId, inboxId, newestSk, pause));
     }
   } finally {
     arrivals?.close();
@@ -49,15 +56,29 @@ async function newestMatch(
   inboxId: string,
   since: string | undefined,
   matches: (m: MessageItem) => boolean,
-): Promise<MessageItem | undefined> {
+): Promise<{ found?: MessageItem; newestSk?: string }> {
   const live = isLive(deps.clock.now());
   let startAfter: ItemKey | undefined;
+  let newestSk: string | undefined;
   for (let page = 0; page < LOOK_PAGES; page++) {
     const { items, lastKey } = await deps.table.query<MessageItem>({ ...messageListPrefix(orgId, inboxId), limit: PAGE, startAfter, newestFirst: true });
+    newestSk ??= items[0]?.sk;
     const found = items.find((m) => live(m) && matches(m));
     // Newest first: once a page reaches messages older than `since`, nothing further down can match.
-    if (found || !lastKey || (since && items.some((m) => m.receivedAt < since))) return found;
+    if (found || !lastKey || (since && items.some((m) => m.receivedAt < since))) return { found, newestSk };
     startAfter = lastKey;
   }
-  return undefined;
+  return { newestSk };
+}
+
+/** Sleeps `ms`, ending early once the inbox's newest message is no longer the one at `newestSk`. */
+async function untilTopChanges(deps: CoreDeps, orgId: string, inboxId: string, newestSk: string | undefined, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  for (let left = ms; left > 0; left = until - Date.now()) {
+    await sleep(Math.min(TOP_CHECK_MS, left));
+    // The pause is over: the next look reads the inbox anyway.
+    if (Date.now() >= until) return;
+    const { items } = await deps.table.query<MessageItem>({ ...messageListPrefix(orgId, inboxId), limit: 1, newestFirst: true });
+    if (items[0]?.sk !== newestSk) return;
+  }
 }
