@@ -91,7 +91,10 @@ export class LocalJobQueue implements JobQueue, EventBus {
   private async poll(): Promise<void> {
     const now = Date.now();
     for (const [sk, at] of this.taken) if (!this.running.has(sk) && now - at > 60_000) this.taken.delete(sk);
-    for (const item of await this.dueJobs(25)) if (!this.taken.has(item.sk)) this.take(item, now);
+    const due = await this.dueJobs(25);
+    // A poll still reading when the queue stopped takes nothing: what it read stays for the next start.
+    if (this.stopped) return;
+    for (const item of due) if (!this.taken.has(item.sk)) this.take(item, now);
   }
 
   private take(item: JobItem, now: number): void {

@@ -8,6 +8,16 @@ const HOUR = 3600_000;
 
 describe('the local job queue', () => {
   let backends: Backends;
+  /** Every queue a test makes is stopped after it, so none takes the next test's jobs. */
+  const queues: LocalJobQueue[] = [];
+  const queueOf = (...args: ConstructorParameters<typeof LocalJobQueue>) => {
+    const queue = new LocalJobQueue(...args);
+    queues.push(queue);
+    return queue;
+  };
+  afterEach(async () => {
+    for (const queue of queues.splice(0)) await queue.stop();
+  });
   beforeAll(async () => {
     backends = await startBackends();
     // The queues below are the only ones taking jobs from the table.
@@ -21,7 +31,7 @@ describe('the local job queue', () => {
       query: (q: Parameters<Table['query']>[0]) => (queries++, backends.deps.table.query(q)),
     });
     const ran: { job: Job; queriesBefore: number }[] = [];
-    const queue = new LocalJobQueue(table, async (j) => void ran.push({ job: j, queriesBefore: queries }), quiet, HOUR);
+    const queue = queueOf(table, async (j) => void ran.push({ job: j, queriesBefore: queries }), quiet, HOUR);
     queue.start();
     await queue.idle();
     const before = queries;
@@ -29,29 +39,51 @@ describe('the local job queue', () => {
     await queue.enqueue(job(2));
     await queue.idle();
     expect(ran).toEqual([{ job: job(1), queriesBefore: before }, { job: job(2), queriesBefore: before }]);
-    await queue.stop();
   });
 
   it('keeps a job due later, and a job enqueued while stopped, in the table for the queue that starts next', async () => {
     const first: Job[] = [];
-    const stopped = new LocalJobQueue(backends.deps.table, async (j) => void first.push(j), quiet, 20);
+    const stopped = queueOf(backends.deps.table, async (j) => void first.push(j), quiet, 20);
     stopped.start();
     await stopped.stop();
     await stopped.enqueue(job(3));
-    const later = new LocalJobQueue(backends.deps.table, async (j) => void first.push(j), quiet, 20);
+    const later = queueOf(backends.deps.table, async (j) => void first.push(j), quiet, 20);
     later.start();
-    await later.enqueue(job(4), new Date(Date.now() + 1500));
+    await later.enqueue(job(4), new Date(Date.now() + 3000));
     await later.idle();
     expect(first).toEqual([job(3)]);
-    await new Promise((resolve) => setTimeout(resolve, 1600));
+    await new Promise((resolve) => setTimeout(resolve, 3200));
     await later.idle();
     expect(first).toEqual([job(3), job(4)]);
-    await later.stop();
+  });
+
+  it('takes nothing from a poll that was still reading when the queue stopped', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const table = Object.assign(Object.create(backends.deps.table) as Table, {
+      query: async (q: Parameters<Table['query']>[0]) => {
+        await gate;
+        return backends.deps.table.query(q);
+      },
+    });
+    const ran: Job[] = [];
+    const queue = queueOf(table, async (j) => void ran.push(j), quiet, HOUR);
+    queue.start();
+    await queue.stop();
+    await queue.enqueue(job(6));
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(ran).toEqual([]);
+    // Left for the next start, as a job enqueued while stopped is.
+    const next = queueOf(backends.deps.table, async (j) => void ran.push(j), quiet, 20);
+    next.start();
+    await next.idle();
+    expect(ran).toEqual([job(6)]);
   });
 
   it('tries a failed job again later instead of dropping it', async () => {
     let attempts = 0;
-    const queue = new LocalJobQueue(backends.deps.table, async () => {
+    const queue = queueOf(backends.deps.table, async () => {
       attempts++;
       if (attempts === 1) throw new Error('webhook receiver down');
     }, quiet, 50);
@@ -63,6 +95,5 @@ describe('the local job queue', () => {
     await new Promise((resolve) => setTimeout(resolve, 5200));
     await queue.idle();
     expect(attempts).toBe(2);
-    await queue.stop();
   }, 15_000);
 });
