@@ -64,6 +64,18 @@ describe('threads', () => {
     expect((await call('GET', `/v1/inboxes/${inbox.id}/threads/thr_01JZZZZZZZZZZZZZZZZZZZZZZZ`, { key })).status).toBe(404);
   });
 
+  it('start with their first message without reading first, and take in a copy sent again (same Message-ID) as a second message', async () => {
+    const inbox = await newInbox('thread-resent');
+    const get = jest.spyOn(backends.deps.table, 'get');
+    const threadReads = () => get.mock.calls.filter(([key]) => key.sk.startsWith('T#')).length;
+    const first = await receive(inbox, { subject: 'Weekly report', messageId: '<weekly@elsewhere.example>' });
+    expect(threadReads()).toBe(0);
+    const resent = await receive(inbox, { subject: 'Weekly report', messageId: '<weekly@elsewhere.example>' });
+    get.mockRestore();
+    expect(await threadOf(inbox.id, resent)).toBe(await threadOf(inbox.id, first));
+    expect((await threads(inbox.id)).map((t) => [t.messageCount, t.lastMessageId])).toEqual([[2, resent]]);
+  });
+
   it('hold sent replies and received mail of one conversation together', async () => {
     const inbox = await newInbox('thread-mixed');
     const received = await receive(inbox, { subject: 'Invoice question', messageId: '<q1@elsewhere.example>' });
