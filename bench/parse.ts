@@ -338,7 +338,8 @@ function render(r: Results): Awaited<ReturnType<Section>> {
       `${hPlan.minSampleMs} ms (handler, I/O replay) or ${hPlan.parserMinSampleMs} ms (parsers) of CPU. Cells are the median sample with p25–p75; ` +
       `report.json also has every sample and the mean (total CPU over all messages). ` +
       `The handler path is \`processSesEvent\` on an SES event against DynamoDB Local and s3rver from \`startBackends()\`; storing the raw message ` +
-      `beforehand (the receipt rule's S3 action) is not measured. DynamoDB Local is a Java child process, so its CPU never counts. s3rver, however, ` +
+      `beforehand (the receipt rule's S3 action) is not measured, and each delivery gets a new Message-ID of the same length, so every one is ` +
+      `new mail, as in real traffic, not the same message again. DynamoDB Local is a Java child process, so its CPU never counts. s3rver, however, ` +
       `runs inside the process that starts it, so a handler measured there is also charged for s3rver serving its requests (the last two rows, ` +
       `corpus only, ${besidePlan.samples} samples). That is why the headline numbers come from the child process, which runs the handler against the ` +
       `backends started in the parent: its CPU is the handler's own plus its AWS SDK clients', as on Lambda. The I/O replay repeats, per message, exactly ` +

@@ -59,9 +59,22 @@ function freshIdLike(id: string): string {
   return id.slice(0, cut) + body;
 }
 
+/**
+ * `raw` with a new Message-ID of the same length: each delivery is then a new message, as mail is, rather than the
+ * same message sent again into its own thread.
+ */
+function withFreshMessageId(raw: Buffer): Buffer {
+  const text = raw.toString('latin1');
+  const header = /^Message-ID:[ \t]*<([^>@\r\n]+)@/im.exec(text);
+  if (!header) return raw;
+  const at = header.index + header[0].length - header[1].length - 1;
+  const fresh = randomBytes(header[1].length).toString('hex').slice(0, header[1].length);
+  return Buffer.from(text.slice(0, at) + fresh + text.slice(at + header[1].length), 'latin1');
+}
+
 async function deliverOnce(deps: CoreDeps, raw: Buffer): Promise<{ messageIds: string[] }> {
   const messageId = newSesMessageId();
-  await deps.blobs.put(`${deps.settings.inboundPrefix}${messageId}`, raw, 'message/rfc822');
+  await deps.blobs.put(`${deps.settings.inboundPrefix}${messageId}`, withFreshMessageId(raw), 'message/rfc822');
   const [result] = await processSesEvent(deps, sesEvent({ messageId, recipients: [RECIPIENT] }));
   if (result.stored.length !== 1) throw new Error(`expected one stored copy, got ${JSON.stringify(result)}`);
   return { messageIds: result.stored.map((s) => s.messageId) };
@@ -87,7 +100,7 @@ async function handlerVariants(
     name: HANDLER,
     prepare: async (raw) => {
       const messageId = newSesMessageId();
-      await deps.blobs.put(`${deps.settings.inboundPrefix}${messageId}`, raw, 'message/rfc822');
+      await deps.blobs.put(`${deps.settings.inboundPrefix}${messageId}`, withFreshMessageId(raw), 'message/rfc822');
       event = sesEvent({ messageId, recipients: [RECIPIENT] });
     },
     run: async () => {
