@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { withFreshMessageId } from './lib/fresh-message-id';
 import { processTreeCpuMs } from './lib/process-cpu';
 import { startMaildev, startMailroom, startSmtpSink, type Peer, type Watcher } from './lib/ingest-peers';
 import { markdownTable, type BenchContext, type Budget, type Section } from './lib/report';
@@ -56,9 +57,9 @@ async function template(bytes: number): Promise<Buffer> {
   return new MailComposer({ ...base, text: 'Attached.', attachments: [{ filename: 'data.bin', content: attachment }] }).compile().build();
 }
 
-/** The template with this message's token and its own Date header (the time it is sent). */
+/** The template with this message's token, its own Message-ID and its own Date header (the time it is sent). */
 function withToken(raw: Buffer, token: string): Buffer {
-  const copy = Buffer.from(raw);
+  const copy = withFreshMessageId(raw);
   copy.write(token, raw.indexOf(TOKEN), 'latin1');
   const header = raw.subarray(0, 6).toString() === 'Date: ' ? 0 : raw.indexOf('\r\nDate: ') + 2;
   const date = header + 'Date: '.length;

@@ -5,6 +5,7 @@ import type { CoreDeps } from '../../lambdas/core/deps';
 import { processSesEvent } from '../../lambdas/handlers/process-ses-event';
 import type { SESEvent } from '../../lambdas/handlers/ses-event';
 import { newSesMessageId, sesEvent } from '../../test/support/ses';
+import { withFreshMessageId } from './fresh-message-id';
 import { cpuMs, sampleVariants, type SamplingPlan, type Variant, type VariantSamples } from './parse-cpu';
 import { RECIPIENT, type Workload } from './parse-corpus';
 import { parserVariants } from './parse-variants';
@@ -57,19 +58,6 @@ function freshIdLike(id: string): string {
   const cut = id.indexOf('_') + 1;
   const body = randomBytes(id.length).toString('hex').slice(0, id.length - cut);
   return id.slice(0, cut) + body;
-}
-
-/**
- * `raw` with a new Message-ID of the same length: each delivery is then a new message, as mail is, rather than the
- * same message sent again into its own thread.
- */
-function withFreshMessageId(raw: Buffer): Buffer {
-  const text = raw.toString('latin1');
-  const header = /^Message-ID:[ \t]*<([^>@\r\n]+)@/im.exec(text);
-  if (!header) return raw;
-  const at = header.index + header[0].length - header[1].length - 1;
-  const fresh = randomBytes(header[1].length).toString('hex').slice(0, header[1].length);
-  return Buffer.from(text.slice(0, at) + fresh + text.slice(at + header[1].length), 'latin1');
 }
 
 async function deliverOnce(deps: CoreDeps, raw: Buffer): Promise<{ messageIds: string[] }> {
