@@ -63,29 +63,33 @@ export async function recordInThread(deps: CoreDeps, message: MessageItem): Prom
   // after all (the same Message-ID arriving twice), the conditional write fails and the loop reads it.
   let current = threadId === hashId('thr', message.messageIdHeader ?? message.id) ? undefined : await deps.table.get<ThreadItem>(key);
   for (let attempt = 0; attempt < 5; attempt++) {
-    const known = current;
-    const author = message.direction === 'outbound' ? message.recipient : message.from?.address;
-    const participants = [...new Set([...(known?.participants ?? []), ...(author ? [author.toLowerCase()] : [])])].slice(0, MAX_PARTICIPANTS);
-    const newest = !known || message.id > known.lastMessageId;
-    const next: ThreadItem = {
-      ...key,
-      type: 'thread',
-      id: threadId,
-      subject: known?.subject ?? message.subject.replace(REPLY_PREFIX, ''),
-      messageCount: (known?.messageCount ?? 0) + 1,
-      participants,
-      lastMessageId: newest ? message.id : known.lastMessageId,
-      lastActivityAt: newest ? message.receivedAt : known.lastActivityAt,
-      snippet: newest ? message.snippet : known.snippet,
-      expiresAt: Math.max(known?.expiresAt ?? 0, expiresAt),
-    };
-    const written = known
-      ? await deps.table.put(next, { ifUnchanged: { attribute: 'messageCount', value: known.messageCount } })
-      : await deps.table.put(next, { ifNotExists: true });
-    if (written) return;
+    if (await writeThread(deps, message, current)) return;
     current = await deps.table.get<ThreadItem>(key);
   }
   throw new Error(`thread ${threadId} kept changing while recording message ${message.id}`);
+}
+
+/** Writes the thread with `message` in it, if it is still as `current` says (absent when undefined). */
+async function writeThread(deps: CoreDeps, message: MessageItem, current: ThreadItem | undefined): Promise<boolean> {
+  const { orgId, inboxId, threadId, expiresAt } = message;
+  const author = message.direction === 'outbound' ? message.recipient : message.from?.address;
+  const participants = [...new Set([...(current?.participants ?? []), ...(author ? [author.toLowerCase()] : [])])].slice(0, MAX_PARTICIPANTS);
+  const newest = !current || message.id > current.lastMessageId;
+  const next: ThreadItem = {
+    ...threadKey(orgId, inboxId, threadId),
+    type: 'thread',
+    id: threadId,
+    subject: current?.subject ?? message.subject.replace(REPLY_PREFIX, ''),
+    messageCount: (current?.messageCount ?? 0) + 1,
+    participants,
+    lastMessageId: newest ? message.id : current.lastMessageId,
+    lastActivityAt: newest ? message.receivedAt : current.lastActivityAt,
+    snippet: newest ? message.snippet : current.snippet,
+    expiresAt: Math.max(current?.expiresAt ?? 0, expiresAt),
+  };
+  return current
+    ? deps.table.put(next, { ifUnchanged: { attribute: 'messageCount', value: current.messageCount } })
+    : deps.table.put(next, { ifNotExists: true });
 }
 
 /**
