@@ -30,13 +30,14 @@ export function compressResponse(result: APIGatewayProxyResult, acceptEncoding: 
   const headers = result.headers ?? {};
   const contentType = String(headers['content-type'] ?? '');
   if (headers['content-encoding'] !== undefined || !COMPRESSIBLE_TYPE.test(contentType)) return result;
-  const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body, 'utf8');
-  if (body.length < SMALLEST_COMPRESSED_BYTES || body.length > LARGEST_COMPRESSED_BYTES) return result;
+  const encoding = result.isBase64Encoded ? 'base64' : 'utf8';
+  const size = Buffer.byteLength(result.body, encoding);
+  if (size < SMALLEST_COMPRESSED_BYTES || size > LARGEST_COMPRESSED_BYTES) return result;
   // Whether compressed or not, the answer depends on Accept-Encoding, and caches must know it.
   const varied = { ...headers, vary: 'accept-encoding' };
   const coding = new Negotiator({ headers: { 'accept-encoding': acceptEncoding } }).encoding([...CODINGS, 'identity']);
   if (coding !== 'br' && coding !== 'gzip') return { ...result, headers: varied };
-  const compressed = ENCODERS[coding](body);
+  const compressed = ENCODERS[coding](Buffer.from(result.body, encoding));
   return {
     ...result,
     headers: {
