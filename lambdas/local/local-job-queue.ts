@@ -94,10 +94,12 @@ export class LocalJobQueue implements JobQueue, EventBus {
     const due = await this.dueJobs(25);
     // A poll still reading when the queue stopped takes nothing: what it read stays for the next start.
     if (this.stopped) return;
-    for (const item of due) if (!this.taken.has(item.sk)) this.take(item, now);
+    for (const item of due) this.take(item, now);
   }
 
+  /** A job is taken once: a poll already reading may find a job that its enqueue is about to take too. */
   private take(item: JobItem, now: number): void {
+    if (this.taken.has(item.sk)) return;
     this.taken.set(item.sk, now);
     this.running.add(item.sk);
     void this.execute(item);

@@ -41,6 +41,35 @@ describe('the local job queue', () => {
     expect(ran).toEqual([{ job: job(1), queriesBefore: before }, { job: job(2), queriesBefore: before }]);
   });
 
+  it('runs a job once when a poll that was already reading finds it before the enqueue that stored it finishes', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let pollRead!: () => void;
+    const read = new Promise<void>((resolve) => (pollRead = resolve));
+    const table = Object.assign(Object.create(backends.deps.table) as Table, {
+      // The first poll reads only after the job is stored...
+      query: async (q: Parameters<Table['query']>[0]) => {
+        await gate;
+        const page = await backends.deps.table.query(q);
+        pollRead();
+        return page;
+      },
+      // ...and the put returns only after that poll has seen the job.
+      put: async (item: Parameters<Table['put']>[0]) => {
+        await backends.deps.table.put(item);
+        release();
+        await read;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      },
+    });
+    const ran: Job[] = [];
+    const queue = queueOf(table, async (j) => void ran.push(j), quiet, HOUR);
+    queue.start();
+    await queue.enqueue(job(7));
+    await queue.idle();
+    expect(ran).toEqual([job(7)]);
+  });
+
   it('keeps a job due later, and a job enqueued while stopped, in the table for the queue that starts next', async () => {
     const first: Job[] = [];
     const stopped = queueOf(backends.deps.table, async (j) => void first.push(j), quiet, 20);
