@@ -13,7 +13,7 @@ import {
 import { packContentJson } from './message-content-packing';
 import type { AttachmentMeta, DeliveryStatus, MessageContent, MessageContentItem, MessageItem, Verdicts } from './messages';
 import { blobKeys, messageContentKey, messageKey } from './table-keys';
-import { recordInThread, threadIdFor } from './threads';
+import { recordInThread, rerecordInThread, threadIdFor } from './threads';
 
 /**
  * Packed text/html/headers up to this size get an item of their own; larger ones go to the bucket. Beyond about
@@ -51,8 +51,9 @@ export interface MessageToWrite {
 /**
  * Stores a message: raw copy, attachments and content first, the summary item last, since the summary is what
  * makes the message visible. Writing the same id twice makes nothing new (`created` is false): a repeated
- * delivery rewrites the same bytes, and its summary write, conditional on there being none, fails. Not reading
- * first saves a request on every message; repeats are rare.
+ * delivery rewrites the same bytes, its summary write, conditional on there being none, fails, and its thread is
+ * recounted in case the first run stopped before recording it. Not reading first saves a request on every
+ * message; repeats are rare.
  */
 export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{ message: MessageItem; created: boolean }> {
   const { inbox, id, parsed } = m;
@@ -136,7 +137,10 @@ export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{
     expiresAt,
   };
   if (!(await deps.table.put(item, { ifNotExists: true }))) {
-    return { message: (await deps.table.get<MessageItem>(key)) ?? item, created: false };
+    const stored = await deps.table.get<MessageItem>(key);
+    // The run that stored it may have stopped before its thread took it in.
+    if (stored) await rerecordInThread(deps, stored);
+    return { message: stored ?? item, created: false };
   }
   await recordInThread(deps, item);
   return { message: item, created: true };

@@ -50,6 +50,32 @@ export async function threadIdFor(deps: CoreDeps, orgId: string, inboxId: string
  * replies use, and the thread's summary, whose `lastMessageId` moves only forward (concurrent writers retry).
  */
 export async function recordInThread(deps: CoreDeps, message: MessageItem): Promise<void> {
+  await putMembership(deps, message);
+  // A thread named after this very message starts with it, so there is nothing to read first; should it exist
+  // after all (the same Message-ID arriving twice), the conditional write fails and the thread is read.
+  const startsThread = message.threadId === hashId('thr', message.messageIdHeader ?? message.id);
+  await saveThread(deps, message, !startsThread, (current) => {
+    const newest = !current || message.id > current.lastMessageId;
+    return threadItem(message, current, (current?.messageCount ?? 0) + 1, newest ? message : newestOf(current));
+  });
+}
+
+/**
+ * Records a message stored before, when its delivery is retried. The run that stored it may have stopped
+ * anywhere in `recordInThread`, so its membership is written again and the summary recounted from the members:
+ * adding one could count the message twice, and skipping it could leave it out.
+ */
+export async function rerecordInThread(deps: CoreDeps, message: MessageItem): Promise<void> {
+  const { orgId, inboxId, threadId } = message;
+  await putMembership(deps, message);
+  const members = await queryAll<Item>(deps.table, threadMemberPrefix(orgId, inboxId, threadId));
+  // Members sort by message id, which sorts by arrival.
+  const newestId = String(members[members.length - 1].messageId);
+  const newest = newestId === message.id ? message : ((await deps.table.get<MessageItem>(messageKey(orgId, inboxId, newestId))) ?? message);
+  await saveThread(deps, message, true, (current) => threadItem(message, current, members.length, newest));
+}
+
+async function putMembership(deps: CoreDeps, message: MessageItem): Promise<void> {
   const { orgId, inboxId, threadId, expiresAt } = message;
   const subject = subjectKey(message.subject);
   await deps.table.putAll([
@@ -57,39 +83,41 @@ export async function recordInThread(deps: CoreDeps, message: MessageItem): Prom
     ...(message.messageIdHeader ? [{ ...threadLookupKey(orgId, inboxId, 'MID', message.messageIdHeader), threadId, expiresAt }] : []),
     ...(subject ? [{ ...threadLookupKey(orgId, inboxId, 'SUBJ', subject), threadId, expiresAt }] : []),
   ]);
-
-  const key = threadKey(orgId, inboxId, threadId);
-  // A thread named after this very message starts with it, so there is nothing to read first; should it exist
-  // after all (the same Message-ID arriving twice), the conditional write fails and the loop reads it.
-  let current = threadId === hashId('thr', message.messageIdHeader ?? message.id) ? undefined : await deps.table.get<ThreadItem>(key);
-  for (let attempt = 0; attempt < 5; attempt++) {
-    if (await writeThread(deps, message, current)) return;
-    current = await deps.table.get<ThreadItem>(key);
-  }
-  throw new Error(`thread ${threadId} kept changing while recording message ${message.id}`);
 }
 
-/** Writes the thread with `message` in it, if it is still as `current` says (absent when undefined). */
-async function writeThread(deps: CoreDeps, message: MessageItem, current: ThreadItem | undefined): Promise<boolean> {
+/** Writes the thread `next` makes of the stored one, if no one changed it meanwhile; otherwise reads it and tries again. */
+async function saveThread(deps: CoreDeps, message: MessageItem, readFirst: boolean, next: (current: ThreadItem | undefined) => ThreadItem): Promise<void> {
+  const key = threadKey(message.orgId, message.inboxId, message.threadId);
+  let current = readFirst ? await deps.table.get<ThreadItem>(key) : undefined;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const written = current
+      ? await deps.table.put(next(current), { ifUnchanged: { attribute: 'messageCount', value: current.messageCount } })
+      : await deps.table.put(next(current), { ifNotExists: true });
+    if (written) return;
+    current = await deps.table.get<ThreadItem>(key);
+  }
+  throw new Error(`thread ${message.threadId} kept changing while recording message ${message.id}`);
+}
+
+type NewestMessage = Pick<MessageItem, 'id' | 'receivedAt' | 'snippet'>;
+const newestOf = (thread: ThreadItem): NewestMessage => ({ id: thread.lastMessageId, receivedAt: thread.lastActivityAt, snippet: thread.snippet });
+
+/** The thread with `message` in it, of `messageCount` messages, showing the newest. */
+function threadItem(message: MessageItem, current: ThreadItem | undefined, messageCount: number, newest: NewestMessage): ThreadItem {
   const { orgId, inboxId, threadId, expiresAt } = message;
   const author = message.direction === 'outbound' ? message.recipient : message.from?.address;
-  const participants = [...new Set([...(current?.participants ?? []), ...(author ? [author.toLowerCase()] : [])])].slice(0, MAX_PARTICIPANTS);
-  const newest = !current || message.id > current.lastMessageId;
-  const next: ThreadItem = {
+  return {
     ...threadKey(orgId, inboxId, threadId),
     type: 'thread',
     id: threadId,
     subject: current?.subject ?? message.subject.replace(REPLY_PREFIX, ''),
-    messageCount: (current?.messageCount ?? 0) + 1,
-    participants,
-    lastMessageId: newest ? message.id : current.lastMessageId,
-    lastActivityAt: newest ? message.receivedAt : current.lastActivityAt,
-    snippet: newest ? message.snippet : current.snippet,
+    messageCount,
+    participants: [...new Set([...(current?.participants ?? []), ...(author ? [author.toLowerCase()] : [])])].slice(0, MAX_PARTICIPANTS),
+    lastMessageId: newest.id,
+    lastActivityAt: newest.receivedAt,
+    snippet: newest.snippet,
     expiresAt: Math.max(current?.expiresAt ?? 0, expiresAt),
   };
-  return current
-    ? deps.table.put(next, { ifUnchanged: { attribute: 'messageCount', value: current.messageCount } })
-    : deps.table.put(next, { ifNotExists: true });
 }
 
 /**

@@ -2,7 +2,7 @@ import type { apiCaller } from '../support/api-client';
 import { withApi } from '../support/api-under-test';
 import type { Backends } from '../support/backends';
 import { compose } from '../support/mime';
-import { deliver } from '../support/ses';
+import { deliver, newSesMessageId } from '../support/ses';
 
 let backends: Backends;
 let call: ReturnType<typeof apiCaller>;
@@ -74,6 +74,42 @@ describe('threads', () => {
     get.mockRestore();
     expect(await threadOf(inbox.id, resent)).toBe(await threadOf(inbox.id, first));
     expect((await threads(inbox.id)).map((t) => [t.messageCount, t.lastMessageId])).toEqual([[2, resent]]);
+  });
+
+  it('take in a message whose delivery stopped part-way when the delivery is retried, counting it once', async () => {
+    const inbox = await newInbox('thread-retried');
+    await receive(inbox, { subject: 'Offsite', messageId: '<offsite@elsewhere.example>' });
+    const table = backends.deps.table;
+    const put = table.put.bind(table);
+    const stopsAt: Record<string, () => void> = {
+      'before the thread membership': () => jest.spyOn(table, 'putAll').mockRejectedValueOnce(new Error('Task timed out')),
+      'before the thread summary': () =>
+        jest.spyOn(table, 'put').mockImplementation(async (item, options) => {
+          if (item.sk.startsWith('T#')) throw new Error('Task timed out');
+          return put(item, options);
+        }),
+    };
+    const replies: string[] = [];
+    for (const [n, stop] of ['before the thread membership', 'before the thread summary', 'nowhere'].entries()) {
+      clock += 60_000;
+      const at = new Date(clock).toISOString();
+      const raw = await compose({ to: inbox.address, from: 'Bob <bob@elsewhere.example>', subject: 'Re: Offsite', text: stop, messageId: `<reply${n}@elsewhere.example>`, references: ['<offsite@elsewhere.example>'] });
+      const sesMessageId = newSesMessageId();
+      const run = () => deliver(backends.deps, raw, [inbox.address], { messageId: sesMessageId, timestamp: at });
+      if (stopsAt[stop]) {
+        stopsAt[stop]();
+        await expect(run()).rejects.toThrow('Task timed out');
+        jest.restoreAllMocks();
+      } else await run();
+      // The retry finds the message stored: every stop came after its summary was written.
+      const { result } = await run();
+      expect(result.stored[0].duplicate).toBe(true);
+      replies.push(result.stored[0].messageId);
+    }
+    const [thread] = await threads(inbox.id);
+    expect(thread).toMatchObject({ messageCount: 4, lastMessageId: replies[2], participants: ['ada@elsewhere.example', 'bob@elsewhere.example'] });
+    const listed = (await call('GET', `/v1/inboxes/${inbox.id}/threads/${thread.id}`, { key })).json.messages.map((m: { id: string }) => m.id);
+    expect(listed.slice(1)).toEqual(replies);
   });
 
   it('hold sent replies and received mail of one conversation together', async () => {
