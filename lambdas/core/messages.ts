@@ -157,11 +157,13 @@ export async function listMessages(
   inboxId: string,
   request: ListMessagesRequest,
 ): Promise<ListPage<MessageSummary>> {
-  await getInbox(deps, orgId, inboxId);
   const live = isLive(deps.clock.now());
   const matches = messageMatcher(request, request.includeQuarantined);
   const range = { ...messageListPrefix(orgId, inboxId), ...timeSlice('M#', 'msg', request.since, request.until) };
-  const { items, nextCursor } = await listNewestFirst<MessageItem>(deps.table, range, request, (m) => live(m) && matches(m));
+  const [, { items, nextCursor }] = await Promise.all([
+    getInbox(deps, orgId, inboxId),
+    listNewestFirst<MessageItem>(deps.table, range, request, (m) => live(m) && matches(m)),
+  ]);
   return { data: items.map(toSummary), nextCursor };
 }
 
@@ -184,20 +186,26 @@ export async function updateMessage(deps: CoreDeps, orgId: string, inboxId: stri
   return toSummary(updated);
 }
 
+/**
+ * A live message of a live inbox. The message's key holds its org and inbox, so the inbox check needs no
+ * answer before the message is read: both go in one round trip.
+ */
 export async function getMessageItem(deps: CoreDeps, orgId: string, inboxId: string, messageId: string): Promise<MessageItem> {
-  await getInbox(deps, orgId, inboxId);
-  const item = await deps.table.get<MessageItem>(messageKey(orgId, inboxId, messageId));
+  const [, item] = await Promise.all([getInbox(deps, orgId, inboxId), deps.table.get<MessageItem>(messageKey(orgId, inboxId, messageId))]);
   if (!item || !isLive(deps.clock.now())(item)) throw notFound('message');
   return item;
 }
 
 export async function getMessage(deps: CoreDeps, orgId: string, inboxId: string, messageId: string): Promise<Message> {
-  return fullMessage(deps, await getMessageItem(deps, orgId, inboxId, messageId));
+  // Most messages keep their content in the table, so it is read in the same round trip as the message; for
+  // one whose content is in the bucket, that read finds nothing and costs one read unit.
+  const [item, contentItem] = await Promise.all([getMessageItem(deps, orgId, inboxId, messageId), readContentItem(deps, orgId, inboxId, messageId)]);
+  return fullMessage(deps, item, contentItem);
 }
 
-/** A stored summary with its bodies, headers and attachment list. */
-export async function fullMessage(deps: CoreDeps, item: MessageItem): Promise<Message> {
-  const content = await contentOf(deps, item);
+/** A stored summary with its bodies, headers and attachment list; `contentItem` if its content item was read already. */
+export async function fullMessage(deps: CoreDeps, item: MessageItem, contentItem?: MessageContentItem): Promise<Message> {
+  const content = await contentOf(deps, item, contentItem);
   return {
     ...toSummary(item),
     replyTo: item.replyTo,
@@ -212,9 +220,12 @@ export async function fullMessage(deps: CoreDeps, item: MessageItem): Promise<Me
   };
 }
 
-async function contentOf(deps: CoreDeps, item: MessageItem): Promise<MessageContent> {
+const readContentItem = (deps: CoreDeps, orgId: string, inboxId: string, messageId: string) =>
+  deps.table.get<MessageContentItem>(messageContentKey(orgId, inboxId, messageId));
+
+async function contentOf(deps: CoreDeps, item: MessageItem, contentItem?: MessageContentItem): Promise<MessageContent> {
   if (item.contentIn === 'table') {
-    const stored = await deps.table.get<MessageContentItem>(messageContentKey(item.orgId, item.inboxId, item.id));
+    const stored = contentItem ?? (await readContentItem(deps, item.orgId, item.inboxId, item.id));
     if (!stored) throw new Error(`content of message ${item.id} is missing from the table`);
     return unpackContent(stored);
   }

@@ -151,7 +151,6 @@ export async function forgetInThread(deps: CoreDeps, message: MessageItem, optio
  * so the message list's cursor pages threads too.
  */
 export async function listThreads(deps: CoreDeps, orgId: string, inboxId: string, request: ListRequest): Promise<ListPage<Thread>> {
-  await getInbox(deps, orgId, inboxId);
   const live = isLive(deps.clock.now());
   const threads = new Map<string, ThreadItem | undefined>();
   const threadOf = async (m: MessageItem) => {
@@ -159,7 +158,10 @@ export async function listThreads(deps: CoreDeps, orgId: string, inboxId: string
     return threads.get(m.threadId);
   };
   // Collected first (the filter must be synchronous), then kept where the message is its thread's newest.
-  const page = await listNewestFirst<MessageItem>(deps.table, messageListPrefix(orgId, inboxId), request, (m) => live(m) && !m.quarantined);
+  const [, page] = await Promise.all([
+    getInbox(deps, orgId, inboxId),
+    listNewestFirst<MessageItem>(deps.table, messageListPrefix(orgId, inboxId), request, (m) => live(m) && !m.quarantined),
+  ]);
   const shown: Thread[] = [];
   for (const m of page.items) {
     const thread = await threadOf(m);
@@ -170,11 +172,14 @@ export async function listThreads(deps: CoreDeps, orgId: string, inboxId: string
 
 /** A thread with its messages, oldest first. */
 export async function getThread(deps: CoreDeps, orgId: string, inboxId: string, threadId: string): Promise<Thread & { messages: MessageSummary[] }> {
-  await getInbox(deps, orgId, inboxId);
-  const thread = await deps.table.get<ThreadItem>(threadKey(orgId, inboxId, threadId));
+  // Keyed by org and inbox, the three reads need no answer from one another.
+  const [, thread, members] = await Promise.all([
+    getInbox(deps, orgId, inboxId),
+    deps.table.get<ThreadItem>(threadKey(orgId, inboxId, threadId)),
+    queryAll<Item>(deps.table, threadMemberPrefix(orgId, inboxId, threadId)),
+  ]);
   const live = isLive(deps.clock.now());
   if (!thread || !live(thread)) throw notFound('thread');
-  const members = await queryAll<Item>(deps.table, threadMemberPrefix(orgId, inboxId, threadId));
   const messages = await Promise.all(members.map((m) => deps.table.get<MessageItem>(messageKey(orgId, inboxId, String(m.messageId)))));
   return { ...toThread(thread), messages: messages.filter((m): m is MessageItem => m !== undefined && live(m) && !m.quarantined).map(toSummary) };
 }

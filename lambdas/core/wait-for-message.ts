@@ -30,7 +30,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * new mail (the local stack), a pause simply ends when it is stored.
  */
 export async function waitForMessage(deps: CoreDeps, orgId: string, inboxId: string, request: WaitRequest): Promise<{ timedOut: boolean; message: MessageSummary | null }> {
-  await getInbox(deps, orgId, inboxId);
   const deadline = Date.now() + request.timeoutSeconds * 1000;
   const matches = messageMatcher(request);
   const since = request.since && isoTime(request.since, 'since');
@@ -38,12 +37,15 @@ export async function waitForMessage(deps: CoreDeps, orgId: string, inboxId: str
   // Listening starts before the first look, so mail stored while a look runs still ends the next pause.
   const arrivals = deps.arrivals?.watch(orgId, inboxId);
   try {
+    // The inbox check goes with the first look: both are keyed by org and inbox, so one round trip does.
+    let looking = Promise.all([newestMatch(deps, orgId, inboxId, since, matches), getInbox(deps, orgId, inboxId)]).then(([match]) => match);
     for (let look = 0; ; look++) {
-      const { found, newestSk } = await newestMatch(deps, orgId, inboxId, since, matches);
+      const { found, newestSk } = await looking;
       if (found) return { timedOut: false, message: toSummary(found) };
       const pause = Math.min(BACKOFF_MS[Math.min(look, BACKOFF_MS.length - 1)], deadline - Date.now());
       if (pause <= 0) return { timedOut: true, message: null };
       await (arrivals ? arrivals.next(pause) : untilTopChanges(deps, orgId, inboxId, newestSk, pause));
+      looking = newestMatch(deps, orgId, inboxId, since, matches);
     }
   } finally {
     arrivals?.close();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventBus, Item, Job, JobQueue, Logger, MailroomEvent, Table } from '../ports';
 
 /** Local jobs share the table, in a partition of their own, ordered by when they are due. */
-const PARTITION = 'LOCAL#JOBS';
+export const JOBS_PARTITION = 'LOCAL#JOBS';
 const dueKey = (dueMs: number, id: string) => `${String(dueMs).padStart(15, '0')}#${id}`;
 
 interface JobItem extends Item {
@@ -32,7 +32,7 @@ export class LocalJobQueue implements JobQueue, EventBus {
   ) {}
 
   async enqueue(job: Job, notBefore: Date = new Date()): Promise<void> {
-    const item: JobItem = { pk: PARTITION, sk: dueKey(notBefore.getTime(), randomUUID()), job };
+    const item: JobItem = { pk: JOBS_PARTITION, sk: dueKey(notBefore.getTime(), randomUUID()), job };
     await this.table.put(item);
     // A job due now runs at once, without a poll reading back what was just written; the polls find jobs that
     // come due later, retries, and jobs left from before a restart.
@@ -84,7 +84,7 @@ export class LocalJobQueue implements JobQueue, EventBus {
 
   private dueJobs(limit: number): Promise<JobItem[]> {
     return this.table
-      .query<JobItem>({ pk: PARTITION, skPrefix: '', skFrom: '0', skTo: dueKey(Date.now(), '~'), limit })
+      .query<JobItem>({ pk: JOBS_PARTITION, skPrefix: '', skFrom: '0', skTo: dueKey(Date.now(), '~'), limit })
       .then((page) => page.items.filter((i) => !this.taken.has(i.sk)));
   }
 
