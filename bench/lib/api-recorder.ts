@@ -19,33 +19,52 @@ export interface RecordedCall {
   source: CallSource;
   /** Copy of the input as the caller built it (document form for DynamoDB); kept only while tracing. */
   input?: unknown;
+  /**
+   * While tracing: which round of the request the call went out in. A call issued while none of the request's
+   * calls is in flight starts a round; calls issued while one is go out with it.
+   */
+  round?: number;
 }
 
 export class CallRecorder {
   phase = 'setup';
   private readonly counts = new Map<string, Map<string, number>>();
   private tracing: RecordedCall[] | undefined;
+  private inFlight = 0;
+  private round = -1;
+  private ignoring: ((call: RecordedCall) => boolean) | undefined;
 
-  record(call: RecordedCall): void {
+  /** Counts a call as it is issued; the returned function is called when it has finished. */
+  record(call: RecordedCall): () => void {
     const key = `${call.service} ${call.operation}`;
     let byOp = this.counts.get(this.phase);
     if (!byOp) this.counts.set(this.phase, (byOp = new Map()));
     byOp.set(key, (byOp.get(key) ?? 0) + 1);
-    this.tracing?.push(call.input === undefined ? call : { ...call, input: structuredClone(call.input) });
+    if (!this.tracing || this.ignoring?.(call)) return () => undefined;
+    if (this.inFlight++ === 0) this.round++;
+    this.tracing.push({ ...call, input: call.input === undefined ? undefined : structuredClone(call.input), round: this.round });
+    return () => void this.inFlight--;
   }
 
   get isTracing(): boolean {
     return this.tracing !== undefined;
   }
 
-  /** Runs `fn` and returns the calls it made, with their inputs. Nothing else may run meanwhile. */
-  async trace(fn: () => Promise<void>): Promise<RecordedCall[]> {
+  /**
+   * Runs `fn` and returns the calls it made, with their inputs, leaving out those `ignore` picks (calls of
+   * something else running meanwhile).
+   */
+  async trace(fn: () => Promise<void>, ignore?: (call: RecordedCall) => boolean): Promise<RecordedCall[]> {
     this.tracing = [];
+    this.inFlight = 0;
+    this.round = -1;
+    this.ignoring = ignore;
     try {
       await fn();
       return this.tracing;
     } finally {
       this.tracing = undefined;
+      this.ignoring = undefined;
     }
   }
 
@@ -85,13 +104,17 @@ interface MiddlewareHost {
 function addRecordingMiddleware(client: MiddlewareHost, service: RecordedCall['service'], recorder: CallRecorder): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      recorder.record({
+      const done = recorder.record({
         service,
         operation: (context.commandName ?? 'unknown').replace(/Command$/, ''),
         source: 'sdk',
         input: recorder.isTracing ? args.input : undefined,
       });
-      return next(args);
+      try {
+        return await next(args);
+      } finally {
+        done();
+      }
     },
     { step: 'initialize', name: 'benchCallRecorder', priority: 'high' },
   );
@@ -121,22 +144,29 @@ export function recordClients(clients: StoreClients, recorder: CallRecorder): vo
 
 /** Fallback when the clients cannot be reached: records at the Table port (a Table has no scan, so none can show up). */
 export function recordingTable(table: Table, recorder: CallRecorder): Table {
-  const rec = (operation: string, input: unknown) =>
-    recorder.record({ service: 'DynamoDB', operation, source: 'table', input: recorder.isTracing ? input : undefined });
-  return {
-    get: <T extends Item>(key: ItemKey) => (rec('get', key), table.get<T>(key)),
-    put: (item: Item, options?: Parameters<Table['put']>[1]) => (rec('put', { item, options }), table.put(item, options)),
-    update: <T extends Item>(key: ItemKey, set: Record<string, unknown>, remove?: string[]) => (
-      rec('update', { key, set, remove }), table.update<T>(key, set, remove)
-    ),
-    delete: (key: ItemKey) => (rec('delete', key), table.delete(key)),
-    query: <T extends Item>(input: QueryInput) => (rec('query', input), table.query<T>(input)),
-    putAll: (items: Item[]) => (rec('putAll', items), table.putAll(items)),
-    transactWrite: (ops: WriteOp[]) => (rec('transactWrite', ops), table.transactWrite(ops)),
-    increment: (key: ItemKey, attribute: string, by: number, options?: { expiresAt?: number }) => (
-      rec('increment', { key, attribute, by, options }), table.increment(key, attribute, by, options)
-    ),
+  const rec = <R>(operation: string, input: unknown, run: () => Promise<R>): Promise<R> => {
+    const done = recorder.record({ service: 'DynamoDB', operation, source: 'table', input: recorder.isTracing ? input : undefined });
+    return run().finally(done);
   };
+  return {
+    get: <T extends Item>(key: ItemKey) => rec('get', key, () => table.get<T>(key)),
+    put: (item: Item, options?: Parameters<Table['put']>[1]) => rec('put', { item, options }, () => table.put(item, options)),
+    update: <T extends Item>(key: ItemKey, set: Record<string, unknown>, remove?: string[]) =>
+      rec('update', { key, set, remove }, () => table.update<T>(key, set, remove)),
+    delete: (key: ItemKey) => rec('delete', key, () => table.delete(key)),
+    query: <T extends Item>(input: QueryInput) => rec('query', input, () => table.query<T>(input)),
+    putAll: (items: Item[]) => rec('putAll', items, () => table.putAll(items)),
+    transactWrite: (ops: WriteOp[]) => rec('transactWrite', ops, () => table.transactWrite(ops)),
+    increment: (key: ItemKey, attribute: string, by: number, options?: { expiresAt?: number }) =>
+      rec('increment', { key, attribute, by, options }, () => table.increment(key, attribute, by, options)),
+  };
+}
+
+/** A traced request's calls by round: each round's calls go out together once the round before has finished. */
+export function byRound(calls: RecordedCall[]): RecordedCall[][] {
+  const rounds: RecordedCall[][] = [];
+  for (const call of calls) (rounds[call.round ?? rounds.length] ??= []).push(call);
+  return rounds.filter((round) => round !== undefined);
 }
 
 /** Sends one traced call again, directly: through the same SDK client, or the same (undecorated) Table adapter. */
@@ -172,6 +202,7 @@ export function describeCall(call: RecordedCall): string {
     if (pk.startsWith('A#')) return 'address claim';
     if (sk.startsWith('I#')) return 'inbox';
     if (sk.startsWith('M#')) return 'message';
+    if (sk.startsWith('C#')) return 'message content';
     if (sk.startsWith('K#')) return 'org key';
     return `${pk.split('#')[0]}#…`;
   };

@@ -40,7 +40,7 @@ export interface PhaseCounts {
     bytesGot: number;
   };
   logs: { lines: number; bytes: number };
-  /** Wall time spent waiting on the table and the bucket. */
+  /** Wall time during which a call to the table or the bucket was in flight (calls made together count once). */
   storageWaitMs: number;
 }
 
@@ -82,6 +82,9 @@ export class Meter {
   readonly itemsWritten = new Map<string, number[]>();
   /** Called after each blob put returns, with its key. */
   onBlobPut?: (key: string) => void;
+  /** Store calls in flight, and since when at least one has been. */
+  inFlight = 0;
+  waitingSince = 0;
 
   counts(phase = this.phase): PhaseCounts {
     let c = this.phases.get(phase);
@@ -93,11 +96,11 @@ export class Meter {
 const itemId = (key: ItemKey) => `${key.pk}\u0000${key.sk}`;
 
 async function timed<T>(meter: Meter, work: () => Promise<T>): Promise<T> {
-  const started = performance.now();
+  if (meter.inFlight++ === 0) meter.waitingSince = performance.now();
   try {
     return await work();
   } finally {
-    meter.counts().storageWaitMs += performance.now() - started;
+    if (--meter.inFlight === 0) meter.counts().storageWaitMs += performance.now() - meter.waitingSince;
   }
 }
 
