@@ -45,11 +45,11 @@ export async function ingestMail(deps: CoreDeps, mail: InboundMail): Promise<Ing
   if (mail.sesMessageId === SES_SETUP_NOTIFICATION) return result;
 
   const started = performance.now();
-  const raw = await deps.blobs.get(mail.rawKey);
+  // Fetching the mail and finding its inboxes need nothing from each other.
+  const [raw, { targets, dropped }] = await Promise.all([deps.blobs.get(mail.rawKey), resolveRecipients(deps, mail.recipients)]);
   // Throwing makes Lambda retry and, in the end, park the event in the dead-letter queue: never a silent loss.
   if (!raw) throw new Error(`raw mail ${mail.rawKey} is not in the bucket`);
 
-  const { targets, dropped } = await resolveRecipients(deps, mail.recipients);
   result.dropped = dropped;
   if (dropped.length) await countDropped(deps, mail, dropped);
   if (targets.length === 0) return result;
@@ -100,9 +100,14 @@ async function withdrawCopy(deps: CoreDeps, message: MessageItem): Promise<void>
 async function resolveRecipients(deps: CoreDeps, recipients: string[]): Promise<{ targets: Target[]; dropped: string[] }> {
   const targets = new Map<string, Target>();
   const dropped: string[] = [];
-  for (const raw of recipients) {
-    const recipient = parseRecipient(raw);
-    const inbox = recipient && deps.settings.domains.includes(recipient.domain) ? await findOrCreateInbox(deps, recipient) : undefined;
+  const found = await Promise.all(
+    recipients.map(async (raw) => {
+      const recipient = parseRecipient(raw);
+      const inbox = recipient && deps.settings.domains.includes(recipient.domain) ? await findOrCreateInbox(deps, recipient) : undefined;
+      return { raw, recipient, inbox };
+    }),
+  );
+  for (const { raw, recipient, inbox } of found) {
     if (!inbox || !recipient) dropped.push(raw);
     else if (!targets.has(inbox.id)) targets.set(inbox.id, { inbox, recipient });
   }

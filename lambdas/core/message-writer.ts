@@ -62,22 +62,15 @@ export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{
 
   const message = parsed.message;
   const rawKey = blobKeys.raw(orgId, inboxId, id);
-  if ('copyFrom' in m.raw) await deps.blobs.copy(m.raw.copyFrom, rawKey);
-  else await deps.blobs.put(rawKey, m.raw.bytes, 'message/rfc822');
-  const attachments: AttachmentMeta[] = [];
-  for (const [index, a] of message.attachments.entries()) {
-    const attachmentId = `att_${index + 1}`;
-    await deps.blobs.put(blobKeys.attachment(orgId, inboxId, id, attachmentId), a.content, a.contentType);
-    attachments.push({
-      id: attachmentId,
-      filename: a.filename,
-      contentType: a.contentType,
-      size: a.size,
-      sha256: a.sha256,
-      contentId: a.contentId,
-      inline: a.inline,
-    });
-  }
+  const attachments: AttachmentMeta[] = message.attachments.map((a, index) => ({
+    id: `att_${index + 1}`,
+    filename: a.filename,
+    contentType: a.contentType,
+    size: a.size,
+    sha256: a.sha256,
+    contentId: a.contentId,
+    inline: a.inline,
+  }));
   const attachmentsInItem = Buffer.byteLength(JSON.stringify(attachments)) <= INLINE_ATTACHMENT_LIST_BYTES;
   const content: MessageContent = {
     text: message.text,
@@ -89,23 +82,28 @@ export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{
   const retainedUntil = Math.floor(m.at.getTime() / 1000) + retentionDays * 86400;
   const expiresAt = inbox.expiresAt ? Math.min(inbox.expiresAt, retainedUntil) : retainedUntil;
 
-  // The summary item is written last: it is what makes the message visible, so its parts exist first.
   const contentJson = JSON.stringify(content);
   const packed = contentJson.length <= LARGEST_JSON_WORTH_PACKING ? packContentJson(contentJson) : undefined;
   const contentIn = packed && packed.length <= INLINE_PACKED_CONTENT_BYTES ? 'table' : 'bucket';
-  if (packed && contentIn === 'table') {
-    const contentItem: MessageContentItem = { ...messageContentKey(orgId, inboxId, id), type: 'message-content', packed, expiresAt };
-    await deps.table.put(contentItem);
-  } else {
-    await deps.blobs.put(blobKeys.content(orgId, inboxId, id), Buffer.from(contentJson), 'application/json');
-  }
+  const writeContent = (): Promise<unknown> =>
+    packed && contentIn === 'table'
+      ? deps.table.put({ ...messageContentKey(orgId, inboxId, id), type: 'message-content', packed, expiresAt } satisfies MessageContentItem)
+      : deps.blobs.put(blobKeys.content(orgId, inboxId, id), Buffer.from(contentJson), 'application/json');
+  // The parts go together, with the thread's lookup; the summary item waits for them all, since it is what makes
+  // the message visible.
+  const [threadId] = await Promise.all([
+    threadIdFor(deps, orgId, inboxId, message, id),
+    'copyFrom' in m.raw ? deps.blobs.copy(m.raw.copyFrom, rawKey) : deps.blobs.put(rawKey, m.raw.bytes, 'message/rfc822'),
+    ...message.attachments.map((a, index) => deps.blobs.put(blobKeys.attachment(orgId, inboxId, id, attachments[index].id), a.content, a.contentType)),
+    writeContent(),
+  ]);
   const item: MessageItem = {
     ...key,
     type: 'message',
     id,
     orgId,
     inboxId,
-    threadId: await threadIdFor(deps, orgId, inboxId, message, id),
+    threadId,
     direction: m.direction,
     from: message.from && boundedAddress(message.from),
     to: boundedAddressList(message.to),

@@ -50,14 +50,17 @@ export async function threadIdFor(deps: CoreDeps, orgId: string, inboxId: string
  * replies use, and the thread's summary, whose `lastMessageId` moves only forward (concurrent writers retry).
  */
 export async function recordInThread(deps: CoreDeps, message: MessageItem): Promise<void> {
-  await putMembership(deps, message);
   // A thread named after this very message starts with it, so there is nothing to read first; should it exist
   // after all (the same Message-ID arriving twice), the conditional write fails and the thread is read.
   const startsThread = message.threadId === hashId('thr', message.messageIdHeader ?? message.id);
-  await saveThread(deps, message, !startsThread, (current) => {
-    const newest = !current || message.id > current.lastMessageId;
-    return threadItem(message, current, (current?.messageCount ?? 0) + 1, newest ? message : newestOf(current));
-  });
+  // The membership and the summary go together: should either fail, the retried delivery recounts the thread.
+  await Promise.all([
+    putMembership(deps, message),
+    saveThread(deps, message, !startsThread, (current) => {
+      const newest = !current || message.id > current.lastMessageId;
+      return threadItem(message, current, (current?.messageCount ?? 0) + 1, newest ? message : newestOf(current));
+    }),
+  ]);
 }
 
 /**

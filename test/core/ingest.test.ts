@@ -64,6 +64,54 @@ describe('receiving mail from SES', () => {
     expect(message.headers).toEqual(expect.arrayContaining([{ name: 'Subject', value: 'Invoice 42' }]));
   });
 
+  it('makes the store calls that need nothing from one another together: the mail with its inbox, the parts, the thread', async () => {
+    // Prepare
+    await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'together' });
+    const raw = await compose({ to: 'together@mailroom.test', subject: 'In parallel', text: 'parts', attachments: [{ filename: 'a.txt', content: 'a' }, { filename: 'b.txt', content: 'b' }] });
+    await deps().blobs.put(`${deps().settings.inboundPrefix}together-1`, raw, 'message/rfc822');
+    const events: string[] = [];
+    const watch = (port: object, method: string, name: (...args: any[]) => string) => {
+      const real = (port as Record<string, (...args: unknown[]) => Promise<unknown>>)[method].bind(port);
+      jest.spyOn(port as Record<string, () => Promise<unknown>>, method).mockImplementation(async (...args: unknown[]) => {
+        const call = name(...args);
+        events.push(`start ${call}`);
+        try {
+          return await real(...args);
+        } finally {
+          events.push(`end ${call}`);
+        }
+      });
+    };
+    const kind = (key: { pk: string; sk: string }) => (key.pk.startsWith('A#') ? 'claim' : key.sk.split('#')[0]);
+    watch(deps().table, 'get', (key) => `get ${kind(key)}`);
+    watch(deps().table, 'put', (item) => `put ${kind(item)}`);
+    watch(deps().table, 'putAll', () => 'membership');
+    watch(deps().blobs, 'get', () => 'raw mail');
+    watch(deps().blobs, 'copy', () => 'raw copy');
+    watch(deps().blobs, 'put', (key: string) => `bytes ${key.split('/').pop()}`);
+
+    // Act
+    try {
+      await processSesEvent(deps(), sesEvent({ messageId: 'together-1', recipients: ['together@mailroom.test'] }));
+    } finally {
+      jest.restoreAllMocks();
+    }
+
+    // Assess: calls in a group all start before any of them ends; a later group starts after the one before ended.
+    const at = (event: string) => {
+      expect(events).toContain(event);
+      return events.indexOf(event);
+    };
+    const together = (calls: string[]) => expect(Math.max(...calls.map((c) => at(`start ${c}`)))).toBeLessThan(Math.min(...calls.map((c) => at(`end ${c}`))));
+    const after = (call: string, before: string[]) => expect(at(`start ${call}`)).toBeGreaterThan(Math.max(...before.map((c) => at(`end ${c}`))));
+    together(['raw mail', 'get claim']);
+    const parts = ['raw copy', 'bytes att_1', 'bytes att_2', 'put C'];
+    together(parts);
+    after('put M', parts);
+    together(['membership', 'put T']);
+    after('membership', ['put M']);
+  });
+
   it('stores one message however many times SES delivers the same event', async () => {
     // Prepare
     const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'retry' });
