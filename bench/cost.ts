@@ -115,6 +115,11 @@ async function calibrateWords(to: string): Promise<number> {
   return Math.round(a + ((TARGET_EMAIL_BYTES - sa) * (b - a)) / (sb - sa));
 }
 
+/** Every request a phase made to the table and the bucket. */
+function storeRequests({ dynamodb: d, s3 }: PhaseCounts): number {
+  return d.get + d.query + d.put + d.update + d.increment + d.delete + d.transactWrite + d.batchWrite + s3.put + s3.copy + s3.list + s3.get + s3.delete;
+}
+
 interface Line {
   group: 'inbound' | 'client reads' | 'storage' | 'logs and transfer' | 'events' | 'SES';
   component: string;
@@ -533,8 +538,11 @@ export const run: Section = async ({ progress, quick }) => {
       `Handler times here are measured on this machine against local servers (s3rver runs in the same process, DynamoDB Local ` +
         `in a JVM), not Lambda on Graviton next to DynamoDB and S3: parser mean ${round(parserDist.mean, 1)} ms ` +
         `(p50 ${round(parserDist.p50, 1)} ms, p99 ${round(parserDist.p99, 1)} ms), of which ${round(parser.storageWaitMs / emails, 1)} ms ` +
-        `was spent waiting on the table and the bucket; API mean ${round(apiDist.mean, 1)} ms (p50 ${round(apiDist.p50, 1)} ms, ` +
-        `p99 ${round(apiDist.p99, 1)} ms), of which ${round(api.storageWaitMs / apiMs.length, 1)} ms waiting; 1-minute load average ` +
+        `was spent waiting on the table and the bucket: ${round(storeRequests(parser) / emails, 1)} store requests per email in ${round(parser.storageRounds / emails, 1)} rounds ` +
+        `(requests that need nothing from one another go out together, so on AWS the parser waits for that many round trips, not one per request); ` +
+        `API mean ${round(apiDist.mean, 1)} ms (p50 ${round(apiDist.p50, 1)} ms, ` +
+        `p99 ${round(apiDist.p99, 1)} ms), of which ${round(api.storageWaitMs / apiMs.length, 1)} ms waiting: ${round(storeRequests(api) / apiMs.length, 1)} store requests per API request in ` +
+        `${round(api.storageRounds / apiMs.length, 1)} rounds; 1-minute load average ` +
         `${round(loadBefore, 1)} before and ${round(loadAfter, 1)} after on ${cpus().length} CPUs. ` +
         'Lambda also bills the INIT phase of cold starts (see Cold start), which this model leaves out, as it does free tiers.',
       '',

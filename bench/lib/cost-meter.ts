@@ -42,6 +42,8 @@ export interface PhaseCounts {
   logs: { lines: number; bytes: number };
   /** Wall time during which a call to the table or the bucket was in flight (calls made together count once). */
   storageWaitMs: number;
+  /** Times a store call went out while none was in flight: the round trips a handler waited through, one after another. */
+  storageRounds: number;
 }
 
 export const emptyCounts = (): PhaseCounts => ({
@@ -68,6 +70,7 @@ export const emptyCounts = (): PhaseCounts => ({
   s3: { put: 0, copy: 0, list: 0, get: 0, delete: 0, bytesPut: 0, bytesGot: 0 },
   logs: { lines: 0, bytes: 0 },
   storageWaitMs: 0,
+  storageRounds: 0,
 });
 
 /** Counts everything the metered ports do, under whichever phase is current when each call returns. */
@@ -96,7 +99,10 @@ export class Meter {
 const itemId = (key: ItemKey) => `${key.pk}\u0000${key.sk}`;
 
 async function timed<T>(meter: Meter, work: () => Promise<T>): Promise<T> {
-  if (meter.inFlight++ === 0) meter.waitingSince = performance.now();
+  if (meter.inFlight++ === 0) {
+    meter.waitingSince = performance.now();
+    meter.counts().storageRounds++;
+  }
   try {
     return await work();
   } finally {
