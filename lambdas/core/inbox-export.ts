@@ -2,6 +2,7 @@ import type { CoreDeps } from './deps';
 import { getInbox, toInbox } from './inboxes';
 import { isLive } from './listing';
 import { fullMessage, type MessageItem } from './messages';
+import { readAhead, type ReadAheadLimits } from './read-ahead';
 import { blobKeys, messageListPrefix, type ItemKey } from './table-keys';
 
 export type ExportFormat = 'mbox' | 'json';
@@ -9,11 +10,16 @@ export type ExportFormat = 'mbox' | 'json';
 export interface InboxExport {
   contentType: string;
   filename: string;
-  /** Produced a message at a time, so memory stays bounded by the largest message, not the inbox. */
+  /** Produced a message at a time, so memory stays bounded by a few messages, not the inbox. */
   chunks: AsyncIterable<Buffer>;
 }
 
 const PAGE = 50;
+/**
+ * Messages read ahead of the one being sent: a stream then waits about one store round trip per eight messages
+ * rather than one per message, and holds at most 16 MB of them (sized by their raw bytes) besides the one it sends.
+ */
+const AHEAD: ReadAheadLimits<MessageItem> = { items: 8, bytes: 16 * 1024 * 1024, sizeOf: (m) => m.size };
 
 /** Checks the inbox now (so a wrong id is a 404, not a broken stream), then reads it oldest first as it is sent. */
 export async function exportInbox(deps: CoreDeps, orgId: string, inboxId: string, format: ExportFormat, options: { includeQuarantined?: boolean } = {}): Promise<InboxExport> {
@@ -38,8 +44,8 @@ async function* messagesOldestFirst(deps: CoreDeps, orgId: string, inboxId: stri
 }
 
 async function* mboxChunks(deps: CoreDeps, messages: AsyncIterable<MessageItem>): AsyncGenerator<Buffer> {
-  for await (const m of messages) {
-    const raw = await deps.blobs.get(blobKeys.raw(m.orgId, m.inboxId, m.id));
+  const withRaw = readAhead(messages, async (m) => ({ m, raw: await deps.blobs.get(blobKeys.raw(m.orgId, m.inboxId, m.id)) }), AHEAD);
+  for await (const { m, raw } of withRaw) {
     // Deleted while the export ran.
     if (!raw) continue;
     yield mboxEntry(raw, m.from?.address ?? null, new Date(m.receivedAt));
@@ -50,8 +56,8 @@ async function* jsonChunks(deps: CoreDeps, header: object, messages: AsyncIterab
   const open = JSON.stringify(header);
   yield Buffer.from(`${open.slice(0, -1)},"messages":[\n`);
   let first = true;
-  for await (const m of messages) {
-    yield Buffer.from(`${first ? '' : ',\n'}${JSON.stringify(await fullMessage(deps, m))}`);
+  for await (const message of readAhead(messages, (m) => fullMessage(deps, m), AHEAD)) {
+    yield Buffer.from(`${first ? '' : ',\n'}${JSON.stringify(message)}`);
     first = false;
   }
   yield Buffer.from('\n]}\n');

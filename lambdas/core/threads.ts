@@ -155,19 +155,18 @@ export async function forgetInThread(deps: CoreDeps, message: MessageItem, optio
  */
 export async function listThreads(deps: CoreDeps, orgId: string, inboxId: string, request: ListRequest): Promise<ListPage<Thread>> {
   const live = isLive(deps.clock.now());
-  const threads = new Map<string, ThreadItem | undefined>();
-  const threadOf = async (m: MessageItem) => {
-    if (!threads.has(m.threadId)) threads.set(m.threadId, await deps.table.get<ThreadItem>(threadKey(orgId, inboxId, m.threadId)));
-    return threads.get(m.threadId);
-  };
   // Collected first (the filter must be synchronous), then kept where the message is its thread's newest.
   const [, page] = await Promise.all([
     getInbox(deps, orgId, inboxId),
     listNewestFirst<MessageItem>(deps.table, messageListPrefix(orgId, inboxId), request, (m) => live(m) && !m.quarantined),
   ]);
+  // Each thread on the page is read once, and all of them at the same time.
+  const threadIds = [...new Set(page.items.map((m) => m.threadId))];
+  const found = await Promise.all(threadIds.map((id) => deps.table.get<ThreadItem>(threadKey(orgId, inboxId, id))));
+  const threads = new Map(threadIds.map((id, i) => [id, found[i]]));
   const shown: Thread[] = [];
   for (const m of page.items) {
-    const thread = await threadOf(m);
+    const thread = threads.get(m.threadId);
     if (thread && thread.lastMessageId === m.id) shown.push(toThread(thread));
   }
   return { data: shown, nextCursor: page.nextCursor };
