@@ -11,6 +11,7 @@ import { startBackends, type Backends } from '../support/backends';
 import { deeplyNestedMessage, fixture, largeMessage, manyPartsMessage, messageWithHugeHeader } from '../fixtures/generate';
 import { compose } from '../support/mime';
 import { deliver, sesEvent } from '../support/ses';
+import { watchStoreCalls } from '../support/store-calls';
 
 let backends: Backends;
 beforeAll(async () => {
@@ -69,26 +70,15 @@ describe('receiving mail from SES', () => {
     await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'together' });
     const raw = await compose({ to: 'together@mailroom.test', subject: 'In parallel', text: 'parts', attachments: [{ filename: 'a.txt', content: 'a' }, { filename: 'b.txt', content: 'b' }] });
     await deps().blobs.put(`${deps().settings.inboundPrefix}together-1`, raw, 'message/rfc822');
-    const events: string[] = [];
-    const watch = (port: object, method: string, name: (...args: any[]) => string) => {
-      const real = (port as Record<string, (...args: unknown[]) => Promise<unknown>>)[method].bind(port);
-      jest.spyOn(port as Record<string, () => Promise<unknown>>, method).mockImplementation(async (...args: unknown[]) => {
-        const call = name(...args);
-        events.push(`start ${call}`);
-        try {
-          return await real(...args);
-        } finally {
-          events.push(`end ${call}`);
-        }
-      });
-    };
     const kind = (key: { pk: string; sk: string }) => (key.pk.startsWith('A#') ? 'claim' : key.sk.split('#')[0]);
-    watch(deps().table, 'get', (key) => `get ${kind(key)}`);
-    watch(deps().table, 'put', (item) => `put ${kind(item)}`);
-    watch(deps().table, 'putAll', () => 'membership');
-    watch(deps().blobs, 'get', () => 'raw mail');
-    watch(deps().blobs, 'copy', () => 'raw copy');
-    watch(deps().blobs, 'put', (key: string) => `bytes ${key.split('/').pop()}`);
+    const { events } = watchStoreCalls([
+      [deps().table, 'get', (key) => `get ${kind(key)}`],
+      [deps().table, 'put', (item) => `put ${kind(item)}`],
+      [deps().table, 'putAll', () => 'membership'],
+      [deps().blobs, 'get', () => 'raw mail'],
+      [deps().blobs, 'copy', () => 'raw copy'],
+      [deps().blobs, 'put', (key: string) => `bytes ${key.split('/').pop()}`],
+    ]);
 
     // Act
     try {

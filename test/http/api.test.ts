@@ -8,6 +8,7 @@ import { apiCaller, type CallResult } from '../support/api-client';
 import { startBackends, type Backends } from '../support/backends';
 import { compose } from '../support/mime';
 import { deliver } from '../support/ses';
+import { watchStoreCalls } from '../support/store-calls';
 
 let backends: Backends;
 let call: ReturnType<typeof apiCaller>;
@@ -194,33 +195,20 @@ describe('the REST API', () => {
       const path = `/v1/inboxes/${inbox.id}/messages/${messageIds[0]}`;
       await call('GET', path, { key: readOnlyKey }); // the key's record is cached from here on
       const table = backends.deps.table;
-      /** Each round: the reads issued while none of the round before was still in flight. */
-      const rounds: string[][] = [];
-      let inFlight = 0;
-      const traced = <A extends unknown[], R>(name: string, op: (...args: A) => Promise<R>, describe: (...args: A) => string | undefined) =>
-        jest.spyOn(table, name as 'get').mockImplementation((async (...args: A) => {
-          const what = describe(...args);
-          // The webhook job queue polls the same table; its reads are not the route's.
-          if (what === undefined) return op.apply(table, args);
-          if (inFlight++ === 0) rounds.push([]);
-          rounds[rounds.length - 1].push(what);
-          try {
-            return await op.apply(table, args);
-          } finally {
-            inFlight--;
-          }
-        }) as never);
       const skOf = (sk: string) => sk.split('#')[0];
-      traced('get', table.get, (key: { sk: string }) => `get ${skOf(key.sk)}`);
-      traced('query', table.query, (q: { pk: string; skPrefix: string }) => (q.pk === JOBS_PARTITION ? undefined : `query ${skOf(q.skPrefix)}`));
-      traced('increment', table.increment, () => 'rate limit');
+      const calls = watchStoreCalls([
+        [table, 'get', (key: { sk: string }) => `get ${skOf(key.sk)}`],
+        // The webhook job queue polls the same table; its reads are not the route's.
+        [table, 'query', (q: { pk: string; skPrefix: string }) => (q.pk === JOBS_PARTITION ? undefined : `query ${skOf(q.skPrefix)}`)],
+        [table, 'increment', () => 'rate limit'],
+      ]);
       try {
         expect((await call('GET', path, { key: readOnlyKey })).json.text).toBe('body 0');
         expect((await call('GET', `/v1/inboxes/${inbox.id}/messages`, { key: readOnlyKey })).json.data).toHaveLength(1);
       } finally {
         jest.restoreAllMocks();
       }
-      expect(rounds).toEqual([['rate limit'], ['get I', 'get M', 'get C'], ['rate limit'], ['get I', 'query M']]);
+      expect(calls.rounds()).toEqual([['rate limit'], ['get I', 'get M', 'get C'], ['rate limit'], ['get I', 'query M']]);
     });
 
     it('serves the raw message byte for byte and attachments with their name, inline when small', async () => {
