@@ -108,22 +108,43 @@ export function createApiWith(deps: CoreDeps, http: HttpSettings, routes: readon
         allowed: matches.map((x) => x.c.route.method),
       });
     }
-    const { route, names } = hit.c;
+    const { route } = hit.c;
     seen.route = route.path;
-    let principal: Principal = { orgId: '', keyId: '', scopes: [], inboxIds: null, validUntil: null };
-    let apiKey = '';
-    if (route.scope) {
-      ({ principal, apiKey } = await authenticate(deps, keyCache, headers.authorization));
-      seen.orgId = principal.orgId;
-      const rate = await consumeRequest(deps, principal.keyId);
+    const serve = (principal: Principal, apiKey: string) => serveRoute(hit, event, headers, requestId, extra, principal, apiKey);
+    if (!route.scope) return serve({ orgId: '', keyId: '', scopes: [], inboxIds: null, validUntil: null }, '');
+    const { principal, apiKey } = await authenticate(deps, keyCache, headers.authorization);
+    seen.orgId = principal.orgId;
+    const counted = consumeRequest(deps, principal.keyId).then((rate) => {
       Object.assign(extra, rateLimitHeaders(rate));
       if (rate.exceeded) {
         extra['retry-after'] = String(rate.resetSeconds);
         throw new MailroomError('rate_limited', `this API key may make ${rate.limit} requests a minute; retry in ${rate.resetSeconds} s`);
       }
-      requireScope(principal, route.scope);
+    });
+    if (!route.readsOnly) {
+      await counted;
+      return serve(principal, apiKey);
     }
-    const rawParams = Object.fromEntries(names.map((n, i) => [n, safeDecode(hit.m![i + 1])]));
+    // A read that leaves no trace runs while its request is counted (saving a round trip); its answer, or its
+    // error, goes out only if the request is within the limit.
+    const reply = serve(principal, apiKey);
+    reply.catch(() => undefined);
+    await counted;
+    return reply;
+  }
+
+  async function serveRoute(
+    { c: { route, names }, m }: { c: ReturnType<typeof compile>; m: RegExpExecArray | null },
+    event: APIGatewayProxyEvent,
+    headers: Record<string, string>,
+    requestId: string,
+    extra: Record<string, string>,
+    principal: Principal,
+    apiKey: string,
+  ): Promise<Reply> {
+    if (route.scope) requireScope(principal, route.scope);
+    const path = event.path || '/';
+    const rawParams = Object.fromEntries(names.map((n, i) => [n, safeDecode(m![i + 1])]));
     // A malformed id can name nothing: answer as for any id that is not yours.
     const params = route.params ? parseOr(route.params, rawParams, () => new MailroomError('not_found', 'no such resource')) : {};
     if (typeof (params as { inboxId?: unknown }).inboxId === 'string') requireInboxAccess(principal, (params as { inboxId: string }).inboxId);

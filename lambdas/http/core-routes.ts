@@ -107,6 +107,7 @@ export const coreRoutes: Route[] = [
   route({
     method: 'GET',
     path: '/v1/whoami',
+    readsOnly: true,
     summary: 'The calling API key: its org, scopes, inbox restriction and expiry (any key may ask)',
     tag: 'api-keys',
     scope: SCOPES,
@@ -119,6 +120,7 @@ export const coreRoutes: Route[] = [
   route({
     method: 'GET',
     path: '/v1/inboxes',
+    readsOnly: true,
     summary: 'List inboxes, newest first',
     tag: 'inboxes',
     scope: 'inboxes:read',
@@ -129,6 +131,7 @@ export const coreRoutes: Route[] = [
   route({
     method: 'GET',
     path: '/v1/inboxes/{inboxId}',
+    readsOnly: true,
     summary: 'Get an inbox',
     tag: 'inboxes',
     scope: 'inboxes:read',
@@ -188,6 +191,7 @@ export const coreRoutes: Route[] = [
   route({
     method: 'GET',
     path: '/v1/inboxes/{inboxId}/messages',
+    readsOnly: true,
     summary: 'List messages, newest first',
     tag: 'messages',
     scope: 'messages:read',
@@ -202,6 +206,7 @@ export const coreRoutes: Route[] = [
   route({
     method: 'GET',
     path: '/v1/inboxes/{inboxId}/export',
+    readsOnly: true,
     summary: 'Export every message, oldest first: an mbox (mboxrd) of the raw messages, or JSON with metadata, bodies and headers',
     tag: 'messages',
     scope: 'messages:read',
@@ -216,6 +221,7 @@ export const coreRoutes: Route[] = [
   route({
     method: 'GET',
     path: '/v1/inboxes/{inboxId}/threads',
+    readsOnly: true,
     summary: 'List the inbox’s threads, newest activity first (a page may hold fewer than limit while nextCursor is set)',
     tag: 'messages',
     scope: 'messages:read',
@@ -227,6 +233,7 @@ export const coreRoutes: Route[] = [
   route({
     method: 'GET',
     path: '/v1/inboxes/{inboxId}/threads/{threadId}',
+    readsOnly: true,
     summary: 'A thread with its messages, oldest first',
     tag: 'messages',
     scope: 'messages:read',
@@ -274,6 +281,7 @@ export const coreRoutes: Route[] = [
   route({
     method: 'GET',
     path: '/v1/inboxes/{inboxId}/messages/{messageId}',
+    readsOnly: true,
     summary: 'Get a message with its bodies, headers and attachment list',
     tag: 'messages',
     scope: 'messages:read',
@@ -287,6 +295,7 @@ export const coreRoutes: Route[] = [
   route({
     method: 'GET',
     path: '/v1/inboxes/{inboxId}/messages/{messageId}/raw',
+    readsOnly: true,
     summary: 'Download the message exactly as received (message/rfc822)',
     tag: 'messages',
     scope: 'messages:read',
@@ -301,6 +310,7 @@ export const coreRoutes: Route[] = [
   route({
     method: 'GET',
     path: '/v1/inboxes/{inboxId}/messages/{messageId}/attachments/{attachmentId}',
+    readsOnly: true,
     summary: 'Download an attachment',
     tag: 'messages',
     scope: 'messages:read',

@@ -45,6 +45,11 @@ export interface Route<P = any, Q = any, B = any> {
   scope?: Scope | readonly Scope[];
   /** Creates something: honours `Idempotency-Key`. */
   creates?: boolean;
+  /**
+   * Only reads, and leaves no trace (no write, no audit event): it runs while its request is counted against the
+   * key's rate limit instead of after, and its answer is dropped if the request is over the limit.
+   */
+  readsOnly?: boolean;
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;

@@ -58,6 +58,22 @@ describe('the per-key rate limit', () => {
     expect([after.status, after.headers['x-ratelimit-remaining']]).toEqual([200, '4']);
   });
 
+  it('over the limit, answers 429 whatever the request would have answered, and changes nothing', async () => {
+    offsetMs = 60_000 - (Date.now() % 60_000) + 100;
+    const api = apiProcess({ rateLimitPerMinute: 1 });
+    const [limited, other] = [await newKey(), await newKey()];
+    expect((await api('GET', '/v1/inboxes', { key: limited })).status).toBe(200);
+
+    // A read runs while it is counted; over the limit its answer, here a 404, is not what goes out.
+    const read = await api('GET', '/v1/inboxes/inb_01JZZZZZZZZZZZZZZZZZZZZZZZ/messages', { key: limited });
+    expect([read.status, read.json.error.code]).toEqual([429, 'rate_limited']);
+    // A write waits for the count, so over the limit it never runs.
+    const write = await api('POST', '/v1/inboxes', { key: limited, body: { localPart: 'over-the-limit' } });
+    expect(write.status).toBe(429);
+    const inboxes = (await api('GET', '/v1/inboxes', { key: other, query: { limit: '100' } })).json.data as { address: string }[];
+    expect(inboxes.map((i) => i.address)).not.toContain('over-the-limit@mailroom.test');
+  });
+
   it('limits each key on its own and leaves public routes alone', async () => {
     offsetMs = 60_000 - (Date.now() % 60_000) + 100;
     const api = apiProcess({ rateLimitPerMinute: 1 });
