@@ -376,8 +376,9 @@ export const run: Section = async (ctx) => {
         `(one-item reads included); a 25-second wait that finds nothing makes about 30 looks and 100 one-item reads.`,
       '',
       `Store calls per route (recorded by ${recordedAt}${consistent ? '; every read is strongly consistent' : ''}). ` +
-        `Calls joined by + go out together, in one round trip; → waits for the round before. The first round checks the API key against its ` +
-        `rate limit (the key's record itself is cached for 30 s); the reads after it are all keyed by the key's org and the inbox, so none waits for another:`,
+        `Calls joined by + go out together, in one round trip; → waits for the round before. UpdateItem counts the request against the key's ` +
+        `rate limit (the key's record itself is cached for 30 s); a read route's reads go with it, as they are all keyed by the key's org and the ` +
+        `inbox and none needs another's answer:`,
       '',
       markdownTable(
         ['route', 'calls', 'calls/request while measured'],

@@ -542,7 +542,7 @@ export const run: Section = async ({ progress, quick }) => {
         `(requests that need nothing from one another go out together, so on AWS the parser waits for that many round trips, not one per request); ` +
         `API mean ${round(apiDist.mean, 1)} ms (p50 ${round(apiDist.p50, 1)} ms, ` +
         `p99 ${round(apiDist.p99, 1)} ms), of which ${round(api.storageWaitMs / apiMs.length, 1)} ms waiting: ${round(storeRequests(api) / apiMs.length, 1)} store requests per API request in ` +
-        `${round(api.storageRounds / apiMs.length, 1)} rounds; 1-minute load average ` +
+        `${round(api.storageRounds / apiMs.length, 1)} round${round(api.storageRounds / apiMs.length, 1) === 1 ? '' : 's'}; 1-minute load average ` +
         `${round(loadBefore, 1)} before and ${round(loadAfter, 1)} after on ${cpus().length} CPUs. ` +
         'Lambda also bills the INIT phase of cold starts (see Cold start), which this model leaves out, as it does free tiers.',
       '',
