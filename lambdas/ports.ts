@@ -36,7 +36,8 @@ export interface Table {
   get<T extends Item>(key: ItemKey): Promise<T | undefined>;
   /**
    * Returns false (and writes nothing) when `ifNotExists` is set and the item exists, or when
-   * `ifUnchanged` names an attribute whose stored value is no longer the one given.
+   * `ifUnchanged` names an attribute whose stored value is no longer the one given (given as undefined: the
+   * item must exist without it).
    */
   put(item: Item, options?: { ifNotExists?: boolean; ifUnchanged?: { attribute: string; value: unknown } }): Promise<boolean>;
   /** Sets attributes of an existing item; returns the updated item, or undefined when it does not exist. */

@@ -4,6 +4,7 @@ import type { CoreDeps } from './deps';
 import { MailroomError } from './errors';
 import { messageReceivedEvent } from './events';
 import { getAddressClaim } from './address-claims';
+import { inOrder } from './in-order';
 import { deterministicId } from './ids';
 import { createInbox, type InboxItem } from './inboxes';
 import { isLive } from './listing';
@@ -45,10 +46,11 @@ export async function ingestMail(deps: CoreDeps, mail: InboundMail): Promise<Ing
   if (mail.sesMessageId === SES_SETUP_NOTIFICATION) return result;
 
   const started = performance.now();
-  // Fetching the mail and finding its inboxes need nothing from each other.
-  const [raw, { targets, dropped }] = await Promise.all([deps.blobs.get(mail.rawKey), resolveRecipients(deps, mail.recipients)]);
+  // Fetching the mail and looking up its inboxes need nothing from each other; inboxes are created only for mail in hand.
+  const [raw, found] = await inOrder([deps.blobs.get(mail.rawKey), findRecipientInboxes(deps, mail.recipients)]);
   // Throwing makes Lambda retry and, in the end, park the event in the dead-letter queue: never a silent loss.
   if (!raw) throw new Error(`raw mail ${mail.rawKey} is not in the bucket`);
+  const { targets, dropped } = await withCreatedInboxes(deps, found);
 
   result.dropped = dropped;
   if (dropped.length) await countDropped(deps, mail, dropped);
@@ -97,28 +99,46 @@ async function withdrawCopy(deps: CoreDeps, message: MessageItem): Promise<void>
   await forgetInThread(deps, message, { withLookups: true });
 }
 
-async function resolveRecipients(deps: CoreDeps, recipients: string[]): Promise<{ targets: Target[]; dropped: string[] }> {
-  const targets = new Map<string, Target>();
-  const dropped: string[] = [];
-  const found = await Promise.all(
+interface FoundRecipient {
+  raw: string;
+  recipient: Recipient | null;
+  inbox: InboxItem | undefined;
+}
+
+/** Each envelope recipient with its inbox, if it has one; all looked up at once. */
+function findRecipientInboxes(deps: CoreDeps, recipients: string[]): Promise<FoundRecipient[]> {
+  return Promise.all(
     recipients.map(async (raw) => {
       const recipient = parseRecipient(raw);
-      const inbox = recipient && deps.settings.domains.includes(recipient.domain) ? await findOrCreateInbox(deps, recipient) : undefined;
+      const inbox = recipient && deps.settings.domains.includes(recipient.domain) ? await findInbox(deps, recipient.address) : undefined;
       return { raw, recipient, inbox };
     }),
   );
-  for (const { raw, recipient, inbox } of found) {
+}
+
+/**
+ * The inboxes the mail goes to, creating those of new addresses in auto-create domains (each address once, even
+ * when tags make several recipients of it); recipients without one are dropped.
+ */
+async function withCreatedInboxes(deps: CoreDeps, found: FoundRecipient[]): Promise<{ targets: Target[]; dropped: string[] }> {
+  const creating = new Map<string, Promise<InboxItem | undefined>>();
+  const create = (recipient: Recipient) => {
+    if (!creating.has(recipient.address)) creating.set(recipient.address, createAutoInbox(deps, recipient));
+    return creating.get(recipient.address)!;
+  };
+  const resolved = await inOrder(found.map(async (f) => ({ ...f, inbox: f.inbox ?? (f.recipient ? await create(f.recipient) : undefined) })));
+  const targets = new Map<string, Target>();
+  const dropped: string[] = [];
+  for (const { raw, recipient, inbox } of resolved) {
     if (!inbox || !recipient) dropped.push(raw);
     else if (!targets.has(inbox.id)) targets.set(inbox.id, { inbox, recipient });
   }
   return { targets: [...targets.values()], dropped };
 }
 
-async function findOrCreateInbox(deps: CoreDeps, recipient: Recipient): Promise<InboxItem | undefined> {
-  const existing = await findInbox(deps, recipient.address);
-  if (existing || !deps.settings.autoCreateDomains.includes(recipient.domain) || !LOCAL_PART_PATTERN.test(recipient.localPart)) {
-    return existing;
-  }
+async function createAutoInbox(deps: CoreDeps, recipient: Recipient): Promise<InboxItem | undefined> {
+  const { domains, autoCreateDomains } = deps.settings;
+  if (!domains.includes(recipient.domain) || !autoCreateDomains.includes(recipient.domain) || !LOCAL_PART_PATTERN.test(recipient.localPart)) return undefined;
   try {
     return await createInbox(deps, systemActor(DEFAULT_ORG_ID, 'inbound-mail'), { localPart: recipient.localPart, domain: recipient.domain });
   } catch (err) {

@@ -1,4 +1,5 @@
 import type { CoreDeps } from './deps';
+import { inOrder } from './in-order';
 import type { InboxItem } from './inboxes';
 import type { Extracted } from './mail/extract';
 import type { ParseOutcome } from './mail/parse-mime';
@@ -13,7 +14,7 @@ import {
 import { packContentJson } from './message-content-packing';
 import type { AttachmentMeta, DeliveryStatus, MessageContent, MessageContentItem, MessageItem, Verdicts } from './messages';
 import { blobKeys, messageContentKey, messageKey } from './table-keys';
-import { recordInThread, rerecordInThread, threadIdFor } from './threads';
+import { recordInThread, threadIdFor } from './threads';
 
 /**
  * Packed text/html/headers up to this size get an item of their own; larger ones go to the bucket. Beyond about
@@ -91,7 +92,7 @@ export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{
       : deps.blobs.put(blobKeys.content(orgId, inboxId, id), Buffer.from(contentJson), 'application/json');
   // The parts go together, with the thread's lookup; the summary item waits for them all, since it is what makes
   // the message visible.
-  const [threadId] = await Promise.all([
+  const [threadId] = await inOrder([
     threadIdFor(deps, orgId, inboxId, message, id),
     'copyFrom' in m.raw ? deps.blobs.copy(m.raw.copyFrom, rawKey) : deps.blobs.put(rawKey, m.raw.bytes, 'message/rfc822'),
     ...message.attachments.map((a, index) => deps.blobs.put(blobKeys.attachment(orgId, inboxId, id, attachments[index].id), a.content, a.contentType)),
@@ -137,7 +138,7 @@ export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{
   if (!(await deps.table.put(item, { ifNotExists: true }))) {
     const stored = await deps.table.get<MessageItem>(key);
     // The run that stored it may have stopped before its thread took it in.
-    if (stored) await rerecordInThread(deps, stored);
+    if (stored) await recordInThread(deps, stored, { retried: true });
     return { message: stored ?? item, created: false };
   }
   await recordInThread(deps, item);

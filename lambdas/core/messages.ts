@@ -1,4 +1,5 @@
 import type { Item } from '../ports';
+import { inOrder } from './in-order';
 import type { CoreDeps } from './deps';
 import { notFound } from './errors';
 import { getInbox } from './inboxes';
@@ -160,7 +161,7 @@ export async function listMessages(
   const live = isLive(deps.clock.now());
   const matches = messageMatcher(request, request.includeQuarantined);
   const range = { ...messageListPrefix(orgId, inboxId), ...timeSlice('M#', 'msg', request.since, request.until) };
-  const [, { items, nextCursor }] = await Promise.all([
+  const [, { items, nextCursor }] = await inOrder([
     getInbox(deps, orgId, inboxId),
     listNewestFirst<MessageItem>(deps.table, range, request, (m) => live(m) && matches(m)),
   ]);
@@ -191,7 +192,7 @@ export async function updateMessage(deps: CoreDeps, orgId: string, inboxId: stri
  * answer before the message is read: both go in one round trip.
  */
 export async function getMessageItem(deps: CoreDeps, orgId: string, inboxId: string, messageId: string): Promise<MessageItem> {
-  const [, item] = await Promise.all([getInbox(deps, orgId, inboxId), deps.table.get<MessageItem>(messageKey(orgId, inboxId, messageId))]);
+  const [, item] = await inOrder([getInbox(deps, orgId, inboxId), deps.table.get<MessageItem>(messageKey(orgId, inboxId, messageId))]);
   if (!item || !isLive(deps.clock.now())(item)) throw notFound('message');
   return item;
 }
@@ -199,7 +200,7 @@ export async function getMessageItem(deps: CoreDeps, orgId: string, inboxId: str
 export async function getMessage(deps: CoreDeps, orgId: string, inboxId: string, messageId: string): Promise<Message> {
   // Most messages keep their content in the table, so it is read in the same round trip as the message; for
   // one whose content is in the bucket, that read finds nothing and costs one read unit.
-  const [item, contentItem] = await Promise.all([getMessageItem(deps, orgId, inboxId, messageId), readContentItem(deps, orgId, inboxId, messageId)]);
+  const [item, contentItem] = await inOrder([getMessageItem(deps, orgId, inboxId, messageId), readContentItem(deps, orgId, inboxId, messageId)]);
   return fullMessage(deps, item, contentItem);
 }
 

@@ -16,20 +16,25 @@ export async function* readAhead<T, R>(source: AsyncIterable<T>, fetch: (item: T
   const window: { result: Promise<R>; bytes: number }[] = [];
   let windowBytes = 0;
   const items = source[Symbol.asyncIterator]();
-  let next = await items.next();
-  for (;;) {
-    while (!next.done && window.length < limits.items && (window.length === 0 || windowBytes + limits.sizeOf(next.value) <= limits.bytes)) {
-      const bytes = limits.sizeOf(next.value);
-      const result = fetch(next.value);
-      // Its failure surfaces when its turn comes; until then it must not count as unhandled.
-      result.catch(() => undefined);
-      window.push({ result, bytes });
-      windowBytes += bytes;
-      next = await items.next();
+  try {
+    let next = await items.next();
+    for (;;) {
+      while (!next.done && window.length < limits.items && (window.length === 0 || windowBytes + limits.sizeOf(next.value) <= limits.bytes)) {
+        const bytes = limits.sizeOf(next.value);
+        const result = fetch(next.value);
+        // Its failure surfaces when its turn comes; until then it must not count as unhandled.
+        result.catch(() => undefined);
+        window.push({ result, bytes });
+        windowBytes += bytes;
+        next = await items.next();
+      }
+      const head = window.shift();
+      if (!head) return;
+      windowBytes -= head.bytes;
+      yield await head.result;
     }
-    const head = window.shift();
-    if (!head) return;
-    windowBytes -= head.bytes;
-    yield await head.result;
+  } finally {
+    // A consumer that stops early (a client gone) stops the source too; reads already under way just finish.
+    await items.return?.();
   }
 }

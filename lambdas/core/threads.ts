@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { inOrder } from './in-order';
 import type { Item } from '../ports';
 import type { CoreDeps } from './deps';
 import { notFound } from './errors';
@@ -21,10 +22,13 @@ export interface Thread {
   snippet: string;
 }
 
-type ThreadItem = Item & Thread & { expiresAt: number };
+/** `version` counts its writes: a write holds only while the summary is the version it was counted against. */
+type ThreadItem = Item & Thread & { expiresAt: number; version?: number };
 type LookupItem = Item & { threadId: string; expiresAt: number };
 
 const MAX_PARTICIPANTS = 20;
+/** Tries at counting a thread that other writers keep changing; beyond them the delivery fails and is retried. */
+const COUNT_ATTEMPTS = 12;
 const REPLY_PREFIX = /^\s*((re|fw|fwd|aw|wg|sv|vs|antw|rif|r|tr|res|enc)\s*(\[\d+\])?\s*:\s*)+/i;
 
 /**
@@ -46,36 +50,23 @@ export async function threadIdFor(deps: CoreDeps, orgId: string, inboxId: string
 }
 
 /**
- * Records a stored message in its thread: the membership (for the thread's message list), the lookups later
- * replies use, and the thread's summary, whose `lastMessageId` moves only forward (concurrent writers retry).
+ * Records a stored message in its thread: the membership (for the thread's message list) and the lookups later
+ * replies use, then the thread's summary, counted from its members. Counting rather than adding one keeps it
+ * right however writers interleave, and however often a delivery is retried after stopping part-way.
  */
-export async function recordInThread(deps: CoreDeps, message: MessageItem): Promise<void> {
-  // A thread named after this very message starts with it, so there is nothing to read first; should it exist
-  // after all (the same Message-ID arriving twice), the conditional write fails and the thread is read.
-  const startsThread = message.threadId === hashId('thr', message.messageIdHeader ?? message.id);
-  // The membership and the summary go together: should either fail, the retried delivery recounts the thread.
-  await Promise.all([
-    putMembership(deps, message),
-    saveThread(deps, message, !startsThread, (current) => {
-      const newest = !current || message.id > current.lastMessageId;
-      return threadItem(message, current, (current?.messageCount ?? 0) + 1, newest ? message : newestOf(current));
-    }),
-  ]);
-}
-
-/**
- * Records a message stored before, when its delivery is retried. The run that stored it may have stopped
- * anywhere in `recordInThread`, so its membership is written again and the summary recounted from the members:
- * adding one could count the message twice, and skipping it could leave it out.
- */
-export async function rerecordInThread(deps: CoreDeps, message: MessageItem): Promise<void> {
-  const { orgId, inboxId, threadId } = message;
-  await putMembership(deps, message);
-  const members = await queryAll<Item>(deps.table, threadMemberPrefix(orgId, inboxId, threadId));
-  // Members sort by message id, which sorts by arrival.
-  const newestId = String(members[members.length - 1].messageId);
-  const newest = newestId === message.id ? message : ((await deps.table.get<MessageItem>(messageKey(orgId, inboxId, newestId))) ?? message);
-  await saveThread(deps, message, true, (current) => threadItem(message, current, members.length, newest));
+export async function recordInThread(deps: CoreDeps, message: MessageItem, options: { retried?: boolean } = {}): Promise<void> {
+  const thread = { orgId: message.orgId, inboxId: message.inboxId, threadId: message.threadId };
+  const key = threadKey(message.orgId, message.inboxId, message.threadId);
+  // A thread named after this very message most likely starts with it: its summary goes with the membership,
+  // unless it exists already (the same Message-ID arriving twice), when the thread is counted like any other.
+  if (!options.retried && message.threadId === hashId('thr', message.messageIdHeader ?? message.id)) {
+    const first = threadItem(thread, undefined, message, 1, message);
+    const [, created] = await inOrder([putMembership(deps, message), deps.table.put(first, { ifNotExists: true })]);
+    if (!created) await recountThread(deps, thread, message, await deps.table.get<ThreadItem>(key));
+    return;
+  }
+  const [, current] = await inOrder([putMembership(deps, message), deps.table.get<ThreadItem>(key)]);
+  await recountThread(deps, thread, message, current);
 }
 
 async function putMembership(deps: CoreDeps, message: MessageItem): Promise<void> {
@@ -88,45 +79,70 @@ async function putMembership(deps: CoreDeps, message: MessageItem): Promise<void
   ]);
 }
 
-/** Writes the thread `next` makes of the stored one, if no one changed it meanwhile; otherwise reads it and tries again. */
-async function saveThread(deps: CoreDeps, message: MessageItem, readFirst: boolean, next: (current: ThreadItem | undefined) => ThreadItem): Promise<void> {
-  const key = threadKey(message.orgId, message.inboxId, message.threadId);
-  let current = readFirst ? await deps.table.get<ThreadItem>(key) : undefined;
-  for (let attempt = 0; attempt < 5; attempt++) {
+/**
+ * Writes the thread's summary from its members: their count and the newest of them. `current` is the summary as
+ * read before the members were, and the write holds only while the summary is still that version; otherwise both
+ * are read again. So a writer whose count misses a newer member never overwrites one that saw it, and a thread
+ * left without members goes. `added` is the message being recorded, if any.
+ */
+async function recountThread(deps: CoreDeps, thread: ThreadRef, added: MessageItem | undefined, current: ThreadItem | undefined): Promise<void> {
+  const { orgId, inboxId, threadId } = thread;
+  const key = threadKey(orgId, inboxId, threadId);
+  for (let attempt = 0; attempt < COUNT_ATTEMPTS; attempt++) {
+    // Writers that collided spread out before trying again (a burst of replies to one thread): full jitter.
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(250, 5 * 2 ** attempt)));
+    const members = await queryAll<Item>(deps.table, threadMemberPrefix(orgId, inboxId, threadId));
+    if (members.length === 0) return deps.table.delete(key);
+    // Members sort by message id, which sorts by arrival.
+    const newestId = String(members[members.length - 1].messageId);
+    const newest =
+      added?.id === newestId
+        ? added
+        : current?.lastMessageId === newestId
+          ? newestOf(current)
+          : // Its message may be going at this moment; its deletion counts the thread again once its membership is gone.
+            ((await deps.table.get<MessageItem>(messageKey(orgId, inboxId, newestId))) ?? (current && newestOf(current)) ?? added);
+    if (!newest) return;
+    const next = threadItem(thread, current, added, members.length, newest);
     const written = current
-      ? await deps.table.put(next(current), { ifUnchanged: { attribute: 'messageCount', value: current.messageCount } })
-      : await deps.table.put(next(current), { ifNotExists: true });
+      ? await deps.table.put(next, { ifUnchanged: { attribute: 'version', value: current.version } })
+      : await deps.table.put(next, { ifNotExists: true });
     if (written) return;
     current = await deps.table.get<ThreadItem>(key);
   }
-  throw new Error(`thread ${message.threadId} kept changing while recording message ${message.id}`);
+  throw new Error(`thread ${threadId} kept changing while it was counted`);
 }
 
-type NewestMessage = Pick<MessageItem, 'id' | 'receivedAt' | 'snippet'>;
+interface ThreadRef {
+  orgId: string;
+  inboxId: string;
+  threadId: string;
+}
+type NewestMessage = Pick<MessageItem, 'id' | 'receivedAt' | 'snippet'> & Partial<Pick<MessageItem, 'subject' | 'expiresAt'>>;
 const newestOf = (thread: ThreadItem): NewestMessage => ({ id: thread.lastMessageId, receivedAt: thread.lastActivityAt, snippet: thread.snippet });
 
-/** The thread with `message` in it, of `messageCount` messages, showing the newest. */
-function threadItem(message: MessageItem, current: ThreadItem | undefined, messageCount: number, newest: NewestMessage): ThreadItem {
-  const { orgId, inboxId, threadId, expiresAt } = message;
-  const author = message.direction === 'outbound' ? message.recipient : message.from?.address;
+/** The thread's summary: `messageCount` messages, the newest shown, `added` among its participants. */
+function threadItem(thread: ThreadRef, current: ThreadItem | undefined, added: MessageItem | undefined, messageCount: number, newest: NewestMessage): ThreadItem {
+  const author = added && (added.direction === 'outbound' ? added.recipient : added.from?.address);
   return {
-    ...threadKey(orgId, inboxId, threadId),
+    ...threadKey(thread.orgId, thread.inboxId, thread.threadId),
     type: 'thread',
-    id: threadId,
-    subject: current?.subject ?? message.subject.replace(REPLY_PREFIX, ''),
+    id: thread.threadId,
+    subject: current?.subject ?? (added?.subject ?? newest.subject ?? '').replace(REPLY_PREFIX, ''),
     messageCount,
     participants: [...new Set([...(current?.participants ?? []), ...(author ? [author.toLowerCase()] : [])])].slice(0, MAX_PARTICIPANTS),
     lastMessageId: newest.id,
     lastActivityAt: newest.receivedAt,
     snippet: newest.snippet,
-    expiresAt: Math.max(current?.expiresAt ?? 0, expiresAt),
+    expiresAt: Math.max(current?.expiresAt ?? 0, added?.expiresAt ?? 0, newest.expiresAt ?? 0),
+    version: (current?.version ?? 0) + 1,
   };
 }
 
 /**
- * After a message is deleted: its membership goes, and the thread shows its newest remaining message (or goes
- * too). Its lookups stay, so a late reply still finds the conversation, unless the message is being withdrawn
- * as if it had never arrived.
+ * After a message is deleted: its membership goes, and the thread is counted again, showing its newest remaining
+ * message (or going too). Its lookups stay, so a late reply still finds the conversation, unless the message is
+ * being withdrawn as if it had never arrived.
  */
 export async function forgetInThread(deps: CoreDeps, message: MessageItem, options: { withLookups?: boolean } = {}): Promise<void> {
   const { orgId, inboxId, threadId } = message;
@@ -136,17 +152,7 @@ export async function forgetInThread(deps: CoreDeps, message: MessageItem, optio
     const subject = subjectKey(message.subject);
     if (subject) await deps.table.delete(threadLookupKey(orgId, inboxId, 'SUBJ', subject));
   }
-  const key = threadKey(orgId, inboxId, threadId);
-  const [newest] = (await deps.table.query<Item>({ ...threadMemberPrefix(orgId, inboxId, threadId), limit: 1, newestFirst: true })).items;
-  const remaining = newest && (await deps.table.get<MessageItem>(messageKey(orgId, inboxId, String(newest.messageId))));
-  if (!remaining) return deps.table.delete(key);
-  const current = await deps.table.get<ThreadItem>(key);
-  await deps.table.update(key, {
-    messageCount: Math.max(1, (current?.messageCount ?? 1) - 1),
-    lastMessageId: remaining.id,
-    lastActivityAt: remaining.receivedAt,
-    snippet: remaining.snippet,
-  });
+  await recountThread(deps, { orgId, inboxId, threadId }, undefined, await deps.table.get<ThreadItem>(threadKey(orgId, inboxId, threadId)));
 }
 
 /**
@@ -156,7 +162,7 @@ export async function forgetInThread(deps: CoreDeps, message: MessageItem, optio
 export async function listThreads(deps: CoreDeps, orgId: string, inboxId: string, request: ListRequest): Promise<ListPage<Thread>> {
   const live = isLive(deps.clock.now());
   // Collected first (the filter must be synchronous), then kept where the message is its thread's newest.
-  const [, page] = await Promise.all([
+  const [, page] = await inOrder([
     getInbox(deps, orgId, inboxId),
     listNewestFirst<MessageItem>(deps.table, messageListPrefix(orgId, inboxId), request, (m) => live(m) && !m.quarantined),
   ]);
@@ -175,7 +181,7 @@ export async function listThreads(deps: CoreDeps, orgId: string, inboxId: string
 /** A thread with its messages, oldest first. */
 export async function getThread(deps: CoreDeps, orgId: string, inboxId: string, threadId: string): Promise<Thread & { messages: MessageSummary[] }> {
   // Keyed by org and inbox, the three reads need no answer from one another.
-  const [, thread, members] = await Promise.all([
+  const [, thread, members] = await inOrder([
     getInbox(deps, orgId, inboxId),
     deps.table.get<ThreadItem>(threadKey(orgId, inboxId, threadId)),
     queryAll<Item>(deps.table, threadMemberPrefix(orgId, inboxId, threadId)),

@@ -1,4 +1,5 @@
 import type { CoreDeps } from './deps';
+import { inOrder } from './in-order';
 import { getInbox } from './inboxes';
 import { isLive, isoTime } from './listing';
 import { messageMatcher, type MessageFilter } from './message-filter';
@@ -38,7 +39,7 @@ export async function waitForMessage(deps: CoreDeps, orgId: string, inboxId: str
   const arrivals = deps.arrivals?.watch(orgId, inboxId);
   try {
     // The inbox check goes with the first look: both are keyed by org and inbox, so one round trip does.
-    let looking = Promise.all([newestMatch(deps, orgId, inboxId, since, matches), getInbox(deps, orgId, inboxId)]).then(([match]) => match);
+    let looking = inOrder([getInbox(deps, orgId, inboxId), newestMatch(deps, orgId, inboxId, since, matches)]).then(([, match]) => match);
     for (let look = 0; ; look++) {
       const { found, newestSk } = await looking;
       if (found) return { timedOut: false, message: toSummary(found) };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { getAddressClaim } from '../../lambdas/core/address-claims';
 import { systemActor } from '../../lambdas/core/audit';
 import { createInbox } from '../../lambdas/core/inboxes';
 import { SES_SETUP_NOTIFICATION } from '../../lambdas/core/ingest';
@@ -177,6 +178,16 @@ describe('receiving mail from SES', () => {
     expect(message.recipient).toBe('fresh-signup@mailroom.test');
   });
 
+  it('creates one inbox for a new address however many tagged recipients name it', async () => {
+    const recipients = ['newcomer@mailroom.test', 'newcomer+a@mailroom.test', 'NEWCOMER+b@mailroom.test'];
+    const raw = await compose({ to: recipients.join(', '), subject: 'three ways', text: 'x' });
+
+    const { result } = await deliver(deps(), raw, recipients);
+
+    expect(result).toMatchObject({ dropped: [], stored: [{ duplicate: false }] });
+    expect((await getAddressClaim(deps(), 'newcomer@mailroom.test'))?.inboxId).toBe(result.stored[0].inboxId);
+  });
+
   it('keeps malformed MIME byte for byte, marked with the parse error instead of failing', async () => {
     const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'broken' });
     const raw = Buffer.concat([
@@ -290,10 +301,12 @@ describe('receiving mail from SES', () => {
     expect(item.expiresAt).toBe(Date.parse(receivedAt) / 1000 + 2 * 86400);
   });
 
-  it('fails loudly (so Lambda retries) when the raw object is missing', async () => {
-    await expect(processSesEvent(deps(), sesEvent({ messageId: 'no-such-object', recipients: ['alice@mailroom.test'] }))).rejects.toThrow(
+  it('fails loudly (so Lambda retries) when the raw object is missing, creating nothing meanwhile', async () => {
+    const recipients = ['alice@mailroom.test', 'not-yet-an-inbox@mailroom.test'];
+    await expect(processSesEvent(deps(), sesEvent({ messageId: 'no-such-object', recipients }))).rejects.toThrow(
       'raw mail inbound/no-such-object is not in the bucket',
     );
+    expect(await getAddressClaim(deps(), 'not-yet-an-inbox@mailroom.test')).toBeUndefined();
   });
 });
 

@@ -53,6 +53,27 @@ describe('reading ahead', () => {
     expect(out).toEqual(['r1', 'r2', 'r3', 'r4', 'r5']);
   });
 
+  it('stops reading its source when the consumer stops early', async () => {
+    let closed = false;
+    let pulled = 0;
+    async function* pages() {
+      try {
+        for (let n = 1; n <= 100; n++) {
+          pulled++;
+          yield n;
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    for await (const r of readAhead(pages(), async (n) => n * 10, { items: 3, bytes: 100, sizeOf: () => 1 })) {
+      expect(r).toBe(10);
+      break;
+    }
+    expect(closed).toBe(true);
+    expect(pulled).toBeLessThanOrEqual(4);
+  });
+
   it('hands over the results before a failed read, then its error; a failure ahead of its turn is not left unhandled', async () => {
     const { fetch, pending, settle } = controlledFetch();
     const unhandled: unknown[] = [];

@@ -161,6 +161,9 @@ describe('the REST API', () => {
       expectError(await call('PATCH', `/v1/inboxes/${theirs.id}`, { key: admin, body: { label: 'mine now' } }), 404, 'not_found');
       expectError(await call('DELETE', `/v1/inboxes/${theirs.id}`, { key: admin }), 404, 'not_found');
       expectError(await call('GET', `/v1/inboxes/${theirs.id}/messages`, { key: admin }), 404, 'not_found');
+      // Read together, the inbox check still answers first: not yours is a 404 before a bad cursor is a 400.
+      expectError(await call('GET', `/v1/inboxes/${theirs.id}/messages`, { key: admin, query: { cursor: 'forged' } }), 404, 'not_found');
+      expectError(await call('GET', `/v1/inboxes/${theirs.id}/threads`, { key: admin, query: { cursor: 'forged' } }), 404, 'not_found');
     });
 
     it('deletes an inbox with its messages and stored bytes; its address is free again once released', async () => {

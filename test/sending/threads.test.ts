@@ -112,6 +112,25 @@ describe('threads', () => {
     expect(listed.slice(1)).toEqual(replies);
   });
 
+  it('count each message once when replies and repeated deliveries of them are recorded at the same time', async () => {
+    const inbox = await newInbox('thread-concurrent');
+    const root = await receive(inbox, { subject: 'Launch', messageId: '<launch@elsewhere.example>' });
+    const replies = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map(async (n) => {
+        const raw = await compose({ to: inbox.address, from: 'Bob <bob@elsewhere.example>', subject: 'Re: Launch', text: `reply ${n}`, messageId: `<launch-${n}@elsewhere.example>`, references: ['<launch@elsewhere.example>'] });
+        const timestamp = new Date(clock + n * 1000).toISOString();
+        const sesMessageId = newSesMessageId();
+        // Each reply is delivered twice at once, as a retried event can overlap the first run.
+        const [first] = await Promise.all([1, 2].map(() => deliver(backends.deps, raw, [inbox.address], { messageId: sesMessageId, timestamp })));
+        return first.result.stored[0].messageId as string;
+      }),
+    );
+    const [thread] = await threads(inbox.id);
+    expect(thread).toMatchObject({ messageCount: 7, lastMessageId: [...replies].sort().at(-1) });
+    const listed = (await call('GET', `/v1/inboxes/${inbox.id}/threads/${thread.id}`, { key })).json.messages.map((m: { id: string }) => m.id);
+    expect(listed).toEqual([root, ...[...replies].sort()]);
+  });
+
   it('hold sent replies and received mail of one conversation together', async () => {
     const inbox = await newInbox('thread-mixed');
     const received = await receive(inbox, { subject: 'Invoice question', messageId: '<q1@elsewhere.example>' });

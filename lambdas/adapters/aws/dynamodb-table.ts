@@ -18,6 +18,8 @@ const NOT_EXISTS = 'attribute_not_exists(pk)';
 const MAX_BATCH_WRITE = 25;
 const MAX_BATCH_ATTEMPTS = 6;
 const EXISTS = 'attribute_exists(pk)';
+/** The item must still be there with the attribute as read; read as absent, it must still be absent. */
+const unchangedCondition = (value: unknown) => (value === undefined ? `${EXISTS} AND attribute_not_exists(#u)` : '#u = :u');
 
 /** The single Mailroom table on DynamoDB (or DynamoDB Local: same API, same code). */
 export class DynamoDbTable implements Table {
@@ -44,9 +46,9 @@ export class DynamoDbTable implements Table {
         new PutCommand({
           TableName: this.tableName,
           Item: item,
-          ConditionExpression: options.ifNotExists ? NOT_EXISTS : unchanged ? '#u = :u' : undefined,
+          ConditionExpression: options.ifNotExists ? NOT_EXISTS : unchanged ? unchangedCondition(unchanged.value) : undefined,
           ExpressionAttributeNames: unchanged ? { '#u': unchanged.attribute } : undefined,
-          ExpressionAttributeValues: unchanged ? { ':u': unchanged.value } : undefined,
+          ExpressionAttributeValues: unchanged && unchanged.value !== undefined ? { ':u': unchanged.value } : undefined,
         }),
       );
       return true;
