@@ -42,7 +42,8 @@ export interface Table {
   put(item: Item, options?: { ifNotExists?: boolean; ifUnchanged?: { attribute: string; value: unknown } }): Promise<boolean>;
   /** Sets attributes of an existing item; returns the updated item, or undefined when it does not exist. */
   update<T extends Item>(key: ItemKey, set: Record<string, unknown>, remove?: string[]): Promise<T | undefined>;
-  delete(key: ItemKey): Promise<void>;
+  /** Returns false (and deletes nothing) when `ifUnchanged` no longer holds, as for `put`. */
+  delete(key: ItemKey, options?: { ifUnchanged?: { attribute: string; value: unknown } }): Promise<boolean>;
   /** Writes independent items (at most 25, distinct keys, no conditions) in one request; not all-or-nothing. */
   putAll(items: Item[]): Promise<void>;
   query<T extends Item>(input: QueryInput): Promise<QueryPage<T>>;

@@ -153,7 +153,7 @@ export function recordingTable(table: Table, recorder: CallRecorder): Table {
     put: (item: Item, options?: Parameters<Table['put']>[1]) => rec('put', { item, options }, () => table.put(item, options)),
     update: <T extends Item>(key: ItemKey, set: Record<string, unknown>, remove?: string[]) =>
       rec('update', { key, set, remove }, () => table.update<T>(key, set, remove)),
-    delete: (key: ItemKey) => rec('delete', key, () => table.delete(key)),
+    delete: (key: ItemKey, options?: Parameters<Table['delete']>[1]) => rec('delete', { key, options }, () => table.delete(key, options)),
     query: <T extends Item>(input: QueryInput) => rec('query', input, () => table.query<T>(input)),
     putAll: (items: Item[]) => rec('putAll', items, () => table.putAll(items)),
     transactWrite: (ops: WriteOp[]) => rec('transactWrite', ops, () => table.transactWrite(ops)),

@@ -163,12 +163,13 @@ export function meteredTable(inner: Table, meter: Meter): Table {
       }
       return after;
     },
-    async delete(key: ItemKey) {
-      await timed(meter, () => inner.delete(key));
+    async delete(key: ItemKey, options?: Parameters<Table['delete']>[1]) {
+      const deleted = await timed(meter, () => inner.delete(key, options));
       const c = meter.counts().dynamodb;
       c.delete++;
       c.wru += writeUnits(meter.itemSizes.get(itemId(key)) ?? 0);
-      meter.itemSizes.delete(itemId(key));
+      if (deleted) meter.itemSizes.delete(itemId(key));
+      return deleted;
     },
     async query<T extends Item>(input: QueryInput): Promise<QueryPage<T>> {
       const page = await timed(meter, () => inner.query<T>(input));

@@ -2,9 +2,12 @@ import { auditWrite, type Actor } from './audit';
 import type { CoreDeps } from './deps';
 import { getMessageItem } from './messages';
 import { blobKeys, messageContentKey, messageKey } from './table-keys';
-import { forgetInThread } from './threads';
+import { recountThreadOf, threadMembershipDeletion } from './threads';
 
-/** Deletes a message, its stored bytes and its place in its thread. */
+/**
+ * Deletes a message, its stored bytes and its place in its thread. The message and its membership go in one
+ * transaction, so no stop in between leaves a member without its message (a repeated delete would not find it).
+ */
 export async function deleteMessage(deps: CoreDeps, actor: Actor, inboxId: string, messageId: string): Promise<void> {
   const { orgId } = actor;
   const item = await getMessageItem(deps, orgId, inboxId, messageId);
@@ -12,7 +15,13 @@ export async function deleteMessage(deps: CoreDeps, actor: Actor, inboxId: strin
   await deps.table.transactWrite([
     { delete: messageKey(orgId, inboxId, messageId) },
     ...(item.contentIn === 'table' ? [{ delete: messageContentKey(orgId, inboxId, messageId) }] : []),
+    threadMembershipDeletion(item),
     auditWrite(deps, actor, 'message.deleted', { type: 'message', id: messageId }, { inboxId }),
   ]);
-  await forgetInThread(deps, item);
+  try {
+    await recountThreadOf(deps, item);
+  } catch (err) {
+    // The message is gone; the thread's next writer counts it right.
+    deps.log.warn('thread not recounted after a deletion', { orgId, inboxId, threadId: item.threadId, error: (err as Error).message });
+  }
 }

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { inOrder } from './in-order';
-import type { Item } from '../ports';
+import type { Item, WriteOp } from '../ports';
 import type { CoreDeps } from './deps';
 import { notFound } from './errors';
 import { hashId } from './ids';
@@ -22,8 +22,11 @@ export interface Thread {
   snippet: string;
 }
 
-/** `version` counts its writes: a write holds only while the summary is the version it was counted against. */
-type ThreadItem = Item & Thread & { expiresAt: number; version?: number };
+/**
+ * `version` is new with every write, never reused (not even after the thread goes and comes back): a write holds
+ * only while the summary is still the version it was counted against.
+ */
+type ThreadItem = Item & Thread & { expiresAt: number; version?: string };
 type LookupItem = Item & { threadId: string; expiresAt: number };
 
 const MAX_PARTICIPANTS = 20;
@@ -57,16 +60,21 @@ export async function threadIdFor(deps: CoreDeps, orgId: string, inboxId: string
 export async function recordInThread(deps: CoreDeps, message: MessageItem, options: { retried?: boolean } = {}): Promise<void> {
   const thread = { orgId: message.orgId, inboxId: message.inboxId, threadId: message.threadId };
   const key = threadKey(message.orgId, message.inboxId, message.threadId);
-  // A thread named after this very message most likely starts with it: its summary goes with the membership,
-  // unless it exists already (the same Message-ID arriving twice), when the thread is counted like any other.
-  if (!options.retried && message.threadId === hashId('thr', message.messageIdHeader ?? message.id)) {
-    const first = threadItem(thread, undefined, message, 1, message);
-    const [, created] = await inOrder([putMembership(deps, message), deps.table.put(first, { ifNotExists: true })]);
-    if (!created) await recountThread(deps, thread, message, await deps.table.get<ThreadItem>(key));
-    return;
+  await putMembership(deps, message);
+  // A thread named after this very message most likely starts with it, so its summary is written at once, unless
+  // it exists already (the same Message-ID arriving twice); any other thread's summary is read, to be counted.
+  const startsThread = !options.retried && message.threadId === hashId('thr', message.messageIdHeader ?? message.id);
+  const [stillThere, summary] = await inOrder([
+    deps.table.get<MessageItem>(messageKey(message.orgId, message.inboxId, message.id)),
+    startsThread ? deps.table.put(threadItem(thread, undefined, message, 1, message), { ifNotExists: true }) : deps.table.get<ThreadItem>(key),
+  ]);
+  if (!stillThere) {
+    // Deleted while it was being recorded, maybe before its membership was written: the membership goes here.
+    await deps.table.delete(threadMemberKey(message.orgId, message.inboxId, message.threadId, message.id));
+    return recountThread(deps, thread, undefined, await deps.table.get<ThreadItem>(key));
   }
-  const [, current] = await inOrder([putMembership(deps, message), deps.table.get<ThreadItem>(key)]);
-  await recountThread(deps, thread, message, current);
+  if (summary === true) return;
+  await recountThread(deps, thread, message, summary === false ? await deps.table.get<ThreadItem>(key) : summary);
 }
 
 async function putMembership(deps: CoreDeps, message: MessageItem): Promise<void> {
@@ -92,7 +100,12 @@ async function recountThread(deps: CoreDeps, thread: ThreadRef, added: MessageIt
     // Writers that collided spread out before trying again (a burst of replies to one thread): full jitter.
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(250, 5 * 2 ** attempt)));
     const members = await queryAll<Item>(deps.table, threadMemberPrefix(orgId, inboxId, threadId));
-    if (members.length === 0) return deps.table.delete(key);
+    if (members.length === 0) {
+      // A thread left without messages goes, unless a reply has just written it.
+      if (!current || (await deps.table.delete(key, { ifUnchanged: { attribute: 'version', value: current.version } }))) return;
+      current = await deps.table.get<ThreadItem>(key);
+      continue;
+    }
     // Members sort by message id, which sorts by arrival.
     const newestId = String(members[members.length - 1].messageId);
     const newest =
@@ -135,7 +148,7 @@ function threadItem(thread: ThreadRef, current: ThreadItem | undefined, added: M
     lastActivityAt: newest.receivedAt,
     snippet: newest.snippet,
     expiresAt: Math.max(current?.expiresAt ?? 0, added?.expiresAt ?? 0, newest.expiresAt ?? 0),
-    version: (current?.version ?? 0) + 1,
+    version: randomUUID(),
   };
 }
 
@@ -152,6 +165,17 @@ export async function forgetInThread(deps: CoreDeps, message: MessageItem, optio
     const subject = subjectKey(message.subject);
     if (subject) await deps.table.delete(threadLookupKey(orgId, inboxId, 'SUBJ', subject));
   }
+  await recountThreadOf(deps, message);
+}
+
+/** Deleting a message's thread membership, for the transaction that deletes the message. */
+export const threadMembershipDeletion = (message: MessageItem): WriteOp => ({
+  delete: threadMemberKey(message.orgId, message.inboxId, message.threadId, message.id),
+});
+
+/** Counts the thread of a message whose membership has just gone. */
+export async function recountThreadOf(deps: CoreDeps, message: MessageItem): Promise<void> {
+  const { orgId, inboxId, threadId } = message;
   await recountThread(deps, { orgId, inboxId, threadId }, undefined, await deps.table.get<ThreadItem>(threadKey(orgId, inboxId, threadId)));
 }
 

@@ -66,7 +66,7 @@ describe('receiving mail from SES', () => {
     expect(message.headers).toEqual(expect.arrayContaining([{ name: 'Subject', value: 'Invoice 42' }]));
   });
 
-  it('makes the store calls that need nothing from one another together: the mail with its inbox, the parts, the thread', async () => {
+  it('makes the store calls that need nothing from one another together: the mail with its inbox, the parts, the thread summary with its check', async () => {
     // Prepare
     await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'together' });
     const raw = await compose({ to: 'together@mailroom.test', subject: 'In parallel', text: 'parts', attachments: [{ filename: 'a.txt', content: 'a' }, { filename: 'b.txt', content: 'b' }] });
@@ -99,8 +99,10 @@ describe('receiving mail from SES', () => {
     const parts = ['raw copy', 'bytes att_1', 'bytes att_2', 'put C'];
     together(parts);
     after('put M', parts);
-    together(['membership', 'put T']);
     after('membership', ['put M']);
+    // Then, once the membership is written: whether the message is still there, with a new thread's summary.
+    together(['get M', 'put T']);
+    after('get M', ['membership']);
   });
 
   it('stores one message however many times SES delivers the same event', async () => {

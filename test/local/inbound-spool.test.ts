@@ -42,6 +42,10 @@ describe('the inbound spool (SES between "250 OK" and the parser, on a laptop)',
     for (const subject of subjects) {
       accepted.push(await spool.accept(await compose({ from: 'a@example.com', to: 'p@mailroom.test', subject, text: 'hi' }), { from: 'a@example.com', recipients: ['p@mailroom.test'] }));
     }
+    // The spool stores each message in S3 before the parser gets it: wait for the parser to have all it may take,
+    // and a moment more, in which any beyond the limit would show up.
+    for (let waited = 0; parsing < SPOOL_PARALLELISM && waited < 5000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 100));
     const whileHeld = parsing;
     release();
     await spool.drain();

@@ -131,6 +131,31 @@ describe('threads', () => {
     expect(listed).toEqual([root, ...[...replies].sort()]);
   });
 
+  it('leave out a message deleted while it was being recorded, and go when their last message does', async () => {
+    const inbox = await newInbox('thread-deleted-early');
+    const root = await receive(inbox, { subject: 'Agenda', messageId: '<agenda@elsewhere.example>' });
+    const table = backends.deps.table;
+    const putAll = table.putAll.bind(table);
+    // An agent reads the reply the moment it is visible and deletes it, before its thread membership is written.
+    jest.spyOn(table, 'putAll').mockImplementationOnce(async (items) => {
+      const reply = String(items[0].messageId);
+      expect((await call('DELETE', `/v1/inboxes/${inbox.id}/messages/${reply}`, { key })).status).toBe(204);
+      return putAll(items);
+    });
+    const reply = await receive(inbox, { subject: 'Re: Agenda', messageId: '<agenda-2@elsewhere.example>', references: ['<agenda@elsewhere.example>'] });
+    jest.restoreAllMocks();
+
+    const [thread] = await threads(inbox.id);
+    expect(thread).toMatchObject({ messageCount: 1, lastMessageId: root });
+    const listed = (await call('GET', `/v1/inboxes/${inbox.id}/threads/${thread.id}`, { key })).json.messages.map((m: { id: string }) => m.id);
+    expect(listed).toEqual([root]);
+    expect(reply).not.toBe(root);
+
+    expect((await call('DELETE', `/v1/inboxes/${inbox.id}/messages/${root}`, { key })).status).toBe(204);
+    expect(await threads(inbox.id)).toEqual([]);
+    expect((await call('GET', `/v1/inboxes/${inbox.id}/threads/${thread.id}`, { key })).status).toBe(404);
+  });
+
   it('hold sent replies and received mail of one conversation together', async () => {
     const inbox = await newInbox('thread-mixed');
     const received = await receive(inbox, { subject: 'Invoice question', messageId: '<q1@elsewhere.example>' });

@@ -19,7 +19,24 @@ const MAX_BATCH_WRITE = 25;
 const MAX_BATCH_ATTEMPTS = 6;
 const EXISTS = 'attribute_exists(pk)';
 /** The item must still be there with the attribute as read; read as absent, it must still be absent. */
-const unchangedCondition = (value: unknown) => (value === undefined ? `${EXISTS} AND attribute_not_exists(#u)` : '#u = :u');
+function unchangedCondition({ attribute, value }: { attribute: string; value: unknown }) {
+  return {
+    ConditionExpression: value === undefined ? `${EXISTS} AND attribute_not_exists(#u)` : '#u = :u',
+    ExpressionAttributeNames: { '#u': attribute },
+    ExpressionAttributeValues: value === undefined ? undefined : { ':u': value },
+  };
+}
+
+/** A conditional write's outcome: false when its condition did not hold. */
+async function conditionHeld(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return false;
+    throw err;
+  }
+}
 
 /** The single Mailroom table on DynamoDB (or DynamoDB Local: same API, same code). */
 export class DynamoDbTable implements Table {
@@ -40,22 +57,8 @@ export class DynamoDbTable implements Table {
   }
 
   async put(item: Item, options: { ifNotExists?: boolean; ifUnchanged?: { attribute: string; value: unknown } } = {}): Promise<boolean> {
-    const unchanged = options.ifUnchanged;
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: item,
-          ConditionExpression: options.ifNotExists ? NOT_EXISTS : unchanged ? unchangedCondition(unchanged.value) : undefined,
-          ExpressionAttributeNames: unchanged ? { '#u': unchanged.attribute } : undefined,
-          ExpressionAttributeValues: unchanged && unchanged.value !== undefined ? { ':u': unchanged.value } : undefined,
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+    const condition = options.ifNotExists ? { ConditionExpression: NOT_EXISTS } : options.ifUnchanged ? unchangedCondition(options.ifUnchanged) : {};
+    return conditionHeld(this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ...condition })));
   }
 
   async update<T extends Item>(key: ItemKey, set: Record<string, unknown>, remove: string[] = []): Promise<T | undefined> {
@@ -78,8 +81,9 @@ export class DynamoDbTable implements Table {
     }
   }
 
-  async delete(key: ItemKey): Promise<void> {
-    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: keyOf(key) }));
+  async delete(key: ItemKey, options: { ifUnchanged?: { attribute: string; value: unknown } } = {}): Promise<boolean> {
+    const condition = options.ifUnchanged ? unchangedCondition(options.ifUnchanged) : {};
+    return conditionHeld(this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: keyOf(key), ...condition })));
   }
 
   async putAll(items: Item[]): Promise<void> {
