@@ -68,11 +68,8 @@ export async function recordInThread(deps: CoreDeps, message: MessageItem, optio
     deps.table.get<MessageItem>(messageKey(message.orgId, message.inboxId, message.id)),
     startsThread ? deps.table.put(threadItem(thread, undefined, message, 1, message), { ifNotExists: true }) : deps.table.get<ThreadItem>(key),
   ]);
-  if (!stillThere) {
-    // Deleted while it was being recorded, maybe before its membership was written: the membership goes here.
-    await deps.table.delete(threadMemberKey(message.orgId, message.inboxId, message.threadId, message.id));
-    return recountThread(deps, thread, undefined, await deps.table.get<ThreadItem>(key));
-  }
+  // Deleted while it was being recorded, maybe before its membership was written: the membership goes here.
+  if (!stillThere) return forgetInThread(deps, message);
   if (summary === true) return;
   await recountThread(deps, thread, message, summary === false ? await deps.table.get<ThreadItem>(key) : summary);
 }
