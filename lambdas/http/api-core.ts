@@ -108,9 +108,37 @@ export function createApiWith(deps: CoreDeps, http: HttpSettings, routes: readon
         allowed: matches.map((x) => x.c.route.method),
       });
     }
-    const { route } = hit.c;
+    const { route, names } = hit.c;
     seen.route = route.path;
-    const serve = (principal: Principal, apiKey: string) => serveRoute(hit, event, headers, requestId, extra, principal, apiKey);
+    /** Everything after the key: its scope, the request's params, query and body, and the route itself. */
+    const serve = async (principal: Principal, apiKey: string): Promise<Reply> => {
+      if (route.scope) requireScope(principal, route.scope);
+      const rawParams = Object.fromEntries(names.map((n, i) => [n, safeDecode(hit.m![i + 1])]));
+      // A malformed id can name nothing: answer as for any id that is not yours.
+      const params = route.params ? parseOr(route.params, rawParams, () => new MailroomError('not_found', 'no such resource')) : {};
+      if (typeof (params as { inboxId?: unknown }).inboxId === 'string') requireInboxAccess(principal, (params as { inboxId: string }).inboxId);
+      const query = route.query ? parseOr(route.query, event.queryStringParameters ?? {}, invalidFrom('query')) : {};
+      const rawBody = readBody(event);
+      const body = route.body ? parseOr(route.body, parseJson(rawBody, headers, route.maxBodyBytes ?? MAX_JSON_BODY_BYTES), invalidFrom('body')) : undefined;
+      const actor: Actor = {
+        orgId: principal.orgId,
+        type: 'api_key',
+        id: principal.keyId,
+        requestId,
+        sourceIp: event.requestContext?.identity?.sourceIp ?? null,
+      };
+      const run = () => route.handle({ deps, http, principal, actor, params, query, body, requestId, openapi: openapiDoc, forgetKey });
+      const idempotencyKey = headers['idempotency-key'];
+      if (!route.creates || idempotencyKey === undefined) return run();
+      const fingerprint = createHash('sha256').update(`${event.httpMethod} ${path}\n`).update(rawBody).digest('base64url');
+      const { reply, replayed } = await runIdempotently(deps, { orgId: principal.orgId, keyId: principal.keyId, apiKey }, idempotencyKey, fingerprint, async () => {
+        const r = await run();
+        if (!('json' in r)) throw new Error(`${route.method} ${route.path} creates but does not answer JSON`);
+        return { status: r.status, json: r.json };
+      });
+      if (replayed) extra['idempotent-replayed'] = 'true';
+      return reply;
+    };
     if (!route.scope) return serve({ orgId: '', keyId: '', scopes: [], inboxIds: null, validUntil: null }, '');
     const { principal, apiKey } = await authenticate(deps, keyCache, headers.authorization);
     seen.orgId = principal.orgId;
@@ -130,44 +158,6 @@ export function createApiWith(deps: CoreDeps, http: HttpSettings, routes: readon
     const reply = serve(principal, apiKey);
     reply.catch(() => undefined);
     await counted;
-    return reply;
-  }
-
-  async function serveRoute(
-    { c: { route, names }, m }: { c: ReturnType<typeof compile>; m: RegExpExecArray | null },
-    event: APIGatewayProxyEvent,
-    headers: Record<string, string>,
-    requestId: string,
-    extra: Record<string, string>,
-    principal: Principal,
-    apiKey: string,
-  ): Promise<Reply> {
-    if (route.scope) requireScope(principal, route.scope);
-    const path = event.path || '/';
-    const rawParams = Object.fromEntries(names.map((n, i) => [n, safeDecode(m![i + 1])]));
-    // A malformed id can name nothing: answer as for any id that is not yours.
-    const params = route.params ? parseOr(route.params, rawParams, () => new MailroomError('not_found', 'no such resource')) : {};
-    if (typeof (params as { inboxId?: unknown }).inboxId === 'string') requireInboxAccess(principal, (params as { inboxId: string }).inboxId);
-    const query = route.query ? parseOr(route.query, event.queryStringParameters ?? {}, invalidFrom('query')) : {};
-    const rawBody = readBody(event);
-    const body = route.body ? parseOr(route.body, parseJson(rawBody, headers, route.maxBodyBytes ?? MAX_JSON_BODY_BYTES), invalidFrom('body')) : undefined;
-    const actor: Actor = {
-      orgId: principal.orgId,
-      type: 'api_key',
-      id: principal.keyId,
-      requestId,
-      sourceIp: event.requestContext?.identity?.sourceIp ?? null,
-    };
-    const run = () => route.handle({ deps, http, principal, actor, params, query, body, requestId, openapi: openapiDoc, forgetKey });
-    const idempotencyKey = headers['idempotency-key'];
-    if (!route.creates || idempotencyKey === undefined) return run();
-    const fingerprint = createHash('sha256').update(`${event.httpMethod} ${path}\n`).update(rawBody).digest('base64url');
-    const { reply, replayed } = await runIdempotently(deps, { orgId: principal.orgId, keyId: principal.keyId, apiKey }, idempotencyKey, fingerprint, async () => {
-      const r = await run();
-      if (!('json' in r)) throw new Error(`${route.method} ${route.path} creates but does not answer JSON`);
-      return { status: r.status, json: r.json };
-    });
-    if (replayed) extra['idempotent-replayed'] = 'true';
     return reply;
   }
 
