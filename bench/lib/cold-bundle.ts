@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
-import { BUNDLE_MAIN_FIELDS, NEVER_LOADED_ON_LAMBDA } from '../../lib/constructs/mailroom-function';
+import { BUNDLE_CHARSET, BUNDLE_MAIN_FIELDS, NEVER_LOADED_ON_LAMBDA } from '../../lib/constructs/mailroom-function';
 
 /** What one bundle weighs, and what it is made of. */
 export interface BundleInfo {
@@ -21,7 +21,7 @@ export interface BundleInfo {
 }
 
 /**
- * The esbuild options MailroomFunction's bundling maps to (CommonJS, minified with names kept, linked external source map,
+ * The esbuild options MailroomFunction's bundling maps to (CommonJS, minified with names kept, UTF-8 output, linked external source map,
  * ES module builds preferred, the SDK bundled, only what Node never loads left out), except the target: the CDK asks for node24, which only changes
  * syntax lowering, and the host here runs an older Node.
  */
@@ -35,6 +35,7 @@ export const CDK_LIKE_OPTIONS = {
   sourcemap: true,
   external: NEVER_LOADED_ON_LAMBDA,
   mainFields: BUNDLE_MAIN_FIELDS,
+  charset: BUNDLE_CHARSET,
   metafile: true,
   logLevel: 'silent',
 } as const;
