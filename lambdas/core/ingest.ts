@@ -11,10 +11,10 @@ import { isLive } from './listing';
 import { LOCAL_PART_PATTERN, parseRecipient, type Recipient } from './mail/addresses';
 import { parseMime, type ParseOutcome } from './mail/parse-mime';
 import type { MessageItem, Verdicts } from './messages';
-import { writeMessage } from './message-writer';
+import { withdrawMessage, writeMessage } from './message-writer';
 import { extractFromMail } from './mail/extract';
 import { forgetInThread } from './threads';
-import { blobKeys, DEFAULT_ORG_ID, droppedMailCounter, inboxKey, messageContentKey, messageKey } from './table-keys';
+import { DEFAULT_ORG_ID, droppedMailCounter, inboxKey } from './table-keys';
 
 /** One received mail as SES (or the local SMTP server) hands it over: raw bytes already stored at `rawKey`. */
 export interface InboundMail {
@@ -63,15 +63,17 @@ export async function ingestMail(deps: CoreDeps, mail: InboundMail): Promise<Ing
     deps.log.warn('mail stored with a parse error', { sesMessageId: mail.sesMessageId, code: parsed.code, reason: parsed.reason });
   }
   for (const target of targets) {
-    const { message, ...stored } = await storeCopy(deps, mail, raw.length, parsed, target);
-    if (!(await stillReceiving(deps, target.inbox))) {
-      await withdrawCopy(deps, message);
+    const { message, kept, ...stored } = await storeCopy(deps, mail, raw.length, parsed, target);
+    if (kept && !(await stillReceiving(deps, target.inbox))) {
+      await withdrawMessage(deps, message);
+      await forgetInThread(deps, message, { withLookups: true });
       result.dropped.push(target.recipient.address);
       await countDropped(deps, mail, [target.recipient.address]);
       continue;
     }
     // Also for a copy stored by an earlier run that stopped before announcing it: webhooks deliver each event once.
-    await deps.events.publish(messageReceivedEvent(message));
+    // A copy its owner deleted before this delivery finished stays deleted, and is not announced.
+    if (kept) await deps.events.publish(messageReceivedEvent(message));
     result.stored.push(stored);
     if (!stored.duplicate) {
       deps.metrics.count(METRIC.messagesReceived);
@@ -89,14 +91,6 @@ export async function ingestMail(deps: CoreDeps, mail: InboundMail): Promise<Ing
 async function stillReceiving(deps: CoreDeps, inbox: InboxItem): Promise<boolean> {
   const current = await deps.table.get<InboxItem>(inboxKey(inbox.orgId, inbox.id));
   return current !== undefined && !current.deleting;
-}
-
-async function withdrawCopy(deps: CoreDeps, message: MessageItem): Promise<void> {
-  const { orgId, inboxId, id } = message;
-  await deps.blobs.deletePrefix(blobKeys.messagePrefix(orgId, inboxId, id));
-  await deps.table.delete(messageContentKey(orgId, inboxId, id));
-  await deps.table.delete(messageKey(orgId, inboxId, id));
-  await forgetInThread(deps, message, { withLookups: true });
 }
 
 interface FoundRecipient {
@@ -172,9 +166,9 @@ async function storeCopy(
   size: number,
   parsed: ParseOutcome,
   { inbox, recipient }: Target,
-): Promise<IngestResult['stored'][number] & { message: MessageItem }> {
+): Promise<IngestResult['stored'][number] & { message: MessageItem; kept: boolean }> {
   const id = deterministicId('msg', mail.receivedAt, mail.sesMessageId, inbox.id);
-  const { message, created } = await writeMessage(deps, {
+  const { message, created, kept } = await writeMessage(deps, {
     inbox,
     id,
     direction: 'inbound',
@@ -190,7 +184,7 @@ async function storeCopy(
       { dmarc: mail.verdicts.dmarc, spam: mail.verdicts.spam, codesFromUnverifiedMail: inbox.codesFromUnverifiedMail },
     ),
   });
-  return { orgId: inbox.orgId, inboxId: inbox.id, messageId: id, duplicate: !created, message };
+  return { orgId: inbox.orgId, inboxId: inbox.id, messageId: id, duplicate: !created, message, kept };
 }
 
 function headerValue(headers: { name: string; value: string }[], name: string): string | null {

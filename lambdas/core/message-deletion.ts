@@ -1,12 +1,13 @@
 import { auditWrite, type Actor } from './audit';
 import type { CoreDeps } from './deps';
 import { getMessageItem } from './messages';
-import { blobKeys, messageContentKey, messageKey } from './table-keys';
+import { blobKeys, messageContentKey, messageKey, messageTombstoneKey } from './table-keys';
 import { recountThreadOf, threadMembershipDeletion } from './threads';
 
 /**
  * Deletes a message, its stored bytes and its place in its thread. The message and its membership go in one
- * transaction, so no stop in between leaves a member without its message (a repeated delete would not find it).
+ * transaction, so no stop in between leaves a member without its message (a repeated delete would not find it),
+ * and leave a tombstone that keeps a repeated delivery of the same mail from storing it again.
  */
 export async function deleteMessage(deps: CoreDeps, actor: Actor, inboxId: string, messageId: string): Promise<void> {
   const { orgId } = actor;
@@ -16,6 +17,7 @@ export async function deleteMessage(deps: CoreDeps, actor: Actor, inboxId: strin
     { delete: messageKey(orgId, inboxId, messageId) },
     ...(item.contentIn === 'table' ? [{ delete: messageContentKey(orgId, inboxId, messageId) }] : []),
     threadMembershipDeletion(item),
+    { put: { ...messageTombstoneKey(orgId, inboxId, messageId), type: 'message-tombstone', expiresAt: item.expiresAt } },
     auditWrite(deps, actor, 'message.deleted', { type: 'message', id: messageId }, { inboxId }),
   ]);
   try {

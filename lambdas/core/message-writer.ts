@@ -55,8 +55,11 @@ export interface MessageToWrite {
  * delivery rewrites the same bytes, its summary write, conditional on there being none, fails, and its thread is
  * recounted in case the first run stopped before recording it. Not reading first saves a request on every
  * message; repeats are rare.
+ *
+ * A message deleted before its delivery finished, or before a repeat of it, is not `kept`: what this run wrote
+ * is taken back, and the message stays deleted.
  */
-export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{ message: MessageItem; created: boolean }> {
+export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{ message: MessageItem; created: boolean; kept: boolean }> {
   const { inbox, id, parsed } = m;
   const { orgId, id: inboxId } = inbox;
   const key = messageKey(orgId, inboxId, id);
@@ -135,14 +138,19 @@ export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{
     sesMessageId: m.providerMessageId,
     expiresAt,
   };
-  if (!(await deps.table.put(item, { ifNotExists: true }))) {
-    const stored = await deps.table.get<MessageItem>(key);
-    // The run that stored it may have stopped before its thread took it in.
-    if (stored) await recordInThread(deps, stored, { retried: true });
-    return { message: stored ?? item, created: false };
-  }
-  await recordInThread(deps, item);
-  return { message: item, created: true };
+  const created = await deps.table.put(item, { ifNotExists: true });
+  // Stored by an earlier run, which may have stopped before its thread took it in.
+  const stored = created ? item : await deps.table.get<MessageItem>(key);
+  if (stored && (await recordInThread(deps, stored, { retried: !created }))) return { message: stored, created, kept: true };
+  await withdrawMessage(deps, item);
+  return { message: stored ?? item, created: false, kept: false };
+}
+
+/** Deletes a message's objects, content and summary, for a copy that must not stay; its thread is the caller's. */
+export async function withdrawMessage(deps: CoreDeps, { orgId, inboxId, id }: MessageItem): Promise<void> {
+  await deps.blobs.deletePrefix(blobKeys.messagePrefix(orgId, inboxId, id));
+  await deps.table.delete(messageContentKey(orgId, inboxId, id));
+  await deps.table.delete(messageKey(orgId, inboxId, id));
 }
 
 

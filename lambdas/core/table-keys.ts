@@ -37,6 +37,14 @@ export const messageContentKey = (orgId: string, inboxId: string, messageId: str
   pk: messagePartition(orgId, inboxId),
   sk: `C#${messageId}`,
 });
+/**
+ * Left by a deleted message until it would have expired, so that a late repeat of its delivery (a retried event,
+ * a redriven dead letter) does not bring it back.
+ */
+export const messageTombstoneKey = (orgId: string, inboxId: string, messageId: string): ItemKey => ({
+  pk: messagePartition(orgId, inboxId),
+  sk: `X#${messageId}`,
+});
 export const messageContentPrefix = (orgId: string, inboxId: string) => ({
   pk: messagePartition(orgId, inboxId),
   skPrefix: 'C#',

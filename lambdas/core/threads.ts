@@ -8,7 +8,7 @@ import { getInbox } from './inboxes';
 import { isLive, listNewestFirst, queryAll, type ListPage, type ListRequest } from './listing';
 import type { ParsedMessage } from './mail/parse-mime';
 import { toSummary, type MessageItem, type MessageSummary } from './messages';
-import { messageKey, messageListPrefix, threadKey, threadLookupKey, threadMemberKey, threadMemberPrefix } from './table-keys';
+import { messageKey, messageListPrefix, messageTombstoneKey, threadKey, threadLookupKey, threadMemberKey, threadMemberPrefix } from './table-keys';
 
 /** A conversation in an inbox: what lists show, kept beside the messages it groups. */
 export interface Thread {
@@ -56,22 +56,29 @@ export async function threadIdFor(deps: CoreDeps, orgId: string, inboxId: string
  * Records a stored message in its thread: the membership (for the thread's message list) and the lookups later
  * replies use, then the thread's summary, counted from its members. Counting rather than adding one keeps it
  * right however writers interleave, and however often a delivery is retried after stopping part-way.
+ *
+ * Returns false, with the message out of its thread, when the message has been deleted meanwhile: before this
+ * delivery wrote it again (its tombstone is there), or while it was being recorded (it is gone).
  */
-export async function recordInThread(deps: CoreDeps, message: MessageItem, options: { retried?: boolean } = {}): Promise<void> {
+export async function recordInThread(deps: CoreDeps, message: MessageItem, options: { retried?: boolean } = {}): Promise<boolean> {
   const thread = { orgId: message.orgId, inboxId: message.inboxId, threadId: message.threadId };
   const key = threadKey(message.orgId, message.inboxId, message.threadId);
   await putMembership(deps, message);
   // A thread named after this very message most likely starts with it, so its summary is written at once, unless
   // it exists already (the same Message-ID arriving twice); any other thread's summary is read, to be counted.
   const startsThread = !options.retried && message.threadId === hashId('thr', message.messageIdHeader ?? message.id);
-  const [stillThere, summary] = await inOrder([
+  const [stillThere, tombstone, summary] = await inOrder([
     deps.table.get<MessageItem>(messageKey(message.orgId, message.inboxId, message.id)),
+    deps.table.get(messageTombstoneKey(message.orgId, message.inboxId, message.id)),
     startsThread ? deps.table.put(threadItem(thread, undefined, message, 1, message), { ifNotExists: true }) : deps.table.get<ThreadItem>(key),
   ]);
-  // Deleted while it was being recorded, maybe before its membership was written: the membership goes here.
-  if (!stillThere) return forgetInThread(deps, message);
-  if (summary === true) return;
-  await recountThread(deps, thread, message, summary === false ? await deps.table.get<ThreadItem>(key) : summary);
+  // Deleted, maybe before its membership was written: the membership goes here.
+  if (!stillThere || tombstone) {
+    await forgetInThread(deps, message);
+    return false;
+  }
+  if (summary !== true) await recountThread(deps, thread, message, summary === false ? await deps.table.get<ThreadItem>(key) : summary);
+  return true;
 }
 
 async function putMembership(deps: CoreDeps, message: MessageItem): Promise<void> {

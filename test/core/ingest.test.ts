@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { getAddressClaim } from '../../lambdas/core/address-claims';
 import { systemActor } from '../../lambdas/core/audit';
 import { createInbox } from '../../lambdas/core/inboxes';
+import { deleteMessage } from '../../lambdas/core/message-deletion';
 import { SES_SETUP_NOTIFICATION } from '../../lambdas/core/ingest';
 import { getMessage, getMessageItem, listMessages, locateAttachment, type MessageContentItem } from '../../lambdas/core/messages';
 import { blobKeys, DEFAULT_ORG_ID, droppedMailCounter, messageContentKey } from '../../lambdas/core/table-keys';
@@ -11,7 +12,8 @@ import { processSesEvent } from '../../lambdas/handlers/process-ses-event';
 import { startBackends, type Backends } from '../support/backends';
 import { deeplyNestedMessage, fixture, largeMessage, manyPartsMessage, messageWithHugeHeader } from '../fixtures/generate';
 import { compose } from '../support/mime';
-import { deliver, sesEvent } from '../support/ses';
+import { deliver, newSesMessageId, sesEvent } from '../support/ses';
+import { storedEverything } from '../support/stored-everything';
 import { watchStoreCalls } from '../support/store-calls';
 
 let backends: Backends;
@@ -100,8 +102,8 @@ describe('receiving mail from SES', () => {
     together(parts);
     after('put M', parts);
     after('membership', ['put M']);
-    // Then, once the membership is written: whether the message is still there, with a new thread's summary.
-    together(['get M', 'put T']);
+    // Then, once the membership is written: whether the message is still there (and not deleted), with a new thread's summary.
+    together(['get M', 'get X', 'put T']);
     after('get M', ['membership']);
   });
 
@@ -120,6 +122,74 @@ describe('receiving mail from SES', () => {
     expect(third[0].stored[0].duplicate).toBe(true);
     const page = await listMessages(deps(), DEFAULT_ORG_ID, inbox.id, { limit: 10 });
     expect(page.data).toHaveLength(1);
+  });
+
+  describe('a message deleted before SES delivers its event again', () => {
+    const messageObjects = async (messageId: string) => (await storedEverything(backends)).objects.filter((key) => key.includes(messageId));
+
+    it('stays deleted, unannounced, and leaves no bytes behind', async () => {
+      // Prepare
+      const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'deleted-early' });
+      const raw = await compose({ to: inbox.address, subject: 'read and deleted', text: 'gone', attachments: [{ filename: 'a.txt', content: 'a' }] });
+      const first = await deliver(deps(), raw, [inbox.address]);
+      const { messageId } = first.result.stored[0];
+      await deleteMessage(deps(), systemActor(DEFAULT_ORG_ID, 'test'), inbox.id, messageId);
+      const publish = jest.spyOn(deps().events, 'publish');
+
+      // Act
+      let again;
+      try {
+        again = await processSesEvent(deps(), first.event);
+      } finally {
+        jest.restoreAllMocks();
+      }
+
+      // Assess
+      expect(again[0].stored[0]).toMatchObject({ messageId, duplicate: true });
+      expect(publish).not.toHaveBeenCalled();
+      expect((await listMessages(deps(), DEFAULT_ORG_ID, inbox.id, { limit: 10 })).data).toEqual([]);
+      await expect(getMessage(deps(), DEFAULT_ORG_ID, inbox.id, messageId)).rejects.toMatchObject({ code: 'not_found' });
+      expect(await messageObjects(messageId)).toEqual([]);
+    });
+
+    it('stays deleted when the first delivery stopped part-way and is retried after the deletion', async () => {
+      // Prepare: the first run stops after the message became visible, before its thread took it in.
+      const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'deleted-mid-retry' });
+      const raw = await compose({ to: inbox.address, subject: 'seen, then deleted', text: 'gone' });
+      jest.spyOn(deps().table, 'putAll').mockRejectedValueOnce(new Error('Task timed out'));
+      const event = { messageId: newSesMessageId(), timestamp: new Date().toISOString() };
+      await expect(deliver(deps(), raw, [inbox.address], event)).rejects.toThrow('Task timed out');
+      jest.restoreAllMocks();
+      const [seen] = (await listMessages(deps(), DEFAULT_ORG_ID, inbox.id, { limit: 10 })).data;
+      await deleteMessage(deps(), systemActor(DEFAULT_ORG_ID, 'test'), inbox.id, seen.id);
+
+      // Act: Lambda retries the event.
+      const retried = await processSesEvent(deps(), sesEvent({ ...event, recipients: [inbox.address] }));
+
+      // Assess
+      expect(retried[0].stored[0]).toMatchObject({ messageId: seen.id, duplicate: true });
+      expect((await listMessages(deps(), DEFAULT_ORG_ID, inbox.id, { limit: 10 })).data).toEqual([]);
+      expect(await messageObjects(seen.id)).toEqual([]);
+      const { items } = await storedEverything(backends);
+      expect(items.filter((i) => String(i.pk).includes(inbox.id) && String(i.sk).startsWith('H#'))).toEqual([]);
+    });
+
+    it('is remembered only until the message would have expired', async () => {
+      // Prepare
+      const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'tombstone', retentionDays: 3 });
+      const first = await deliver(deps(), await compose({ to: inbox.address, subject: 'short-lived', text: 'x' }), [inbox.address]);
+      const { messageId } = first.result.stored[0];
+      const { expiresAt } = await getMessageItem(deps(), DEFAULT_ORG_ID, inbox.id, messageId);
+
+      // Act
+      await deleteMessage(deps(), systemActor(DEFAULT_ORG_ID, 'test'), inbox.id, messageId);
+
+      // Assess
+      const { items } = await storedEverything(backends);
+      expect(items.filter((i) => String(i.pk).includes(inbox.id) && i.type === 'message-tombstone')).toEqual([
+        expect.objectContaining({ sk: `X#${messageId}`, expiresAt }),
+      ]);
+    });
   });
 
   it('routes name+tag@ to name@, case-insensitively, and keeps the tag', async () => {
