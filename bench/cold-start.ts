@@ -303,7 +303,7 @@ export const run: Section = async ({ progress, quick }) => {
 
     const markdown = [
       'Each Lambda entry in `lambdas/handlers/` is bundled with esbuild using the options `MailroomFunction` gives the CDK ' +
-        '(CommonJS, minified with function names kept, ES module builds preferred, external source map, AWS SDK bundled, platform node) except the target: `node22` instead of ' +
+        '(CommonJS, minified with function names kept, UTF-8 output, ES module builds preferred, external source map, AWS SDK bundled, platform node) except the target: `node22` instead of ' +
         `\`node24\`, because Node 24 is not on this machine (the target only changes syntax lowering). Each bundle is then ` +
         `required in ${runs} fresh \`node\` processes (${process.version}, not Lambda's Node 24 on Graviton; ` +
         'Lambda also gives a 512 MB function a fraction of a vCPU, so absolute times there will differ) with the environment ' +

@@ -64,7 +64,7 @@ export async function ingestMail(deps: CoreDeps, mail: InboundMail): Promise<Ing
   }
   for (const target of targets) {
     const { message, kept, ...stored } = await storeCopy(deps, mail, raw.length, parsed, target);
-    if (kept && !(await stillReceiving(deps, target.inbox))) {
+    if (!(await stillReceiving(deps, target.inbox))) {
       await withdrawMessage(deps, message);
       await forgetInThread(deps, message, { withLookups: true });
       result.dropped.push(target.recipient.address);

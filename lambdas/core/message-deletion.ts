@@ -4,6 +4,9 @@ import { getMessageItem } from './messages';
 import { blobKeys, messageContentKey, messageKey, messageTombstoneKey } from './table-keys';
 import { recountThreadOf, threadMembershipDeletion } from './threads';
 
+/** SQS keeps a dead letter 14 days at most: no delivery of a deleted message can be redriven later than that. */
+const LATEST_REDRIVE_SECONDS = 14 * 86400;
+
 /**
  * Deletes a message, its stored bytes and its place in its thread. The message and its membership go in one
  * transaction, so no stop in between leaves a member without its message (a repeated delete would not find it),
@@ -17,7 +20,15 @@ export async function deleteMessage(deps: CoreDeps, actor: Actor, inboxId: strin
     { delete: messageKey(orgId, inboxId, messageId) },
     ...(item.contentIn === 'table' ? [{ delete: messageContentKey(orgId, inboxId, messageId) }] : []),
     threadMembershipDeletion(item),
-    { put: { ...messageTombstoneKey(orgId, inboxId, messageId), type: 'message-tombstone', expiresAt: item.expiresAt } },
+    // Kept while the message would have lived, and while a dead letter of its delivery could still be redriven
+    // (raising the inbox's retention afterwards would give a redelivered copy a longer life).
+    {
+      put: {
+        ...messageTombstoneKey(orgId, inboxId, messageId),
+        type: 'message-tombstone',
+        expiresAt: Math.max(item.expiresAt, Math.floor(deps.clock.now().getTime() / 1000) + LATEST_REDRIVE_SECONDS),
+      },
+    },
     auditWrite(deps, actor, 'message.deleted', { type: 'message', id: messageId }, { inboxId }),
   ]);
   try {

@@ -13,7 +13,7 @@ import {
 } from './message-bounds';
 import { packContentJson } from './message-content-packing';
 import type { AttachmentMeta, DeliveryStatus, MessageContent, MessageContentItem, MessageItem, Verdicts } from './messages';
-import { blobKeys, messageContentKey, messageKey } from './table-keys';
+import { blobKeys, messageContentKey, messageKey, messageTombstoneKey } from './table-keys';
 import { recordInThread, threadIdFor } from './threads';
 
 /**
@@ -56,8 +56,9 @@ export interface MessageToWrite {
  * recounted in case the first run stopped before recording it. Not reading first saves a request on every
  * message; repeats are rare.
  *
- * A message deleted before its delivery finished, or before a repeat of it, is not `kept`: what this run wrote
- * is taken back, and the message stays deleted.
+ * A message deleted before a repeat of its delivery, or while a delivery was recording it, is not `kept`: its
+ * tombstone, read with the parts and again once the message is in its thread, has what this run wrote taken back,
+ * so the message stays deleted.
  */
 export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{ message: MessageItem; created: boolean; kept: boolean }> {
   const { inbox, id, parsed } = m;
@@ -93,10 +94,11 @@ export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{
     packed && contentIn === 'table'
       ? deps.table.put({ ...messageContentKey(orgId, inboxId, id), type: 'message-content', packed, expiresAt } satisfies MessageContentItem)
       : deps.blobs.put(blobKeys.content(orgId, inboxId, id), Buffer.from(contentJson), 'application/json');
-  // The parts go together, with the thread's lookup; the summary item waits for them all, since it is what makes
-  // the message visible.
-  const [threadId] = await inOrder([
+  // The parts go together, with the thread's lookup and the tombstone check; the summary item waits for them all,
+  // since it is what makes the message visible.
+  const [threadId, tombstone] = await inOrder([
     threadIdFor(deps, orgId, inboxId, message, id),
+    deps.table.get(messageTombstoneKey(orgId, inboxId, id)),
     'copyFrom' in m.raw ? deps.blobs.copy(m.raw.copyFrom, rawKey) : deps.blobs.put(rawKey, m.raw.bytes, 'message/rfc822'),
     ...message.attachments.map((a, index) => deps.blobs.put(blobKeys.attachment(orgId, inboxId, id, attachments[index].id), a.content, a.contentType)),
     writeContent(),
@@ -138,12 +140,14 @@ export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{
     sesMessageId: m.providerMessageId,
     expiresAt,
   };
-  const created = await deps.table.put(item, { ifNotExists: true });
-  // Stored by an earlier run, which may have stopped before its thread took it in.
-  const stored = created ? item : await deps.table.get<MessageItem>(key);
-  if (stored && (await recordInThread(deps, stored, { retried: !created }))) return { message: stored, created, kept: true };
+  if (!tombstone) {
+    const created = await deps.table.put(item, { ifNotExists: true });
+    // Stored by an earlier run, which may have stopped before its thread took it in.
+    const stored = created ? item : await deps.table.get<MessageItem>(key);
+    if (stored && (await recordInThread(deps, stored, { retried: !created }))) return { message: stored, created, kept: true };
+  }
   await withdrawMessage(deps, item);
-  return { message: stored ?? item, created: false, kept: false };
+  return { message: item, created: false, kept: false };
 }
 
 /** Deletes a message's objects, content and summary, for a copy that must not stay; its thread is the caller's. */

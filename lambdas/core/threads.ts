@@ -57,8 +57,8 @@ export async function threadIdFor(deps: CoreDeps, orgId: string, inboxId: string
  * replies use, then the thread's summary, counted from its members. Counting rather than adding one keeps it
  * right however writers interleave, and however often a delivery is retried after stopping part-way.
  *
- * Returns false, with the message out of its thread, when the message has been deleted meanwhile: before this
- * delivery wrote it again (its tombstone is there), or while it was being recorded (it is gone).
+ * Returns false, with the message out of its thread, when the message has been deleted meanwhile (its tombstone
+ * is there), maybe before its membership was written.
  */
 export async function recordInThread(deps: CoreDeps, message: MessageItem, options: { retried?: boolean } = {}): Promise<boolean> {
   const thread = { orgId: message.orgId, inboxId: message.inboxId, threadId: message.threadId };
@@ -67,13 +67,11 @@ export async function recordInThread(deps: CoreDeps, message: MessageItem, optio
   // A thread named after this very message most likely starts with it, so its summary is written at once, unless
   // it exists already (the same Message-ID arriving twice); any other thread's summary is read, to be counted.
   const startsThread = !options.retried && message.threadId === hashId('thr', message.messageIdHeader ?? message.id);
-  const [stillThere, tombstone, summary] = await inOrder([
-    deps.table.get<MessageItem>(messageKey(message.orgId, message.inboxId, message.id)),
+  const [tombstone, summary] = await inOrder([
     deps.table.get(messageTombstoneKey(message.orgId, message.inboxId, message.id)),
     startsThread ? deps.table.put(threadItem(thread, undefined, message, 1, message), { ifNotExists: true }) : deps.table.get<ThreadItem>(key),
   ]);
-  // Deleted, maybe before its membership was written: the membership goes here.
-  if (!stillThere || tombstone) {
+  if (tombstone) {
     await forgetInThread(deps, message);
     return false;
   }

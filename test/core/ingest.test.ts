@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { getAddressClaim } from '../../lambdas/core/address-claims';
 import { systemActor } from '../../lambdas/core/audit';
 import { createInbox } from '../../lambdas/core/inboxes';
+import { deleteInboxAndReferences } from '../../lambdas/core/inbox-deletion';
 import { deleteMessage } from '../../lambdas/core/message-deletion';
 import { SES_SETUP_NOTIFICATION } from '../../lambdas/core/ingest';
 import { getMessage, getMessageItem, listMessages, locateAttachment, type MessageContentItem } from '../../lambdas/core/messages';
@@ -68,7 +69,7 @@ describe('receiving mail from SES', () => {
     expect(message.headers).toEqual(expect.arrayContaining([{ name: 'Subject', value: 'Invoice 42' }]));
   });
 
-  it('makes the store calls that need nothing from one another together: the mail with its inbox, the parts, the thread summary with its check', async () => {
+  it('makes the store calls that need nothing from one another together: the mail with its inbox, the parts with a tombstone check, the thread summary with another', async () => {
     // Prepare
     await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'together' });
     const raw = await compose({ to: 'together@mailroom.test', subject: 'In parallel', text: 'parts', attachments: [{ filename: 'a.txt', content: 'a' }, { filename: 'b.txt', content: 'b' }] });
@@ -98,13 +99,15 @@ describe('receiving mail from SES', () => {
     const together = (calls: string[]) => expect(Math.max(...calls.map((c) => at(`start ${c}`)))).toBeLessThan(Math.min(...calls.map((c) => at(`end ${c}`))));
     const after = (call: string, before: string[]) => expect(at(`start ${call}`)).toBeGreaterThan(Math.max(...before.map((c) => at(`end ${c}`))));
     together(['raw mail', 'get claim']);
-    const parts = ['raw copy', 'bytes att_1', 'bytes att_2', 'put C'];
+    // The first look for a tombstone goes with the parts: a deleted message is never written visible again.
+    const parts = ['raw copy', 'bytes att_1', 'bytes att_2', 'put C', 'get X'];
     together(parts);
     after('put M', parts);
     after('membership', ['put M']);
-    // Then, once the membership is written: whether the message is still there (and not deleted), with a new thread's summary.
-    together(['get M', 'get X', 'put T']);
-    after('get M', ['membership']);
+    // Once the membership is written, the second look (for a deletion since the first) goes with a new thread's summary.
+    const secondCheck = { start: events.lastIndexOf('start get X'), end: events.lastIndexOf('end get X') };
+    expect(secondCheck.start).toBeGreaterThan(at('end membership'));
+    expect(Math.max(secondCheck.start, at('start put T'))).toBeLessThan(Math.min(secondCheck.end, at('end put T')));
   });
 
   it('stores one message however many times SES delivers the same event', async () => {
@@ -127,7 +130,7 @@ describe('receiving mail from SES', () => {
   describe('a message deleted before SES delivers its event again', () => {
     const messageObjects = async (messageId: string) => (await storedEverything(backends)).objects.filter((key) => key.includes(messageId));
 
-    it('stays deleted, unannounced, and leaves no bytes behind', async () => {
+    it('is never written visible again, is not announced, and leaves no bytes behind', async () => {
       // Prepare
       const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'deleted-early' });
       const raw = await compose({ to: inbox.address, subject: 'read and deleted', text: 'gone', attachments: [{ filename: 'a.txt', content: 'a' }] });
@@ -135,6 +138,7 @@ describe('receiving mail from SES', () => {
       const { messageId } = first.result.stored[0];
       await deleteMessage(deps(), systemActor(DEFAULT_ORG_ID, 'test'), inbox.id, messageId);
       const publish = jest.spyOn(deps().events, 'publish');
+      const put = jest.spyOn(deps().table, 'put');
 
       // Act
       let again;
@@ -146,6 +150,7 @@ describe('receiving mail from SES', () => {
 
       // Assess
       expect(again[0].stored[0]).toMatchObject({ messageId, duplicate: true });
+      expect(put.mock.calls.filter(([item]) => item.sk.startsWith('M#'))).toEqual([]);
       expect(publish).not.toHaveBeenCalled();
       expect((await listMessages(deps(), DEFAULT_ORG_ID, inbox.id, { limit: 10 })).data).toEqual([]);
       await expect(getMessage(deps(), DEFAULT_ORG_ID, inbox.id, messageId)).rejects.toMatchObject({ code: 'not_found' });
@@ -174,22 +179,89 @@ describe('receiving mail from SES', () => {
       expect(items.filter((i) => String(i.pk).includes(inbox.id) && String(i.sk).startsWith('H#'))).toEqual([]);
     });
 
-    it('is remembered only until the message would have expired', async () => {
-      // Prepare
-      const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'tombstone', retentionDays: 3 });
-      const first = await deliver(deps(), await compose({ to: inbox.address, subject: 'short-lived', text: 'x' }), [inbox.address]);
-      const { messageId } = first.result.stored[0];
-      const { expiresAt } = await getMessageItem(deps(), DEFAULT_ORG_ID, inbox.id, messageId);
+    it('stays deleted when it is deleted just before a repeated delivery writes it visible again', async () => {
+      // Prepare: the first run stops after the message became visible, before its thread took it in.
+      const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'deleted-in-between' });
+      const raw = await compose({ to: inbox.address, subject: 'deleted mid-retry', text: 'gone', attachments: [{ filename: 'a.txt', content: 'a' }] });
+      jest.spyOn(deps().table, 'putAll').mockRejectedValueOnce(new Error('Task timed out'));
+      const event = { messageId: newSesMessageId(), timestamp: new Date().toISOString() };
+      await expect(deliver(deps(), raw, [inbox.address], event)).rejects.toThrow('Task timed out');
+      jest.restoreAllMocks();
+      const [seen] = (await listMessages(deps(), DEFAULT_ORG_ID, inbox.id, { limit: 10 })).data;
+      // The owner deletes it after the retry's first tombstone check, just before its summary is written again.
+      const table = deps().table;
+      const put = table.put.bind(table);
+      jest.spyOn(table, 'put').mockImplementation(async (item, options) => {
+        if (item.sk === `M#${seen.id}`) await deleteMessage(deps(), systemActor(DEFAULT_ORG_ID, 'test'), inbox.id, seen.id);
+        return put(item, options);
+      });
 
       // Act
-      await deleteMessage(deps(), systemActor(DEFAULT_ORG_ID, 'test'), inbox.id, messageId);
+      try {
+        await processSesEvent(deps(), sesEvent({ ...event, recipients: [inbox.address] }));
+      } finally {
+        jest.restoreAllMocks();
+      }
 
       // Assess
+      expect((await listMessages(deps(), DEFAULT_ORG_ID, inbox.id, { limit: 10 })).data).toEqual([]);
+      expect(await messageObjects(seen.id)).toEqual([]);
       const { items } = await storedEverything(backends);
-      expect(items.filter((i) => String(i.pk).includes(inbox.id) && i.type === 'message-tombstone')).toEqual([
-        expect.objectContaining({ sk: `X#${messageId}`, expiresAt }),
-      ]);
+      expect(items.filter((i) => String(i.pk).includes(inbox.id)).map((i) => String(i.sk)[0])).not.toContain('M');
+      expect(items.filter((i) => String(i.pk).includes(inbox.id) && /^[HCT]#/.test(String(i.sk)))).toEqual([]);
     });
+
+    it('is remembered while the message would have lived, and while its delivery could still be redriven', async () => {
+      // Prepare
+      const longLived = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'tombstone-long' });
+      const shortLived = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'tombstone-short', retentionDays: 3 });
+      const deleted = async (inbox: { id: string; address: string }) => {
+        const { result } = await deliver(deps(), await compose({ to: inbox.address, subject: 'to delete', text: 'x' }), [inbox.address]);
+        const { messageId } = result.stored[0];
+        const { expiresAt } = await getMessageItem(deps(), DEFAULT_ORG_ID, inbox.id, messageId);
+        await deleteMessage(deps(), systemActor(DEFAULT_ORG_ID, 'test'), inbox.id, messageId);
+        const { items } = await storedEverything(backends);
+        return { messageId, expiresAt, tombstones: items.filter((i) => String(i.pk).includes(inbox.id) && i.type === 'message-tombstone') };
+      };
+      const now = Math.floor(Date.now() / 1000);
+
+      // Act
+      const long = await deleted(longLived);
+      const short = await deleted(shortLived);
+
+      // Assess: as long as the message would have lived (30 days)...
+      expect(long.tombstones).toEqual([expect.objectContaining({ sk: `X#${long.messageId}`, expiresAt: long.expiresAt })]);
+      // ...and at least the 14 days a dead letter is kept, even if the inbox's retention is raised meanwhile.
+      expect(short.tombstones).toEqual([expect.objectContaining({ sk: `X#${short.messageId}` })]);
+      expect(short.tombstones[0].expiresAt).toBeGreaterThan(short.expiresAt);
+      expect(Number(short.tombstones[0].expiresAt)).toBeGreaterThanOrEqual(now + 14 * 86400);
+    });
+  });
+
+  it('drops a copy whose inbox is deleted while the copy is recorded, leaving nothing in the inbox', async () => {
+    // Prepare: the inbox is deleted, contents purged, after the summary is written and before the thread membership.
+    const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'purged-meanwhile' });
+    const raw = await compose({ to: inbox.address, subject: 'arrives as its inbox goes', text: 'x', messageId: '<purged@elsewhere.example>' });
+    const table = deps().table;
+    const putAll = table.putAll.bind(table);
+    jest.spyOn(table, 'putAll').mockImplementationOnce(async (items) => {
+      await deleteInboxAndReferences(deps(), systemActor(DEFAULT_ORG_ID, 'test'), inbox.id);
+      return putAll(items);
+    });
+
+    // Act
+    let result;
+    try {
+      ({ result } = await deliver(deps(), raw, [inbox.address]));
+    } finally {
+      jest.restoreAllMocks();
+    }
+
+    // Assess
+    expect(result).toMatchObject({ stored: [], dropped: [inbox.address] });
+    const { items, objects } = await storedEverything(backends);
+    expect(items.filter((i) => String(i.pk).includes(inbox.id))).toEqual([]);
+    expect(objects.filter((o) => o.includes(inbox.id))).toEqual([]);
   });
 
   it('routes name+tag@ to name@, case-insensitively, and keeps the tag', async () => {
