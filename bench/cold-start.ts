@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MailroomHandler } from '../lib/constructs/mailroom-function';
-import { bundleLikeCdk, formatBytes, measureInit, type BundleInfo, type InitSample } from './lib/cold-bundle';
+import { bundleLikeCdk, formatBytes, measureInit, SIZE_BUDGET_BYTES, type BundleInfo, type InitSample } from './lib/cold-bundle';
 import type { Budget, Section } from './lib/report';
 import { markdownTable } from './lib/report';
 import { median, percentile, round } from './lib/stats';
@@ -15,7 +15,6 @@ import { median, percentile, round } from './lib/stats';
  */
 
 const ROOT = join(__dirname, '..');
-const SIZE_BUDGET_BYTES = 1024 * 1024;
 const INIT_BUDGET_MS = 150;
 const TOP_INPUTS = 8;
 

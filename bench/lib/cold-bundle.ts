@@ -6,6 +6,9 @@ import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { BUNDLE_CHARSET, BUNDLE_MAIN_FIELDS, NEVER_LOADED_ON_LAMBDA } from '../../lib/constructs/mailroom-function';
 
+/** The most a Lambda bundle's index.js may weigh: what loading it costs grows with it. */
+export const SIZE_BUDGET_BYTES = 1024 * 1024;
+
 /** What one bundle weighs, and what it is made of. */
 export interface BundleInfo {
   /** index.js as Lambda runs it. */

@@ -8,7 +8,9 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
 /** Every Lambda handler Mailroom ships lives in `lambdas/handlers/<name>.ts`. */
-export type MailroomHandler = 'api' | 'export' | 'send' | 'expiry' | 'parser' | 'dispatcher' | 'canary' | 'admin-key-bootstrap' | 'receipt-rule-set-activation';
+/** Every Lambda entry in `lambdas/handlers/`. */
+export const MAILROOM_HANDLERS = ['api', 'export', 'send', 'expiry', 'parser', 'dispatcher', 'canary', 'admin-key-bootstrap', 'receipt-rule-set-activation'] as const;
+export type MailroomHandler = (typeof MAILROOM_HANDLERS)[number];
 
 export interface MailroomFunctionProps {
   /** The file in `lambdas/handlers/` (without `.ts`) that exports `handler`. */
