@@ -38,8 +38,8 @@ export const messageContentKey = (orgId: string, inboxId: string, messageId: str
   sk: `C#${messageId}`,
 });
 /**
- * Left by a deleted message until it would have expired, so that a late repeat of its delivery (a retried event,
- * a redriven dead letter) does not bring it back.
+ * Left by a deleted message while it would have lived, and while its delivery could still be redriven, so that a
+ * late repeat of its delivery (a retried event, a redriven dead letter) does not bring it back.
  */
 export const messageTombstoneKey = (orgId: string, inboxId: string, messageId: string): ItemKey => ({
   pk: messagePartition(orgId, inboxId),
