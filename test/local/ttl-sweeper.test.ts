@@ -4,7 +4,7 @@ import { startTtlSweeper } from '../../lambdas/local/ttl-sweeper';
 
 let dynamo: DynamoDbLocal;
 beforeAll(async () => {
-  dynamo = await startDynamoDbLocal({ host: '127.0.0.1' });
+  dynamo = await startDynamoDbLocal({ host: '127.0.0.1', shortLived: true });
   await ensureTable(dynamo.client, 'sweep');
 });
 afterAll(() => dynamo.stop());

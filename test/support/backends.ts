@@ -31,7 +31,7 @@ export interface Backends {
 /** Real DynamoDB Local (in memory) and s3rver (temp dir) behind the production adapters. */
 export async function startBackends(settings: Partial<CoreDeps['settings']> = {}, options: { smtpRelay?: string } = {}): Promise<Backends> {
   const dir = mkdtempSync(join(tmpdir(), 'mailroom-test-'));
-  const dynamo = await startDynamoDbLocal({ host: '127.0.0.1' });
+  const dynamo = await startDynamoDbLocal({ host: '127.0.0.1', shortLived: true });
   const s3 = await startS3Local({ host: '127.0.0.1', dataDir: join(dir, 's3'), bucket: 'mailroom-test' });
   await ensureTable(dynamo.client, 'mailroom-test');
   const logs: Backends['logs'] = [];

@@ -4,7 +4,7 @@ import { ensureTable, startDynamoDbLocal, type DynamoDbLocal } from '../../../la
 let dynamo: DynamoDbLocal;
 let table: DynamoDbTable;
 beforeAll(async () => {
-  dynamo = await startDynamoDbLocal({ host: '127.0.0.1' });
+  dynamo = await startDynamoDbLocal({ host: '127.0.0.1', shortLived: true });
   await ensureTable(dynamo.client, 'batch');
   table = new DynamoDbTable(dynamo.client, 'batch');
 });
