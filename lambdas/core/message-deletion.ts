@@ -1,8 +1,10 @@
 import { auditWrite, type Actor } from './audit';
 import type { CoreDeps } from './deps';
-import { getMessageItem } from './messages';
+import type { Item } from '../ports';
+import { MailroomError } from './errors';
+import { getMessageItem, type MessageItem } from './messages';
 import { blobKeys, messageContentKey, messageKey, messageTombstoneKey } from './table-keys';
-import { recountThreadOf, threadMembershipDeletion } from './threads';
+import { recountThreadOf, threadMembershipDeletion, type ThreadRef } from './threads';
 
 /** SQS keeps a dead letter 14 days at most: no delivery of a deleted message can be redriven later than that. */
 const LATEST_REDRIVE_SECONDS = 14 * 86400;
@@ -14,7 +16,7 @@ const LATEST_REDRIVE_SECONDS = 14 * 86400;
  */
 export async function deleteMessage(deps: CoreDeps, actor: Actor, inboxId: string, messageId: string): Promise<void> {
   const { orgId } = actor;
-  const item = await getMessageItem(deps, orgId, inboxId, messageId);
+  const item = await messageToDelete(deps, orgId, inboxId, messageId);
   await deps.blobs.deletePrefix(blobKeys.messagePrefix(orgId, inboxId, messageId));
   await deps.table.transactWrite([
     { delete: messageKey(orgId, inboxId, messageId) },
@@ -26,6 +28,7 @@ export async function deleteMessage(deps: CoreDeps, actor: Actor, inboxId: strin
       put: {
         ...messageTombstoneKey(orgId, inboxId, messageId),
         type: 'message-tombstone',
+        threadId: item.threadId,
         expiresAt: Math.max(item.expiresAt, Math.floor(deps.clock.now().getTime() / 1000) + LATEST_REDRIVE_SECONDS),
       },
     },
@@ -36,5 +39,20 @@ export async function deleteMessage(deps: CoreDeps, actor: Actor, inboxId: strin
   } catch (err) {
     // The message is gone; the thread's next writer counts it right.
     deps.log.warn('thread not recounted after a deletion', { orgId, inboxId, threadId: item.threadId, error: (err as Error).message });
+  }
+}
+
+/**
+ * The message to delete. One already deleted still answers 404, but its thread is counted again first: the request
+ * that deleted it may have stopped before counting, and its caller repeats it.
+ */
+async function messageToDelete(deps: CoreDeps, orgId: string, inboxId: string, messageId: string): Promise<MessageItem> {
+  try {
+    return await getMessageItem(deps, orgId, inboxId, messageId);
+  } catch (err) {
+    if (!(err instanceof MailroomError && err.code === 'not_found')) throw err;
+    const tombstone = await deps.table.get<Item & Partial<ThreadRef>>(messageTombstoneKey(orgId, inboxId, messageId));
+    if (tombstone?.threadId) await recountThreadOf(deps, { orgId, inboxId, threadId: tombstone.threadId });
+    throw err;
   }
 }

@@ -128,7 +128,7 @@ async function recountThread(deps: CoreDeps, thread: ThreadRef, added: MessageIt
   throw new Error(`thread ${threadId} kept changing while it was counted`);
 }
 
-interface ThreadRef {
+export interface ThreadRef {
   orgId: string;
   inboxId: string;
   threadId: string;
@@ -176,7 +176,7 @@ export const threadMembershipDeletion = (message: MessageItem): WriteOp => ({
 });
 
 /** Counts the thread of a message whose membership has just gone. */
-export async function recountThreadOf(deps: CoreDeps, message: MessageItem): Promise<void> {
+export async function recountThreadOf(deps: CoreDeps, message: ThreadRef): Promise<void> {
   const { orgId, inboxId, threadId } = message;
   await recountThread(deps, { orgId, inboxId, threadId }, undefined, await deps.table.get<ThreadItem>(threadKey(orgId, inboxId, threadId)));
 }

@@ -156,6 +156,28 @@ describe('threads', () => {
     expect((await call('GET', `/v1/inboxes/${inbox.id}/threads/${thread.id}`, { key })).status).toBe(404);
   });
 
+  it('are counted right when a deletion stopped before counting and its caller repeats it', async () => {
+    const inbox = await newInbox('thread-deletion-stopped');
+    const root = await receive(inbox, { subject: 'Invoice', messageId: '<invoice@elsewhere.example>' });
+    const reply = await receive(inbox, { subject: 'Re: Invoice', messageId: '<invoice-2@elsewhere.example>', references: ['<invoice@elsewhere.example>'] });
+    const table = backends.deps.table;
+    const transactWrite = table.transactWrite.bind(table);
+    // The function times out right after the deletion's transaction, before the thread is counted.
+    jest.spyOn(table, 'transactWrite').mockImplementationOnce(async (ops) => {
+      await transactWrite(ops);
+      throw new Error('Task timed out');
+    });
+    expect((await call('DELETE', `/v1/inboxes/${inbox.id}/messages/${reply}`, { key })).status).toBe(500);
+    jest.restoreAllMocks();
+    // The thread still names the deleted reply as its newest message, so lists, which show a thread at its newest
+    // message, miss it.
+    expect(await threads(inbox.id)).toEqual([]);
+
+    expect((await call('DELETE', `/v1/inboxes/${inbox.id}/messages/${reply}`, { key })).status).toBe(404);
+
+    expect((await threads(inbox.id)).map((t) => [t.messageCount, t.lastMessageId])).toEqual([[1, root]]);
+  });
+
   it('hold sent replies and received mail of one conversation together', async () => {
     const inbox = await newInbox('thread-mixed');
     const received = await receive(inbox, { subject: 'Invoice question', messageId: '<q1@elsewhere.example>' });
