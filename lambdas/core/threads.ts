@@ -80,11 +80,14 @@ export async function recordInThread(deps: CoreDeps, message: MessageItem, optio
 }
 
 async function putMembership(deps: CoreDeps, message: MessageItem): Promise<void> {
-  const { orgId, inboxId, threadId, expiresAt } = message;
+  const { orgId, inboxId, threadId, expiresAt, messageIdHeader } = message;
   const subject = subjectKey(message.subject);
+  // A reply to a message that started its thread finds the thread by that Message-ID alone (see threadIdFor), so
+  // only messages that joined another thread need a lookup by Message-ID: most mail writes one item less.
+  const joinedThread = messageIdHeader && threadId !== hashId('thr', messageIdHeader);
   await deps.table.putAll([
     { ...threadMemberKey(orgId, inboxId, threadId, message.id), type: 'thread-member', messageId: message.id, expiresAt },
-    ...(message.messageIdHeader ? [{ ...threadLookupKey(orgId, inboxId, 'MID', message.messageIdHeader), threadId, expiresAt }] : []),
+    ...(joinedThread ? [{ ...threadLookupKey(orgId, inboxId, 'MID', messageIdHeader), threadId, expiresAt }] : []),
     ...(subject ? [{ ...threadLookupKey(orgId, inboxId, 'SUBJ', subject), threadId, expiresAt }] : []),
   ]);
 }

@@ -41,6 +41,21 @@ describe('threads', () => {
     expect(await threadOf(inbox.id, unrelated)).not.toBe(rootThread);
   });
 
+  it('take in a reply naming only the message that started them, without a lookup item for that message', async () => {
+    const inbox = await newInbox('thread-root-lookup');
+    const putAll = jest.spyOn(backends.deps.table, 'putAll');
+    const root = await receive(inbox, { subject: 'Kickoff', messageId: '<kickoff@elsewhere.example>' });
+    const reply = await receive(inbox, { subject: 'Re: Kickoff', messageId: '<kickoff-2@elsewhere.example>', inReplyTo: '<kickoff@elsewhere.example>' });
+    const byReply = await receive(inbox, { subject: 'Re: Kickoff', messageId: '<kickoff-3@elsewhere.example>', inReplyTo: '<kickoff-2@elsewhere.example>' });
+    const lookupsByMessageId = putAll.mock.calls.map(([items]) => items.filter((i) => i.sk.startsWith('L#MID#')).length);
+    putAll.mockRestore();
+
+    expect(await threadOf(inbox.id, reply)).toBe(await threadOf(inbox.id, root));
+    expect(await threadOf(inbox.id, byReply)).toBe(await threadOf(inbox.id, root));
+    // The first message is found by its own Message-ID; the replies, which joined its thread, each leave a lookup.
+    expect(lookupsByMessageId).toEqual([0, 1, 1]);
+  });
+
   it('list newest activity first, each once, with its messages oldest first; a deletion moves the thread back', async () => {
     const inbox = await newInbox('thread-list');
     const first = await receive(inbox, { subject: 'First topic', messageId: '<a1@elsewhere.example>' });
