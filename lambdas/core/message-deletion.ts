@@ -34,11 +34,15 @@ export async function deleteMessage(deps: CoreDeps, actor: Actor, inboxId: strin
     },
     auditWrite(deps, actor, 'message.deleted', { type: 'message', id: messageId }, { inboxId }),
   ]);
+  await recountAfterDeletion(deps, item);
+}
+
+/** Best effort: the message is gone either way, and the thread's next writer counts it right. */
+async function recountAfterDeletion(deps: CoreDeps, thread: ThreadRef): Promise<void> {
   try {
-    await recountThreadOf(deps, item);
+    await recountThreadOf(deps, thread);
   } catch (err) {
-    // The message is gone; the thread's next writer counts it right.
-    deps.log.warn('thread not recounted after a deletion', { orgId, inboxId, threadId: item.threadId, error: (err as Error).message });
+    deps.log.warn('thread not recounted after a deletion', { orgId: thread.orgId, inboxId: thread.inboxId, threadId: thread.threadId, error: (err as Error).message });
   }
 }
 
@@ -52,7 +56,7 @@ async function messageToDelete(deps: CoreDeps, orgId: string, inboxId: string, m
   } catch (err) {
     if (!(err instanceof MailroomError && err.code === 'not_found')) throw err;
     const tombstone = await deps.table.get<Item & Partial<ThreadRef>>(messageTombstoneKey(orgId, inboxId, messageId));
-    if (tombstone?.threadId) await recountThreadOf(deps, { orgId, inboxId, threadId: tombstone.threadId });
+    if (tombstone?.threadId) await recountAfterDeletion(deps, { orgId, inboxId, threadId: tombstone.threadId });
     throw err;
   }
 }

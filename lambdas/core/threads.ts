@@ -113,6 +113,8 @@ async function recountThread(deps: CoreDeps, thread: ThreadRef, added: MessageIt
     }
     // Members sort by message id, which sorts by arrival.
     const newestId = String(members[members.length - 1].messageId);
+    // Counted right already (a deletion repeated, say): writing again would only make concurrent writers retry.
+    if (!added && current?.messageCount === members.length && current.lastMessageId === newestId) return;
     const newest =
       added?.id === newestId
         ? added

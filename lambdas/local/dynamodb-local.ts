@@ -22,11 +22,11 @@ export interface DynamoDbLocal {
 
 /**
  * JVM settings for a DynamoDB Local that serves a few thousand requests and stops (a test suite): the quick
- * compiler only, and a single-threaded collector. It is ready in half the CPU and serves its first ten thousand
- * requests in about half; a long-running one (`npm start`) keeps the JVM's defaults, whose optimising compiler
- * makes each request cheaper once it has warmed up.
+ * compiler only. It is ready in about half the CPU and serves its first ten thousand requests in about half; a
+ * long-running one (`npm start`) keeps the JVM's default, whose optimising compiler makes each request cheaper
+ * once it has warmed up. Settings already in JAVA_TOOL_OPTIONS come after it, so they win.
  */
-const SHORT_LIVED_JVM = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
+const SHORT_LIVED_JVM = '-XX:TieredStopAtLevel=1';
 
 /**
  * Starts Amazon's DynamoDB Local (Java) on a free port, with its data under `dataDir` or in memory.
@@ -37,7 +37,7 @@ export async function startDynamoDbLocal(options: { dataDir?: string; host: stri
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const port = await freePort(options.host);
   const javaOptions = { port, path: options.dataDir ?? null, sharedDb: true };
-  const env = options.shortLived ? { ...process.env, JAVA_TOOL_OPTIONS: [process.env.JAVA_TOOL_OPTIONS, SHORT_LIVED_JVM].filter(Boolean).join(' ') } : process.env;
+  const env = options.shortLived ? { ...process.env, JAVA_TOOL_OPTIONS: [SHORT_LIVED_JVM, process.env.JAVA_TOOL_OPTIONS].filter(Boolean).join(' ') } : process.env;
   const child = spawn(process.execPath, [join(__dirname, 'dynamodb-local-process.cjs'), JSON.stringify(javaOptions)], { stdio: 'pipe', env });
   child.stdout?.resume();
   const stderr: string[] = [];

@@ -193,6 +193,24 @@ describe('threads', () => {
     expect((await threads(inbox.id)).map((t) => [t.messageCount, t.lastMessageId])).toEqual([[1, root]]);
   });
 
+  it('answer a repeated deletion with 404, leaving a thread counted right as it is, even when counting fails', async () => {
+    const inbox = await newInbox('thread-deletion-repeated');
+    const root = await receive(inbox, { subject: 'Minutes', messageId: '<minutes@elsewhere.example>' });
+    const reply = await receive(inbox, { subject: 'Re: Minutes', messageId: '<minutes-2@elsewhere.example>', references: ['<minutes@elsewhere.example>'] });
+    expect((await call('DELETE', `/v1/inboxes/${inbox.id}/messages/${reply}`, { key })).status).toBe(204);
+    const table = backends.deps.table;
+    const put = jest.spyOn(table, 'put');
+
+    expect((await call('DELETE', `/v1/inboxes/${inbox.id}/messages/${reply}`, { key })).status).toBe(404);
+    jest.spyOn(table, 'query').mockRejectedValue(new Error('ProvisionedThroughputExceededException'));
+    expect((await call('DELETE', `/v1/inboxes/${inbox.id}/messages/${reply}`, { key })).status).toBe(404);
+    const threadWrites = put.mock.calls.filter(([item]) => item.sk.startsWith('T#'));
+    jest.restoreAllMocks();
+
+    expect(threadWrites).toEqual([]);
+    expect((await threads(inbox.id)).map((t) => [t.messageCount, t.lastMessageId])).toEqual([[1, root]]);
+  });
+
   it('hold sent replies and received mail of one conversation together', async () => {
     const inbox = await newInbox('thread-mixed');
     const received = await receive(inbox, { subject: 'Invoice question', messageId: '<q1@elsewhere.example>' });
