@@ -266,7 +266,7 @@ export const run: Section = async (ctx) => {
     'maildev parses a message and writes one file. `npm start` runs what AWS runs: the raw message is fsynced to',
     'the spool before the `250`, stored in S3 (s3rver, over HTTP with SigV4 signing), read back by the parser handler,',
     'copied to the inbox, and the inbox, the message, its content and its thread are read and written in DynamoDB Local',
-    '(a JVM): about nine requests per message (see Parse cost), each through the AWS SDK, plus the durable local job',
+    '(a JVM): eleven S3 and DynamoDB requests per message (see Cost), each through the AWS SDK, plus the durable local job',
     "queue's put and delete that stand in for EventBridge when the message.received event is published. The",
     'listing is an authenticated REST call. Mailroom is built to run that path on AWS, not to out-run a mail catcher on',
     'one laptop: a 2× lead would need roughly a tenth of the CPU per message. The **server CPU** column counts all of that',
