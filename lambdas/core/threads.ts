@@ -63,10 +63,11 @@ export async function threadIdFor(deps: CoreDeps, orgId: string, inboxId: string
 export async function recordInThread(deps: CoreDeps, message: MessageItem, options: { retried?: boolean } = {}): Promise<boolean> {
   const thread = { orgId: message.orgId, inboxId: message.inboxId, threadId: message.threadId };
   const key = threadKey(message.orgId, message.inboxId, message.threadId);
-  await putMembership(deps, message);
+  const namedAfterIt = message.threadId === hashId('thr', message.messageIdHeader ?? message.id);
+  await putMembership(deps, message, namedAfterIt);
   // A thread named after this very message most likely starts with it, so its summary is written at once, unless
   // it exists already (the same Message-ID arriving twice); any other thread's summary is read, to be counted.
-  const startsThread = !options.retried && message.threadId === hashId('thr', message.messageIdHeader ?? message.id);
+  const startsThread = !options.retried && namedAfterIt;
   const [tombstone, summary] = await inOrder([
     deps.table.get(messageTombstoneKey(message.orgId, message.inboxId, message.id)),
     startsThread ? deps.table.put(threadItem(thread, undefined, message, 1, message), { ifNotExists: true }) : deps.table.get<ThreadItem>(key),
@@ -79,15 +80,14 @@ export async function recordInThread(deps: CoreDeps, message: MessageItem, optio
   return true;
 }
 
-async function putMembership(deps: CoreDeps, message: MessageItem): Promise<void> {
+async function putMembership(deps: CoreDeps, message: MessageItem, namedAfterIt: boolean): Promise<void> {
   const { orgId, inboxId, threadId, expiresAt, messageIdHeader } = message;
   const subject = subjectKey(message.subject);
-  // A reply to a message that started its thread finds the thread by that Message-ID alone (see threadIdFor), so
+  // A reply to the message a thread is named after finds the thread by that Message-ID alone (see threadIdFor), so
   // only messages that joined another thread need a lookup by Message-ID: most mail writes one item less.
-  const joinedThread = messageIdHeader && threadId !== hashId('thr', messageIdHeader);
   await deps.table.putAll([
     { ...threadMemberKey(orgId, inboxId, threadId, message.id), type: 'thread-member', messageId: message.id, expiresAt },
-    ...(joinedThread ? [{ ...threadLookupKey(orgId, inboxId, 'MID', messageIdHeader), threadId, expiresAt }] : []),
+    ...(messageIdHeader && !namedAfterIt ? [{ ...threadLookupKey(orgId, inboxId, 'MID', messageIdHeader), threadId, expiresAt }] : []),
     ...(subject ? [{ ...threadLookupKey(orgId, inboxId, 'SUBJ', subject), threadId, expiresAt }] : []),
   ]);
 }
