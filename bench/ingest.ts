@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import nodemailer from 'nodemailer';
-import MailComposer from 'nodemailer/lib/mail-composer';
-import { withFreshMessageId } from './lib/fresh-message-id';
+import { subjectWith, template, tokenFor, withToken } from './lib/bench-messages';
 import { processTreeCpuMs } from './lib/process-cpu';
 import { startMaildev, startMailroom, startSmtpSink, type Peer, type Watcher } from './lib/ingest-peers';
 import { markdownTable, type BenchContext, type Budget, type Section } from './lib/report';
@@ -41,32 +39,6 @@ const SIZES = { '2 KB': 2 * 1024, '50 KB': 50 * 1024, '2 MB': 2 * 1024 * 1024 } 
 const VISIBILITY_TIMEOUT_MS = 120_000;
 /** Pause between listing polls: frequent enough to time arrivals, rare enough not to load the peer. */
 const POLL_MS = 10;
-const TOKEN = 'BENCHTOKEN-0000000000000000';
-/** Unique per message: the run's label and the message's number, padded to the token's width. */
-const tokenFor = (label: string, i: number) => `BENCHTOKEN-${label.padEnd(6, '-').slice(0, 6)}${String(i).padStart(10, '0')}`;
-
-/** A message of about `bytes`, whose subject carries a fixed-width token replaced per message. */
-async function template(bytes: number): Promise<Buffer> {
-  const base = { from: 'Bench <bench@example.com>', to: 'placeholder@example.com', subject: `Load ${TOKEN}` };
-  if (bytes <= 64 * 1024) {
-    const paragraph = 'Your verification code is 482913. This paragraph pads the message to its size. ';
-    const text = paragraph.repeat(Math.ceil((bytes * 0.45) / paragraph.length));
-    return new MailComposer({ ...base, text, html: `<p>${text}</p>` }).compile().build();
-  }
-  const attachment = randomBytes(Math.floor((bytes * 3) / 4) - 2048);
-  return new MailComposer({ ...base, text: 'Attached.', attachments: [{ filename: 'data.bin', content: attachment }] }).compile().build();
-}
-
-/** The template with this message's token, its own Message-ID and its own Date header (the time it is sent). */
-function withToken(raw: Buffer, token: string): Buffer {
-  const copy = withFreshMessageId(raw);
-  copy.write(token, raw.indexOf(TOKEN), 'latin1');
-  const header = raw.subarray(0, 6).toString() === 'Date: ' ? 0 : raw.indexOf('\r\nDate: ') + 2;
-  const date = header + 'Date: '.length;
-  const end = raw.indexOf('\r\n', date);
-  return Buffer.concat([copy.subarray(0, date), Buffer.from(new Date().toUTCString()), copy.subarray(end)]);
-}
-
 async function measure(peer: Peer, cell: Cell, raw: Buffer, label: string, ctx: BenchContext): Promise<CellResult> {
   const mailbox = await peer.openMailbox(label);
   const transport = nodemailer.createTransport({
@@ -92,7 +64,7 @@ async function measure(peer: Peer, cell: Cell, raw: Buffer, label: string, ctx: 
     try {
       await transport.sendMail({ envelope: { from: 'bench@example.com', to: [mailbox.to] }, raw: withToken(raw, token) });
       const now = performance.now();
-      accepted.set(`Load ${token}`, now);
+      accepted.set(subjectWith(token), now);
       acceptMs.push(now - sentAt);
     } catch {
       failed++;

@@ -10,7 +10,7 @@ import { markdownTable } from './lib/report';
  * `npm run bench [-- --only ingest,parse] [--quick]`: measures Mailroom on this machine and writes
  * bench/report.md and bench/report.json. With --only, the other sections of an existing report are kept.
  */
-const SECTIONS = ['ingest', 'parse', 'api', 'cold-start', 'cost', 'dashboard'] as const;
+const SECTIONS = ['ingest', 'send-and-wait', 'parse', 'api', 'cold-start', 'cost', 'dashboard'] as const;
 
 interface Report {
   generatedAt: string;

@@ -99,8 +99,11 @@ export interface MailroomEvent {
  * give it; without it, a wait looks on a schedule.
  */
 export interface Arrivals {
-  /** Starts listening to one inbox; `next` then resolves at the first arrival not yet reported, or after `ms`. */
-  watch(orgId: string, inboxId: string): ArrivalWatch;
+  /**
+   * Starts listening to one inbox for the arrivals `wanted` picks (it is given the message.received event's data);
+   * `next` then resolves at the first such arrival not yet reported, or after `ms`.
+   */
+  watch(orgId: string, inboxId: string, wanted: (message: unknown) => boolean): ArrivalWatch;
 }
 
 export interface ArrivalWatch {

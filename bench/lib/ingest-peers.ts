@@ -13,9 +13,18 @@ export interface Peer {
   smtp: { host: string; port: number };
   /** The server's root process, whose tree's CPU time is measured. */
   pid: number;
+  /** Names the part of the server a process of its tree is (by its command line), where it has several. */
+  cpuPartOf?: (command: string) => string | undefined;
   /** A fresh mailbox for one measurement: the address to send to and, if mail can be read back, a watcher. */
-  openMailbox(cell: string): Promise<{ to: string; watcher?: Watcher }>;
+  openMailbox(cell: string): Promise<Mailbox>;
   stop(): Promise<void>;
+}
+
+export interface Mailbox {
+  to: string;
+  watcher?: Watcher;
+  /** Where the peer can be asked to answer once a message with this subject is there (a long poll). */
+  waitFor?: (subject: string) => Promise<void>;
 }
 
 /**
@@ -60,6 +69,8 @@ function pagedWatcher(
 }
 
 const HOST = '127.0.0.1';
+/** The longest a wait may last (the API's limit). */
+const VISIBILITY_TIMEOUT_S = 25;
 /** Listing page size for polling: small, so watching costs each peer little. */
 const PAGE = 20;
 const ROOT = join(__dirname, '..', '..');
@@ -114,6 +125,7 @@ export async function startMailroom(): Promise<Peer> {
     description: '`npm start`: durable spool, mailparser, DynamoDB Local and s3rver, read back through the REST API',
     smtp: { host: HOST, port: smtpPort },
     pid: server.child.pid!,
+    cpuPartOf: (command) => (command.includes('java') ? 'DynamoDB Local' : command.includes('s3rver') ? 's3rver' : undefined),
     async openMailbox(cell) {
       const response = await fetch(`${api}/inboxes`, { method: 'POST', headers, body: JSON.stringify({ localPart: cell }) });
       if (!response.ok) throw new Error(`could not create inbox ${cell}: ${response.status} ${await response.text()}`);
@@ -125,6 +137,12 @@ export async function startMailroom(): Promise<Peer> {
           const page = (await (await fetch(url, { headers })).json()) as { data: ListedMessage[]; nextCursor: string | null };
           return { items: page.data, next: page.nextCursor ?? undefined };
         }),
+        async waitFor(subject) {
+          const body = JSON.stringify({ subjectContains: subject, timeoutSeconds: VISIBILITY_TIMEOUT_S });
+          const response = await fetch(`${api}/inboxes/${inbox.id}/wait`, { method: 'POST', headers, body });
+          const result = (await response.json()) as { timedOut: boolean };
+          if (!response.ok || result.timedOut) throw new Error(`${subject} did not arrive: ${response.status} ${JSON.stringify(result)}`);
+        },
       };
     },
     async stop() {

@@ -8,21 +8,24 @@ import type { ArrivalWatch, Arrivals, EventBus, MailroomEvent } from '../ports';
 export class LocalArrivals implements Arrivals {
   private readonly emitter = new EventEmitter().setMaxListeners(0);
 
-  /** `bus`, also telling waiting readers of every message.received it publishes. */
+  /** `bus`, also telling waiting readers of every message.received and message.sent it publishes. */
   announcing(bus: EventBus): EventBus {
     return {
       publish: (event: MailroomEvent) => {
-        if (event.type === 'message.received' && event.inboxId) this.emitter.emit(inboxKey(event.orgId, event.inboxId));
+        // Received mail, and the copy of mail the inbox sent: both are messages a wait may be for.
+        if ((event.type === 'message.received' || event.type === 'message.sent') && event.inboxId) this.emitter.emit(inboxKey(event.orgId, event.inboxId), event.data);
         return bus.publish(event);
       },
     };
   }
 
-  watch(orgId: string, inboxId: string): ArrivalWatch {
+  watch(orgId: string, inboxId: string, wanted: (message: unknown) => boolean): ArrivalWatch {
     const key = inboxKey(orgId, inboxId);
     let unreported = false;
     let wake: (() => void) | undefined;
-    const onArrival = () => {
+    // Only mail the watcher wants wakes it: many waits on one busy inbox would otherwise all look at every arrival.
+    const onArrival = (message: unknown) => {
+      if (!wanted(message)) return;
       unreported = true;
       wake?.();
     };

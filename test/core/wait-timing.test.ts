@@ -21,9 +21,11 @@ const table = {
   query: async (input: QueryInput) => {
     queries++;
     if (input.limit === 1) topChecks++;
-    const items = messages.filter((m) => m.pk === input.pk && m.sk.startsWith(input.skPrefix)).sort((a, b) => b.sk.localeCompare(a.sk));
+    const all = messages.filter((m) => m.pk === input.pk && m.sk.startsWith(input.skPrefix)).sort((a, b) => b.sk.localeCompare(a.sk));
+    const from = input.startAfter ? all.findIndex((m) => m.sk === input.startAfter!.sk) + 1 : 0;
+    const items = all.slice(from, from + (input.limit ?? all.length));
     duringLook?.();
-    return { items: items.slice(0, input.limit) };
+    return { items, lastKey: from + items.length < all.length ? items[items.length - 1] : undefined };
   },
 } as unknown as Table;
 const deps = { table, clock: { now: () => new Date() } } as unknown as CoreDeps;
@@ -55,6 +57,20 @@ describe('how soon a wait answers', () => {
     const result = await waitForMessage(deps, 'org_t', 'inb_t', { timeoutSeconds: 25 });
     expect(result.message?.subject).toBe('message 1');
     expect(queries).toBe(1);
+  });
+
+  it('reads back the newest 100 messages in two requests: the newest 20, then the 80 below them', async () => {
+    // Message ids sort as the numbers do: 999 is the newest.
+    for (let n = 880; n <= 999; n++) messages.push(message(n));
+    const look = (subjectContains: string) => waitForMessage(deps, 'org_t', 'inb_t', { timeoutSeconds: 0, subjectContains });
+    expect((await look('message 990')).message?.subject).toBe('message 990');
+    expect(queries).toBe(1);
+    queries = 0;
+    expect((await look('message 950')).message?.subject).toBe('message 950');
+    expect(queries).toBe(2);
+    queries = 0;
+    expect(await look('message 899')).toEqual({ timedOut: true, message: null });
+    expect(queries).toBe(2);
   });
 
   it.each([0.05, 2, 10, 24])('returns a message that arrives %s s into the wait within 200 ms of its arrival', async (arrivesAfter) => {
@@ -102,8 +118,9 @@ describe('with word of arrivals (the local stack, one process)', () => {
   const bus = arrivals.announcing({ publish: async () => undefined });
   const withArrivals = { ...deps, arrivals } as CoreDeps;
   const store = async (n: number) => {
-    messages.push(message(n));
-    await bus.publish({ id: `evt_${n}`, type: 'message.received', timestamp: new Date().toISOString(), orgId: 'org_t', inboxId: 'inb_t', data: {} });
+    const stored = message(n);
+    messages.push(stored);
+    await bus.publish({ id: `evt_${n}`, type: 'message.received', timestamp: new Date().toISOString(), orgId: 'org_t', inboxId: 'inb_t', data: stored });
   };
 
   it('answers the moment the message is stored, not at its next look', async () => {
@@ -121,18 +138,55 @@ describe('with word of arrivals (the local stack, one process)', () => {
     expect(queries).toBe(readsBefore + 1);
   });
 
+  it('is not woken by mail it does not wait for: many waits on one busy inbox look only when their own arrives', async () => {
+    const settled: string[] = [];
+    for (const n of [11, 12, 13]) {
+      void waitForMessage(withArrivals, 'org_t', 'inb_t', { timeoutSeconds: 25, subjectContains: `message ${n}` }).then((r) => settled.push(r.message!.subject));
+    }
+    await jest.advanceTimersByTimeAsync(10_250);
+    const readsBefore = queries;
+    await store(12);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(settled).toEqual(['message 12']);
+    expect(queries).toBe(readsBefore + 1);
+    await store(11);
+    await store(13);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(settled).toEqual(['message 12', 'message 11', 'message 13']);
+    expect(queries).toBe(readsBefore + 3);
+  });
+
   it('hears of mail stored while a look is under way, and looks again at once', async () => {
     let settledAt: number | undefined;
     duringLook = () => {
-      if (queries === 3) void store(4);
+      if (queries === 1) void store(4);
     };
     const started = Date.now();
-    void waitForMessage(withArrivals, 'org_t', 'inb_t', { timeoutSeconds: 25 }).then((r) => {
+    void waitForMessage(withArrivals, 'org_t', 'inb_t', { timeoutSeconds: 25, subjectContains: 'message 4' }).then((r) => {
       settledAt = Date.now();
       expect(r.message?.subject).toBe('message 4');
     });
-    await jest.advanceTimersByTimeAsync(300);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(queries).toBe(2);
+    expect(settledAt).toBe(started);
+  });
+
+  it('hears of the copy of mail the inbox sent', async () => {
+    let settled: string | undefined;
+    void waitForMessage(withArrivals, 'org_t', 'inb_t', { timeoutSeconds: 25, subjectContains: 'message 5' }).then((r) => (settled = r.message?.subject));
+    await jest.advanceTimersByTimeAsync(500);
+    messages.push(message(5));
+    await bus.publish({ id: 'evt_5', type: 'message.sent', timestamp: new Date().toISOString(), orgId: 'org_t', inboxId: 'inb_t', data: message(5) });
+    await jest.advanceTimersByTimeAsync(0);
+    expect(settled).toBe('message 5');
+  });
+
+  it('still looks once a second, for what is not told (a sent copy whose sending failed)', async () => {
+    const waiting = waitForMessage(withArrivals, 'org_t', 'inb_t', { timeoutSeconds: 25, subjectContains: 'failed send' });
+    await jest.advanceTimersByTimeAsync(2500);
+    messages.push({ ...message(6), subject: 'failed send' });
+    await jest.advanceTimersByTimeAsync(600);
+    expect((await waiting).message?.subject).toBe('failed send');
     expect(queries).toBe(4);
-    expect(settledAt).toBe(started + 300);
   });
 });

@@ -1,0 +1,172 @@
+import { performance } from 'node:perf_hooks';
+import nodemailer from 'nodemailer';
+import { subjectWith, template, tokenFor, withToken } from './lib/bench-messages';
+import { startMaildev, startMailroom, type Mailbox, type Peer, type Watcher } from './lib/ingest-peers';
+import { processTreeCpuMsByPart } from './lib/process-cpu';
+import { markdownTable, type BenchContext, type Section } from './lib/report';
+import { distribution, round, runPool, type Distribution } from './lib/stats';
+
+/**
+ * Send and wait: what a test does with each email. Every client sends one message on a connection of its own
+ * (nodemailer's default) and waits until the message is readable before it sends the next, so latency here runs
+ * from the send to readable, connection set-up included, and throughput is what that loop allows.
+ */
+
+type ReadBy = 'wait route' | 'listing polls';
+interface LoopResult {
+  peer: string;
+  readBy: ReadBy;
+  concurrency: number;
+  messages: number;
+  perSecond: number;
+  /** From calling sendMail to the message being readable. */
+  latencyMs: Distribution;
+  /** The sendMail call alone: connect, greeting, envelope, DATA, 250. */
+  sendMs: Distribution;
+  lost: number;
+  serverCpuMs: number;
+  /** The server's CPU per message, by process (Mailroom: Node, DynamoDB Local, s3rver). */
+  cpuMsByPart: Record<string, number>;
+}
+
+const SIZE = 2 * 1024;
+/** Pause between listing polls, as in the ingest section. */
+const POLL_MS = 10;
+/** Long enough for the slowest peer to show a message after its 250. */
+const VISIBILITY_TIMEOUT_MS = 60_000;
+const WARMUP_MESSAGES = 300;
+const MAILROOM_NODE = 'Node (SMTP, spool, handlers, API)';
+
+/** Resolves each subject's promise when a listing first shows it; polls only while something is awaited. */
+function listingPoller(watcher: Watcher) {
+  const awaited = new Map<string, () => void>();
+  const seen = new Set<string>();
+  let polling: Promise<void> | undefined;
+  const poll = async () => {
+    while (awaited.size > 0) {
+      for (const subject of await watcher.newlyVisible()) {
+        seen.add(subject);
+        awaited.get(subject)?.();
+      }
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+    polling = undefined;
+  };
+  return (subject: string) =>
+    new Promise<void>((resolve, reject) => {
+      if (seen.has(subject)) return resolve();
+      const timer = setTimeout(() => (awaited.delete(subject), reject(new Error(`${subject} did not show within ${VISIBILITY_TIMEOUT_MS} ms`))), VISIBILITY_TIMEOUT_MS);
+      awaited.set(subject, () => (clearTimeout(timer), awaited.delete(subject), resolve()));
+      polling ??= poll();
+    });
+}
+
+function readerFor(mailbox: Mailbox, readBy: ReadBy): (subject: string) => Promise<void> {
+  if (readBy === 'wait route') {
+    if (!mailbox.waitFor) throw new Error('this peer has no wait route');
+    return mailbox.waitFor;
+  }
+  return listingPoller(mailbox.watcher!);
+}
+
+async function loop(peer: Peer, readBy: ReadBy, concurrency: number, messages: number, raw: Buffer, label: string, ctx: BenchContext): Promise<LoopResult> {
+  const mailbox = await peer.openMailbox(label);
+  const readable = readerFor(mailbox, readBy);
+  const latencies: number[] = [];
+  const sends: number[] = [];
+  let lost = 0;
+  const cpuParts = () => processTreeCpuMsByPart(peer.pid, peer.cpuPartOf ?? (() => undefined), peer.name === 'Mailroom' ? MAILROOM_NODE : peer.name);
+  const cpuBefore = cpuParts();
+  const start = performance.now();
+  ctx.progress.start(`${peer.name} by ${readBy}, ${concurrency} at once, ×${messages}`, messages);
+  await runPool(messages, concurrency, async (i) => {
+    const token = tokenFor(label, i);
+    const transport = nodemailer.createTransport({ host: peer.smtp.host, port: peer.smtp.port, secure: false, ignoreTLS: true });
+    const sentAt = performance.now();
+    try {
+      await transport.sendMail({ envelope: { from: 'bench@example.com', to: [mailbox.to] }, raw: withToken(raw, token) });
+      sends.push(performance.now() - sentAt);
+      await readable(subjectWith(token));
+      latencies.push(performance.now() - sentAt);
+    } catch {
+      lost++;
+    } finally {
+      transport.close();
+    }
+    ctx.progress.tick();
+  });
+  const seconds = (performance.now() - start) / 1000;
+  ctx.progress.done();
+  const cpuAfter = cpuParts();
+  const cpuMsByPart = Object.fromEntries(Object.entries(cpuAfter).map(([part, ms]) => [part, round((ms - (cpuBefore[part] ?? 0)) / messages, 2)]));
+  return {
+    peer: peer.name,
+    readBy,
+    concurrency,
+    messages,
+    perSecond: round((messages - lost) / seconds),
+    latencyMs: distribution(latencies),
+    sendMs: distribution(sends),
+    lost,
+    serverCpuMs: round(Object.values(cpuMsByPart).reduce((sum, ms) => sum + ms, 0), 2),
+    cpuMsByPart,
+  };
+}
+
+export const run: Section = async (ctx) => {
+  const results: LoopResult[] = [];
+  const peers: Peer[] = [];
+  try {
+    peers.push(await startMailroom(), await startMaildev());
+    const [mailroom, maildev] = peers;
+    const raw = await template(SIZE);
+    const runs: [Peer, ReadBy][] = [
+      [mailroom, 'wait route'],
+      [mailroom, 'listing polls'],
+      [maildev, 'listing polls'],
+    ];
+    // Unmeasured, so the first cell does not pay for a cold start (V8's and DynamoDB Local's JIT, first connections).
+    for (const peer of peers) await loop(peer, 'listing polls', 8, ctx.quick ? 40 : WARMUP_MESSAGES, raw, 'warm', ctx);
+    let n = 0;
+    for (const [concurrency, messages] of [
+      [1, ctx.quick ? 20 : 100],
+      [8, ctx.quick ? 80 : 400],
+    ]) {
+      for (const [peer, readBy] of runs) results.push(await loop(peer, readBy, concurrency, messages, raw, `w${n++}`, ctx));
+    }
+  } finally {
+    for (const peer of peers) await peer.stop();
+  }
+
+  const ms = (d: Distribution, key: 'p50' | 'p99') => (d.count ? round(d[key]) : '–');
+  const rows = results.map((r) => [r.concurrency, r.peer, r.readBy, r.perSecond, ms(r.latencyMs, 'p50'), ms(r.latencyMs, 'p99'), ms(r.sendMs, 'p50'), r.serverCpuMs, r.lost]);
+  const mailroomRows = results.filter((r) => r.peer === 'Mailroom');
+  const parts = [...new Set(mailroomRows.flatMap((r) => Object.keys(r.cpuMsByPart)))];
+  const splitRows = mailroomRows.map((r) => [r.concurrency, r.readBy, ...parts.map((p) => r.cpuMsByPart[p] ?? 0), r.serverCpuMs]);
+  const lost = results.reduce((sum, r) => sum + r.lost, 0);
+
+  const markdown = [
+    'What a test does with each email: every client sends one 2 KB message on a connection of its own (nodemailer\'s',
+    'default transport) and waits until it is readable before sending the next; 8 clients stand for 8 test workers.',
+    '**send → readable** runs from calling `sendMail` to the message being readable, so it includes opening the',
+    "connection, which smtp-server delays by 100 ms in maildev and not in Mailroom; **send** is the `sendMail` call alone.",
+    "Mailroom is read two ways: through its wait route (`POST …/wait` with the subject, which answers as soon as the",
+    'message is stored), as a test would, and by polling its listing every 10 ms, as the ingest section reads every peer;',
+    `maildev by polling its listing. Each peer first handles ${WARMUP_MESSAGES} unmeasured messages (8 clients, polled).`,
+    '',
+    markdownTable(['clients', 'peer', 'read by', 'msg/s', 'send → readable p50 ms', 'p99 ms', 'send p50 ms', 'server CPU ms/msg', 'lost'], rows),
+    '',
+    "Mailroom's CPU per message by process (ms): the Node process runs SMTP, the spool, the parser handler, the job",
+    'queue and the API with their AWS SDK clients; DynamoDB Local is a JVM; s3rver a Node process of its own.',
+    '',
+    markdownTable(['clients', 'read by', ...parts, 'total'], splitRows),
+  ].join('\n');
+
+  return {
+    id: 'send-and-wait',
+    title: 'Send and wait',
+    markdown,
+    data: { results },
+    budgets: [{ name: 'messages lost', target: '0', measured: String(lost), met: lost === 0, why: lost ? 'see the table: messages not readable within a minute' : undefined }],
+  };
+};
