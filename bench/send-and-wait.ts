@@ -1,8 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import nodemailer from 'nodemailer';
 import { subjectWith, template, tokenFor, withToken } from './lib/bench-messages';
-import { startMaildev, startMailroom, type Mailbox, type Peer, type Watcher } from './lib/ingest-peers';
-import { processTreeCpuMsByPart } from './lib/process-cpu';
+import { cpuByPartTable, cpuMeter, startMaildev, startMailroom, type Mailbox, type Peer, type Watcher } from './lib/ingest-peers';
 import { markdownTable, type BenchContext, type Section } from './lib/report';
 import { distribution, round, runPool, type Distribution } from './lib/stats';
 
@@ -24,9 +23,8 @@ interface LoopResult {
   /** The sendMail call alone: connect, greeting, envelope, DATA, 250. */
   sendMs: Distribution;
   lost: number;
-  serverCpuMs: number;
-  /** The server's CPU per message, by process (Mailroom: Node, DynamoDB Local, s3rver). */
-  cpuMsByPart: Record<string, number>;
+  /** The server's CPU per message, in all and by process (Mailroom: Node, DynamoDB Local, s3rver). */
+  serverCpuMs: { total: number; byPart: Record<string, number> };
 }
 
 const SIZE = 2 * 1024;
@@ -35,7 +33,6 @@ const POLL_MS = 10;
 /** Long enough for the slowest peer to show a message after its 250. */
 const VISIBILITY_TIMEOUT_MS = 60_000;
 const WARMUP_MESSAGES = 300;
-const MAILROOM_NODE = 'Node (SMTP, spool, handlers, API)';
 
 /** Resolves each subject's promise when a listing first shows it; polls only while something is awaited. */
 function listingPoller(watcher: Watcher) {
@@ -75,8 +72,7 @@ async function loop(peer: Peer, readBy: ReadBy, concurrency: number, messages: n
   const latencies: number[] = [];
   const sends: number[] = [];
   let lost = 0;
-  const cpuParts = () => processTreeCpuMsByPart(peer.pid, peer.cpuPartOf ?? (() => undefined), peer.name === 'Mailroom' ? MAILROOM_NODE : peer.name);
-  const cpuBefore = cpuParts();
+  const cpu = cpuMeter(peer);
   const start = performance.now();
   ctx.progress.start(`${peer.name} by ${readBy}, ${concurrency} at once, ×${messages}`, messages);
   await runPool(messages, concurrency, async (i) => {
@@ -97,8 +93,6 @@ async function loop(peer: Peer, readBy: ReadBy, concurrency: number, messages: n
   });
   const seconds = (performance.now() - start) / 1000;
   ctx.progress.done();
-  const cpuAfter = cpuParts();
-  const cpuMsByPart = Object.fromEntries(Object.entries(cpuAfter).map(([part, ms]) => [part, round((ms - (cpuBefore[part] ?? 0)) / messages, 2)]));
   return {
     peer: peer.name,
     readBy,
@@ -108,8 +102,7 @@ async function loop(peer: Peer, readBy: ReadBy, concurrency: number, messages: n
     latencyMs: distribution(latencies),
     sendMs: distribution(sends),
     lost,
-    serverCpuMs: round(Object.values(cpuMsByPart).reduce((sum, ms) => sum + ms, 0), 2),
-    cpuMsByPart,
+    serverCpuMs: cpu.perMessage(messages),
   };
 }
 
@@ -139,10 +132,8 @@ export const run: Section = async (ctx) => {
   }
 
   const ms = (d: Distribution, key: 'p50' | 'p99') => (d.count ? round(d[key]) : '–');
-  const rows = results.map((r) => [r.concurrency, r.peer, r.readBy, r.perSecond, ms(r.latencyMs, 'p50'), ms(r.latencyMs, 'p99'), ms(r.sendMs, 'p50'), r.serverCpuMs, r.lost]);
-  const mailroomRows = results.filter((r) => r.peer === 'Mailroom');
-  const parts = [...new Set(mailroomRows.flatMap((r) => Object.keys(r.cpuMsByPart)))];
-  const splitRows = mailroomRows.map((r) => [r.concurrency, r.readBy, ...parts.map((p) => r.cpuMsByPart[p] ?? 0), r.serverCpuMs]);
+  const rows = results.map((r) => [r.concurrency, r.peer, r.readBy, r.perSecond, ms(r.latencyMs, 'p50'), ms(r.latencyMs, 'p99'), ms(r.sendMs, 'p50'), r.serverCpuMs.total, r.lost]);
+  const mailroomCpu = results.filter((r) => r.peer === 'Mailroom').map((r) => ({ cells: [r.concurrency, r.readBy], cpu: r.serverCpuMs }));
   const lost = results.reduce((sum, r) => sum + r.lost, 0);
 
   const markdown = [
@@ -159,7 +150,7 @@ export const run: Section = async (ctx) => {
     "Mailroom's CPU per message by process (ms): the Node process runs SMTP, the spool, the parser handler, the job",
     'queue and the API with their AWS SDK clients; DynamoDB Local is a JVM; s3rver a Node process of its own.',
     '',
-    markdownTable(['clients', 'read by', ...parts, 'total'], splitRows),
+    cpuByPartTable(['clients', 'read by'], mailroomCpu),
   ].join('\n');
 
   return {

@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateApiKey } from '../../lambdas/core/api-keys';
 import { freePort } from '../../lambdas/local/free-port';
+import { processTreeCpuMsByPart } from './process-cpu';
+import { markdownTable } from './report';
+import { round } from './stats';
 
 /** An SMTP server under test, and (unless it only accepts) a way to see which messages it shows. */
 export interface Peer {
@@ -13,8 +16,8 @@ export interface Peer {
   smtp: { host: string; port: number };
   /** The server's root process, whose tree's CPU time is measured. */
   pid: number;
-  /** Names the part of the server a process of its tree is (by its command line), where it has several. */
-  cpuPartOf?: (command: string) => string | undefined;
+  /** Where the server has several processes: what its root process does, and which part each other one is. */
+  parts?: { root: string; of: (command: string) => string | undefined };
   /** A fresh mailbox for one measurement: the address to send to and, if mail can be read back, a watcher. */
   openMailbox(cell: string): Promise<Mailbox>;
   stop(): Promise<void>;
@@ -125,7 +128,10 @@ export async function startMailroom(): Promise<Peer> {
     description: '`npm start`: durable spool, mailparser, DynamoDB Local and s3rver, read back through the REST API',
     smtp: { host: HOST, port: smtpPort },
     pid: server.child.pid!,
-    cpuPartOf: (command) => (command.includes('java') ? 'DynamoDB Local' : command.includes('s3rver') ? 's3rver' : undefined),
+    parts: {
+      root: 'Node (SMTP, spool, handlers, API)',
+      of: (command) => (command.includes('java') ? 'DynamoDB Local' : command.includes('s3rver') ? 's3rver' : undefined),
+    },
     async openMailbox(cell) {
       const response = await fetch(`${api}/inboxes`, { method: 'POST', headers, body: JSON.stringify({ localPart: cell }) });
       if (!response.ok) throw new Error(`could not create inbox ${cell}: ${response.status} ${await response.text()}`);
@@ -213,4 +219,26 @@ export async function startSmtpSink(): Promise<Peer | { unavailable: string }> {
     },
     stop: server.stop,
   };
+}
+
+/**
+ * Starts counting the CPU a peer's processes use; `perMessage` then gives the CPU per message since, by part
+ * (for Mailroom: its Node process, DynamoDB Local and s3rver), and in all.
+ */
+export function cpuMeter(peer: Peer): { perMessage(messages: number): { total: number; byPart: Record<string, number> } } {
+  const read = () => processTreeCpuMsByPart(peer.pid, peer.parts?.of ?? (() => undefined), peer.parts?.root ?? peer.name);
+  const before = read();
+  return {
+    perMessage(messages) {
+      const after = read();
+      const used = Object.entries(after).map(([part, ms]) => [part, (ms - (before[part] ?? 0)) / Math.max(1, messages)] as const);
+      return { total: round(used.reduce((sum, [, ms]) => sum + ms, 0), 2), byPart: Object.fromEntries(used.map(([part, ms]) => [part, round(ms, 2)])) };
+    },
+  };
+}
+
+/** A table of CPU per message by part: each row's leading cells, then one column per part and the total. */
+export function cpuByPartTable(leading: string[], rows: { cells: (string | number)[]; cpu: { total: number; byPart: Record<string, number> } }[]): string {
+  const parts = [...new Set(rows.flatMap((r) => Object.keys(r.cpu.byPart)))];
+  return markdownTable([...leading, ...parts, 'total'], rows.map((r) => [...r.cells, ...parts.map((p) => r.cpu.byPart[p] ?? 0), r.cpu.total]));
 }

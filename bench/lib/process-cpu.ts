@@ -32,7 +32,7 @@ function processStats(): Map<number, ProcessStat> {
  * process counts towards the part `partOf` names from its command line, or else towards its parent's part.
  * A peer's SMTP server, its storage processes (a JVM, s3rver) and whatever else it started.
  */
-export function processTreeCpuMsByPart(rootPid: number, partOf: (command: string) => string | undefined, rootPart = 'main'): Record<string, number> {
+export function processTreeCpuMsByPart(rootPid: number, partOf: (command: string) => string | undefined, rootPart: string): Record<string, number> {
   const stats = processStats();
   const byPart: Record<string, number> = {};
   const pending: [number, string][] = [[rootPid, rootPart]];
@@ -44,9 +44,4 @@ export function processTreeCpuMsByPart(rootPid: number, partOf: (command: string
     for (const [child, s] of stats) if (s.ppid === pid) pending.push([child, part]);
   }
   return byPart;
-}
-
-/** CPU time (user + system, ms) used so far by a process and all its live descendants. */
-export function processTreeCpuMs(rootPid: number): number {
-  return Object.values(processTreeCpuMsByPart(rootPid, () => undefined)).reduce((sum, ms) => sum + ms, 0);
 }
