@@ -40,14 +40,18 @@ function listingPoller(watcher: Watcher) {
   const seen = new Set<string>();
   let polling: Promise<void> | undefined;
   const poll = async () => {
-    while (awaited.size > 0) {
-      for (const subject of await watcher.newlyVisible()) {
-        seen.add(subject);
-        awaited.get(subject)?.();
+    try {
+      while (awaited.size > 0) {
+        // A failed listing is tried again at the next poll; what it would have shown is still there then.
+        for (const subject of await watcher.newlyVisible().catch(() => [])) {
+          seen.add(subject);
+          awaited.get(subject)?.();
+        }
+        await new Promise((r) => setTimeout(r, POLL_MS));
       }
-      await new Promise((r) => setTimeout(r, POLL_MS));
+    } finally {
+      polling = undefined;
     }
-    polling = undefined;
   };
   return (subject: string) =>
     new Promise<void>((resolve, reject) => {
@@ -102,7 +106,7 @@ async function loop(peer: Peer, readBy: ReadBy, concurrency: number, messages: n
     latencyMs: distribution(latencies),
     sendMs: distribution(sends),
     lost,
-    serverCpuMs: cpu.perMessage(messages),
+    serverCpuMs: cpu.perMessage(messages - lost),
   };
 }
 

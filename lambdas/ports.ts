@@ -95,13 +95,13 @@ export interface MailroomEvent {
 }
 
 /**
- * Word that mail has reached an inbox, from the process that stored it. Only a single process (the laptop) can
- * give it; without it, a wait looks on a schedule.
+ * Word that mail has reached an inbox (received, or sent from it), from the process that stored it. Only a single
+ * process (the laptop) can give it; without it, a wait looks on a schedule.
  */
 export interface Arrivals {
   /**
-   * Starts listening to one inbox for the arrivals `wanted` picks (it is given the message.received event's data);
-   * `next` then resolves at the first such arrival not yet reported, or after `ms`.
+   * Starts listening to one inbox for the arrivals `wanted` picks (it is given the message.received or
+   * message.sent event's data); `next` then resolves at the first such arrival not yet reported, or after `ms`.
    */
   watch(orgId: string, inboxId: string, wanted: (message: unknown) => boolean): ArrivalWatch;
 }

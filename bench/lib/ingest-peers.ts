@@ -130,7 +130,8 @@ export async function startMailroom(): Promise<Peer> {
     pid: server.child.pid!,
     parts: {
       root: 'Node (SMTP, spool, handlers, API)',
-      of: (command) => (command.includes('java') ? 'DynamoDB Local' : command.includes('s3rver') ? 's3rver' : undefined),
+      // DynamoDB Local runs as a JVM under a small Node wrapper; both count as DynamoDB Local.
+      of: (command) => (/java|dynamodb-local/.test(command) ? 'DynamoDB Local' : command.includes('s3rver') ? 's3rver' : undefined),
     },
     async openMailbox(cell) {
       const response = await fetch(`${api}/inboxes`, { method: 'POST', headers, body: JSON.stringify({ localPart: cell }) });

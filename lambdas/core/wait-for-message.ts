@@ -14,7 +14,7 @@ export interface WaitRequest extends Pick<MessageFilter, 'from' | 'subjectContai
 const BACKOFF_MS = [100, 200, 400, 800, 1000];
 /**
  * Where arrivals are told, a pause ends when matching mail is stored, so a look on the timer only has to catch
- * what is not told: a sent copy whose sending failed.
+ * what is not told: a sent copy before it is handed over (told then) or whose sending failed (never told).
  */
 const BACKOFF_WITH_ARRIVALS_MS = [1000];
 /**
@@ -23,10 +23,13 @@ const BACKOFF_WITH_ARRIVALS_MS = [1000];
  */
 const TOP_CHECK_MS = 200;
 /**
- * How one look reads back, when `since` is not reached sooner: the newest 20 messages, where a match usually is,
- * then the 80 below them in one request, not four (the same read units, fewer round trips).
+ * How far back one look reads, when `since` is not reached sooner: the newest 100 messages. It reads the newest
+ * 20 first, where a match usually is, then the rest in one request rather than four (the same read units, fewer
+ * round trips); more only where DynamoDB cuts a page short at 1 MB, up to five requests in all.
  */
-const LOOK_PAGE_SIZES = [20, 80];
+const LOOK_BACK = 100;
+const FIRST_PAGE = 20;
+const MAX_LOOK_REQUESTS = 5;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -72,8 +75,11 @@ async function newestMatch(
   const live = isLive(deps.clock.now());
   let startAfter: ItemKey | undefined;
   let newestSk: string | undefined;
-  for (const limit of LOOK_PAGE_SIZES) {
+  let read = 0;
+  for (let request = 0; request < MAX_LOOK_REQUESTS && read < LOOK_BACK; request++) {
+    const limit = request === 0 ? FIRST_PAGE : LOOK_BACK - read;
     const { items, lastKey } = await deps.table.query<MessageItem>({ ...messageListPrefix(orgId, inboxId), limit, startAfter, newestFirst: true });
+    read += items.length;
     newestSk ??= items[0]?.sk;
     const found = items.find((m) => live(m) && matches(m));
     // Newest first: once a page reaches messages older than `since`, nothing further down can match.

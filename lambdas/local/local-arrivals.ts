@@ -24,8 +24,9 @@ export class LocalArrivals implements Arrivals {
     let unreported = false;
     let wake: (() => void) | undefined;
     // Only mail the watcher wants wakes it: many waits on one busy inbox would otherwise all look at every arrival.
+    // It runs inside the publisher's call, so a message it cannot judge wakes it rather than failing the delivery.
     const onArrival = (message: unknown) => {
-      if (!wanted(message)) return;
+      if (!isWanted(wanted, message)) return;
       unreported = true;
       wake?.();
     };
@@ -53,3 +54,11 @@ export class LocalArrivals implements Arrivals {
 }
 
 const inboxKey = (orgId: string, inboxId: string) => `${orgId}/${inboxId}`;
+
+function isWanted(wanted: (message: unknown) => boolean, message: unknown): boolean {
+  try {
+    return wanted(message);
+  } catch {
+    return true;
+  }
+}

@@ -14,6 +14,8 @@ let queries: number;
 let topChecks: number;
 /** Runs inside a look, after its read: mail stored while a look is under way. */
 let duringLook: (() => void) | undefined;
+/** Where DynamoDB would cut a page short (at 1 MB of items), in items. */
+let pageCut: number | undefined;
 
 /** Just the reads a wait makes: the inbox, and its newest messages. */
 const table = {
@@ -23,7 +25,7 @@ const table = {
     if (input.limit === 1) topChecks++;
     const all = messages.filter((m) => m.pk === input.pk && m.sk.startsWith(input.skPrefix)).sort((a, b) => b.sk.localeCompare(a.sk));
     const from = input.startAfter ? all.findIndex((m) => m.sk === input.startAfter!.sk) + 1 : 0;
-    const items = all.slice(from, from + (input.limit ?? all.length));
+    const items = all.slice(from, from + Math.min(input.limit ?? all.length, pageCut ?? Infinity));
     duringLook?.();
     return { items, lastKey: from + items.length < all.length ? items[items.length - 1] : undefined };
   },
@@ -48,6 +50,7 @@ beforeEach(() => {
   queries = 0;
   topChecks = 0;
   duringLook = undefined;
+  pageCut = undefined;
 });
 afterEach(() => jest.useRealTimers());
 
@@ -71,6 +74,17 @@ describe('how soon a wait answers', () => {
     queries = 0;
     expect(await look('message 899')).toEqual({ timedOut: true, message: null });
     expect(queries).toBe(2);
+  });
+
+  it('keeps reading, still 100 messages back, where pages come back cut short', async () => {
+    for (let n = 880; n <= 999; n++) messages.push(message(n));
+    pageCut = 30;
+    const look = (subjectContains: string) => waitForMessage(deps, 'org_t', 'inb_t', { timeoutSeconds: 0, subjectContains });
+    expect((await look('message 905')).message?.subject).toBe('message 905');
+    expect(queries).toBe(4);
+    queries = 0;
+    expect(await look('message 899')).toEqual({ timedOut: true, message: null });
+    expect(queries).toBe(4);
   });
 
   it.each([0.05, 2, 10, 24])('returns a message that arrives %s s into the wait within 200 ms of its arrival', async (arrivesAfter) => {
@@ -169,6 +183,18 @@ describe('with word of arrivals (the local stack, one process)', () => {
     await jest.advanceTimersByTimeAsync(0);
     expect(queries).toBe(2);
     expect(settledAt).toBe(started);
+  });
+
+  it('wakes a wait whose filter cannot judge the news, and never fails the delivery that tells it', async () => {
+    const watch = arrivals.watch('org_t', 'inb_t', () => {
+      throw new Error('cannot judge');
+    });
+    await expect(bus.publish({ id: 'evt_x', type: 'message.received', timestamp: new Date().toISOString(), orgId: 'org_t', inboxId: 'inb_t', data: null })).resolves.toBeUndefined();
+    let woke = false;
+    void watch.next(25_000).then(() => (woke = true));
+    await jest.advanceTimersByTimeAsync(0);
+    expect(woke).toBe(true);
+    watch.close();
   });
 
   it('hears of the copy of mail the inbox sent', async () => {
