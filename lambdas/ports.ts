@@ -34,6 +34,8 @@ export type WriteOp =
 
 export interface Table {
   get<T extends Item>(key: ItemKey): Promise<T | undefined>;
+  /** Strongly consistent reads of many items, in as few requests as the store allows; each in its key's place. */
+  getAll<T extends Item>(keys: ItemKey[]): Promise<(T | undefined)[]>;
   /**
    * Returns false (and writes nothing) when `ifNotExists` is set and the item exists, or when
    * `ifUnchanged` names an attribute whose stored value is no longer the one given (given as undefined: the

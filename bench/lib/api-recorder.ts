@@ -150,6 +150,7 @@ export function recordingTable(table: Table, recorder: CallRecorder): Table {
   };
   return {
     get: <T extends Item>(key: ItemKey) => rec('get', key, () => table.get<T>(key)),
+    getAll: <T extends Item>(keys: ItemKey[]) => rec('getAll', keys, () => table.getAll<T>(keys)),
     put: (item: Item, options?: Parameters<Table['put']>[1]) => rec('put', { item, options }, () => table.put(item, options)),
     update: <T extends Item>(key: ItemKey, set: Record<string, unknown>, remove?: string[]) =>
       rec('update', { key, set, remove }, () => table.update<T>(key, set, remove)),

@@ -120,21 +120,30 @@ export function meteredTable(inner: Table, meter: Meter): Table {
     list.push(size);
     meter.itemsWritten.set(meter.phase, list);
   };
+  // A batched read is billed item by item, as that many gets are.
+  const countRead = (key: ItemKey, item: Item | undefined) => {
+    const c = meter.counts().dynamodb;
+    c.get++;
+    if (!item) {
+      c.getMissing++;
+      c.rru += consistentReadUnits(0);
+    } else {
+      const size = dynamoItemSize(item);
+      meter.itemSizes.set(itemId(key), size);
+      c.bytesRead += size;
+      c.rru += consistentReadUnits(size);
+    }
+  };
   return {
     async get<T extends Item>(key: ItemKey) {
       const item = await timed(meter, () => inner.get<T>(key));
-      const c = meter.counts().dynamodb;
-      c.get++;
-      if (!item) {
-        c.getMissing++;
-        c.rru += consistentReadUnits(0);
-      } else {
-        const size = dynamoItemSize(item);
-        meter.itemSizes.set(itemId(key), size);
-        c.bytesRead += size;
-        c.rru += consistentReadUnits(size);
-      }
+      countRead(key, item);
       return item;
+    },
+    async getAll<T extends Item>(keys: ItemKey[]) {
+      const items = await timed(meter, () => inner.getAll<T>(keys));
+      keys.forEach((key, i) => countRead(key, items[i]));
+      return items;
     },
     async put(item: Item, options?: Parameters<Table['put']>[1]) {
       const size = dynamoItemSize(item);

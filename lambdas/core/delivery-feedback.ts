@@ -128,7 +128,7 @@ export async function listSuppressions(deps: CoreDeps, orgId: string, request: L
 
 /** Recipients of `addresses` the org must not send to, with why. */
 export async function suppressedAmong(deps: CoreDeps, orgId: string, addresses: string[]): Promise<Suppression[]> {
-  const found = await Promise.all(addresses.map((a) => deps.table.get<Item & Suppression>(suppressionKey(orgId, a))));
+  const found = await deps.table.getAll<Item & Suppression>(addresses.map((a) => suppressionKey(orgId, a)));
   return found.filter((s): s is Item & Suppression => s !== undefined);
 }
 

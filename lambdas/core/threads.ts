@@ -197,9 +197,9 @@ export async function listThreads(deps: CoreDeps, orgId: string, inboxId: string
     getInbox(deps, orgId, inboxId),
     listNewestFirst<MessageItem>(deps.table, messageListPrefix(orgId, inboxId), request, (m) => live(m) && !m.quarantined),
   ]);
-  // Each thread on the page is read once, and all of them at the same time.
+  // Each thread on the page is read once, all of them in one request.
   const threadIds = [...new Set(page.items.map((m) => m.threadId))];
-  const found = await Promise.all(threadIds.map((id) => deps.table.get<ThreadItem>(threadKey(orgId, inboxId, id))));
+  const found = await deps.table.getAll<ThreadItem>(threadIds.map((id) => threadKey(orgId, inboxId, id)));
   const threads = new Map(threadIds.map((id, i) => [id, found[i]]));
   const shown: Thread[] = [];
   for (const m of page.items) {
@@ -219,7 +219,7 @@ export async function getThread(deps: CoreDeps, orgId: string, inboxId: string, 
   ]);
   const live = isLive(deps.clock.now());
   if (!thread || !live(thread)) throw notFound('thread');
-  const messages = await Promise.all(members.map((m) => deps.table.get<MessageItem>(messageKey(orgId, inboxId, String(m.messageId)))));
+  const messages = await deps.table.getAll<MessageItem>(members.map((m) => messageKey(orgId, inboxId, String(m.messageId))));
   return { ...toThread(thread), messages: messages.filter((m): m is MessageItem => m !== undefined && live(m) && !m.quarantined).map(toSummary) };
 }
 

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -14,8 +15,9 @@ import type { ItemKey } from '../../core/table-keys';
 import type { Item, QueryInput, QueryPage, Table, WriteOp } from '../../ports';
 
 const NOT_EXISTS = 'attribute_not_exists(pk)';
-/** DynamoDB's limit on one BatchWriteItem. */
+/** DynamoDB's limits on one BatchWriteItem and one BatchGetItem. */
 const MAX_BATCH_WRITE = 25;
+const MAX_BATCH_GET = 100;
 const MAX_BATCH_ATTEMPTS = 6;
 const EXISTS = 'attribute_exists(pk)';
 /** The item must still be there with the attribute as read; read as absent, it must still be absent. */
@@ -54,6 +56,24 @@ export class DynamoDbTable implements Table {
   async get<T extends Item>(key: ItemKey): Promise<T | undefined> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keyOf(key), ConsistentRead: true }));
     return out.Item as T | undefined;
+  }
+
+  async getAll<T extends Item>(keys: ItemKey[]): Promise<(T | undefined)[]> {
+    // DynamoDB refuses a batch naming one key twice.
+    const distinct = [...new Map(keys.map((k) => [keyId(k), keyOf(k)])).values()];
+    const found = new Map<string, T>();
+    for (let start = 0; start < distinct.length; start += MAX_BATCH_GET) {
+      let pending = distinct.slice(start, start + MAX_BATCH_GET);
+      // Keys left unprocessed (throttling, or 16 MB of items) are asked for again, after a growing pause.
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt === MAX_BATCH_ATTEMPTS) throw new Error(`${pending.length} of ${keys.length} batched reads were still unprocessed after ${attempt} attempts`);
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+        const out = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
+        for (const item of out.Responses?.[this.tableName] ?? []) found.set(keyId(item as ItemKey), item as T);
+        pending = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as ItemKey[];
+      }
+    }
+    return keys.map((k) => found.get(keyId(k)));
   }
 
   async put(item: Item, options: { ifNotExists?: boolean; ifUnchanged?: { attribute: string; value: unknown } } = {}): Promise<boolean> {
@@ -150,6 +170,7 @@ export class DynamoDbTable implements Table {
 }
 
 const keyOf = (key: ItemKey): ItemKey => ({ pk: key.pk, sk: key.sk });
+const keyId = (key: ItemKey) => JSON.stringify([key.pk, key.sk]);
 
 /** SET for defined values, REMOVE for the named attributes; undefined when there is nothing to change. */
 function updateExpression(set: Record<string, unknown>, remove: string[]) {

@@ -37,3 +37,26 @@ describe('the DynamoDB table adapter writing several items at once', () => {
     expect((await table.query({ pk: 'R', skPrefix: '', limit: 100 })).items).toEqual([]);
   });
 });
+
+describe('the DynamoDB table adapter reading several items at once', () => {
+  it('answers each key in its place, undefined where nothing is stored, however many keys and repeats', async () => {
+    // Prepare: more items than one BatchGetItem may ask for
+    const stored = Array.from({ length: 230 }, (_, i) => ({ pk: 'G', sk: String(i).padStart(3, '0'), n: i, bytes: Buffer.from([i % 256]) }));
+    for (let i = 0; i < stored.length; i += 25) await table.putAll(stored.slice(i, i + 25));
+    const keys = [...stored.map(({ pk, sk }) => ({ pk, sk })).reverse(), { pk: 'G', sk: 'missing' }, { pk: 'G', sk: '007' }];
+
+    // Act
+    const items = await table.getAll<{ pk: string; sk: string; n: number; bytes: Uint8Array }>(keys);
+
+    // Assess
+    expect(items).toHaveLength(keys.length);
+    expect(items.slice(0, 230).map((item) => item?.n)).toEqual(stored.map((s) => s.n).reverse());
+    expect(items[230]).toBeUndefined();
+    expect(items[231]).toMatchObject({ sk: '007', n: 7 });
+    expect(Buffer.from(items[0]!.bytes)).toEqual(Buffer.from([229]));
+  });
+
+  it('answers an empty list of keys with an empty list', async () => {
+    expect(await table.getAll([])).toEqual([]);
+  });
+});
