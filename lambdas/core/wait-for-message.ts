@@ -35,9 +35,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Long-polls an inbox for the newest message that matches, returning at once if one is already there.
- * Each look is one or two Queries of the newest 100 summaries, and looks back off to one a second. In between, a
- * one-item read every 200 ms watches the top of the inbox and brings the next look forward when it changes: a
- * 25-second wait that finds nothing makes about 30 looks and 100 of those small reads. Where `arrivals` tells of
+ * Each look is one or two Queries of the newest 100 summaries (more where pages come back cut short), and looks
+ * back off to one a second. In between, a one-item read every 200 ms watches the top of the inbox and brings the
+ * next look forward when it changes: a 25-second wait that finds nothing makes about 30 looks and 100 of those
+ * small reads. Where `arrivals` tells of
  * new mail (the local stack), a pause ends when mail that matches is stored, and looks on the timer are a second
  * apart.
  */

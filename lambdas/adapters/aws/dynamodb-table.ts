@@ -62,8 +62,8 @@ export class DynamoDbTable implements Table {
     // DynamoDB refuses a batch naming one key twice.
     const distinct = [...new Map(keys.map((k) => [keyId(k), keyOf(k)])).values()];
     const found = new Map<string, T>();
-    for (let start = 0; start < distinct.length; start += MAX_BATCH_GET) {
-      let pending = distinct.slice(start, start + MAX_BATCH_GET);
+    const readBatch = async (batch: ItemKey[]) => {
+      let pending = batch;
       // Keys left unprocessed (throttling, or 16 MB of items) are asked for again, after a growing pause.
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt === MAX_BATCH_ATTEMPTS) throw new Error(`${pending.length} of ${keys.length} batched reads were still unprocessed after ${attempt} attempts`);
@@ -72,7 +72,10 @@ export class DynamoDbTable implements Table {
         for (const item of out.Responses?.[this.tableName] ?? []) found.set(keyId(item as ItemKey), item as T);
         pending = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as ItemKey[];
       }
-    }
+    };
+    // The batches need nothing from one another, so they go together.
+    const batches = Array.from({ length: Math.ceil(distinct.length / MAX_BATCH_GET) }, (_, i) => distinct.slice(i * MAX_BATCH_GET, (i + 1) * MAX_BATCH_GET));
+    await Promise.all(batches.map(readBatch));
     return keys.map((k) => found.get(keyId(k)));
   }
 
