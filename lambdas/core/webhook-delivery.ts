@@ -74,11 +74,16 @@ export async function runWebhookJob(deps: CoreDeps, job: Extract<Job, { kind: 'f
   await attempt(deps, hook, delivery, 'schedule');
 }
 
-/** One delivery per (event, endpoint): a repeated event finds its deliveries already made and sends nothing. */
-async function fanOut(deps: CoreDeps, event: MailroomEvent): Promise<void> {
-  const hooks = (await allWebhooks(deps, event.orgId)).filter(
+/** The org's enabled endpoints that want this event. */
+export async function webhooksFor(deps: CoreDeps, event: MailroomEvent): Promise<WebhookItem[]> {
+  return (await allWebhooks(deps, event.orgId)).filter(
     (h) => h.enabled && h.events.includes(event.type) && (!h.inboxIds || (event.inboxId !== null && h.inboxIds.includes(event.inboxId))),
   );
+}
+
+/** One delivery per (event, endpoint): a repeated event finds its deliveries already made and sends nothing. */
+async function fanOut(deps: CoreDeps, event: MailroomEvent): Promise<void> {
+  const hooks = await webhooksFor(deps, event);
   await Promise.all(
     hooks.map(async (hook) => {
       const delivery = await createDelivery(deps, hook, event, deterministicId('dlv', new Date(event.timestamp), event.id, hook.id));

@@ -13,6 +13,7 @@ import type { CoreDeps } from '../core/deps';
 import { isRegistered, registerApiKey } from '../core/key-registry';
 import { ensureDefaultOrg } from '../core/orgs';
 import { runJob } from '../core/jobs';
+import { webhooksFor } from '../core/webhook-delivery';
 import { DEFAULT_ORG_ID } from '../core/table-keys';
 import { jsonLogger } from '../adapters/json-logger';
 import { MetricsTally } from '../adapters/metrics-tally';
@@ -29,6 +30,7 @@ import { LocalArrivals } from './local-arrivals';
 import { LocalJobQueue } from './local-job-queue';
 import { LocalKeyRing } from './local-key-ring';
 import { LocalMailSender } from './local-mail-sender';
+import { subscribedEvents } from './subscribed-events';
 import { startS3Local, S3_LOCAL_CREDENTIALS } from './s3-local';
 import { startSmtpListener } from './smtp-listener';
 import { startTtlSweeper } from './ttl-sweeper';
@@ -125,7 +127,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Sent mail for the local domains takes the inbound path, through the spool made below.
     const mailSender = new LocalMailSender(options.domains, (raw, envelope) => spool.accept(raw, envelope), options.smtpRelay);
     const arrivals = new LocalArrivals();
-    const deps: CoreDeps = { ...base, events: arrivals.announcing(jobs), jobs, arrivals, keyRing: new LocalKeyRing(join(dataDir, 'master.key')), mailSender };
+    const events = subscribedEvents(jobs, async (event) => (await webhooksFor(deps, event)).length > 0);
+    const deps: CoreDeps = { ...base, events: arrivals.announcing(events), jobs, arrivals, keyRing: new LocalKeyRing(join(dataDir, 'master.key')), mailSender };
     jobs.start();
     stops.push(() => jobs.stop());
 

@@ -116,6 +116,28 @@ describe('the local stack (npm start)', () => {
     expect(await waiting).toMatchObject({ timedOut: false, message: { subject: 'Your sign-in code', extracted: { codes: ['482913'] } } });
   });
 
+  it('queues no webhook job for mail no endpoint wants, and one for mail an endpoint does', async () => {
+    const queued = jest.spyOn(stack.deps.jobs, 'enqueue');
+    try {
+      const inbox = await json(api(stack, '/v1/inboxes', { method: 'POST', body: JSON.stringify({ localPart: 'unwatched' }), headers: { 'Content-Type': 'application/json' } }));
+      const transport = nodemailer.createTransport({ host: stack.smtp.host, port: stack.smtp.port, secure: false, ignoreTLS: true });
+      await transport.sendMail({ from: 'noreply@service.example', to: inbox.address, subject: 'Nobody listens', text: 'Hello.' });
+      await stack.drain();
+      expect(queued).not.toHaveBeenCalled();
+
+      // An endpoint that is never reached: only whether the event is queued for it matters here.
+      const hook = { url: 'http://127.0.0.1:9/hook', events: ['message.received'], inboxIds: [inbox.id] };
+      expect((await api(stack, '/v1/webhooks', { method: 'POST', body: JSON.stringify(hook), headers: { 'Content-Type': 'application/json' } })).status).toBe(201);
+      await transport.sendMail({ from: 'noreply@service.example', to: inbox.address, subject: 'Somebody listens', text: 'Hello.' });
+      transport.close();
+      await stack.drain();
+      // Its failed delivery may already have queued a retry: only fan-outs of events count here.
+      expect(queued.mock.calls.flatMap(([job]) => (job.kind === 'fan-out' ? [job.event.type] : []))).toEqual(['message.received']);
+    } finally {
+      queued.mockRestore();
+    }
+  });
+
   it('delivers the exact bytes sent, byte for byte', async () => {
     const raw = Buffer.from(
       'From: a@example.com\r\nTo: bytes@mailroom.test\r\nSubject: exact\r\nX-Odd:  two  spaces \r\n\r\nline one\r\n.dot-stuffed line\r\n\r\n',
