@@ -2,7 +2,7 @@ import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import nodemailer from 'nodemailer';
 import { subjectWith, template, tokenFor, withToken } from './lib/bench-messages';
-import { cpuByPartTable, cpuMeter, startMaildev, startMailroom, startSmtpSink, type Peer, type Watcher } from './lib/ingest-peers';
+import { cpuByPartTable, cpuMeter, LISTING_POLL_MS, startMaildev, startMailroom, startSmtpSink, type Peer, type Watcher } from './lib/ingest-peers';
 import { markdownTable, type BenchContext, type Budget, type Section } from './lib/report';
 import { distribution, round, runPool, type Distribution } from './lib/stats';
 import { barChart } from './lib/svg-chart';
@@ -36,8 +36,6 @@ interface CellResult extends Cell {
 const SIZES = { '2 KB': 2 * 1024, '50 KB': 50 * 1024, '2 MB': 2 * 1024 * 1024 } as const;
 /** Long enough for the slowest peer to show a message after its 250. */
 const VISIBILITY_TIMEOUT_MS = 120_000;
-/** Pause between listing polls: frequent enough to time arrivals, rare enough not to load the peer. */
-const POLL_MS = 10;
 async function measure(peer: Peer, cell: Cell, raw: Buffer, label: string, ctx: BenchContext): Promise<CellResult> {
   const mailbox = await peer.openMailbox(label);
   const transport = nodemailer.createTransport({
@@ -110,7 +108,7 @@ async function watch(watcher: Watcher, seen: Map<string, number>, sending: () =>
     if (fresh.length) lastProgress = at;
     if (!sending() && seen.size >= acceptedCount()) return;
     if (at - lastProgress > VISIBILITY_TIMEOUT_MS) return;
-    await new Promise((r) => setTimeout(r, POLL_MS));
+    await new Promise((r) => setTimeout(r, LISTING_POLL_MS));
   }
 }
 

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import nodemailer from 'nodemailer';
 import { subjectWith, template, tokenFor, withToken } from './lib/bench-messages';
-import { cpuByPartTable, cpuMeter, startMaildev, startMailroom, type Mailbox, type Peer, type Watcher } from './lib/ingest-peers';
+import { cpuByPartTable, cpuMeter, LISTING_POLL_MS, startMaildev, startMailroom, type Mailbox, type Peer, type Watcher } from './lib/ingest-peers';
 import { markdownTable, type BenchContext, type Section } from './lib/report';
 import { distribution, round, runPool, type Distribution } from './lib/stats';
 
@@ -28,8 +28,6 @@ interface LoopResult {
 }
 
 const SIZE = 2 * 1024;
-/** Pause between listing polls, as in the ingest section. */
-const POLL_MS = 10;
 /** Long enough for the slowest peer to show a message after its 250. */
 const VISIBILITY_TIMEOUT_MS = 60_000;
 const WARMUP_MESSAGES = 300;
@@ -47,7 +45,7 @@ function listingPoller(watcher: Watcher) {
           seen.add(subject);
           awaited.get(subject)?.();
         }
-        await new Promise((r) => setTimeout(r, POLL_MS));
+        await new Promise((r) => setTimeout(r, LISTING_POLL_MS));
       }
     } finally {
       polling = undefined;

@@ -72,6 +72,8 @@ function pagedWatcher(
 }
 
 const HOST = '127.0.0.1';
+/** Pause between listing polls: frequent enough to time arrivals, rare enough not to load the peer. */
+export const LISTING_POLL_MS = 10;
 /** The longest a wait may last (the API's limit). */
 const VISIBILITY_TIMEOUT_S = 25;
 /** Listing page size for polling: small, so watching costs each peer little. */
