@@ -332,10 +332,10 @@ function render(r: Results): Awaited<ReturnType<Section>> {
     `Method: CPU is \`process.cpuUsage()\` user + system of the measuring process (all its threads, garbage collection included), not wall time, ` +
       `counted only inside each call. All rows except the last two are sampled side by side in one child process ` +
       `(\`bench/lib/parse-handler-worker.ts\`), so the ratios compare like with like even while the machine's load changes. ` +
-      `Every variant is warmed up first (at least ${hPlan.warmupPasses} passes over the messages and ${hPlan.warmupMs} ms of CPU; the handler also gets one ` +
+      `Every variant is warmed up first (at least ${hPlan.warmupPasses} passes over the messages, ${hPlan.warmupMessages} messages handled and ${hPlan.warmupMs} ms of CPU, since the handler's code takes dozens of calls to be compiled; the handler also gets one ` +
       `delivery that creates the inbox and one recorded delivery per message), then sampled ${hPlan.samples} times round-robin across variants with the ` +
-      `order rotating; each sample starts after a full garbage collection and runs whole passes over the messages until it has used at least ` +
-      `${hPlan.minSampleMs} ms (handler, I/O replay) or ${hPlan.parserMinSampleMs} ms (parsers) of CPU. Cells are the median sample with p25–p75; ` +
+      `order rotating; no garbage collection is forced between samples (a forced one discards V8's optimised code: the handler then ran up to 2.5× slower for its next calls), so collections fall where they would in a busy function. Each sample runs whole passes over the messages until it has used at least ` +
+      `${hPlan.minSampleMs} ms of CPU. Cells are the median sample with p25–p75; ` +
       `report.json also has every sample and the mean (total CPU over all messages). ` +
       `The handler path is \`processSesEvent\` on an SES event against DynamoDB Local and s3rver from \`startBackends()\`; storing the raw message ` +
       `beforehand (the receipt rule's S3 action) is not measured, and each delivery gets a new Message-ID of the same length, so every one is ` +

@@ -138,9 +138,9 @@ export interface HandlerWorkloadResult {
  * process, so their ratios hold whatever else the machine is doing; the run beside s3rver only
  * shows what would leak in.
  */
-export function handlerPlan(quick: boolean, besideS3rver = false): SamplingPlan & { parserMinSampleMs: number } {
-  if (quick) return { warmupMs: 30, warmupPasses: 1, samples: besideS3rver ? 2 : 4, minSampleMs: 15, parserMinSampleMs: 30 };
-  return { warmupMs: 200, warmupPasses: 2, samples: besideS3rver ? 5 : 12, minSampleMs: 60, parserMinSampleMs: 150 };
+export function handlerPlan(quick: boolean, besideS3rver = false): SamplingPlan {
+  if (quick) return { warmupMs: 30, warmupPasses: 1, warmupMessages: 10, samples: besideS3rver ? 2 : 4, minSampleMs: 30 };
+  return { warmupMs: 200, warmupPasses: 2, warmupMessages: 100, samples: besideS3rver ? 5 : 12, minSampleMs: 250 };
 }
 
 /** Variants sampled per workload: the handler, its I/O replay and, with `withParsers`, each parser alone. */
@@ -149,15 +149,14 @@ export const variantCount = (withParsers: boolean) => 2 + (withParsers ? parserV
 export async function measureHandlerPath(
   deps: CoreDeps,
   workloads: Workload[],
-  plan: SamplingPlan & { parserMinSampleMs: number },
+  plan: SamplingPlan,
   withParsers: boolean,
   onSample: () => void = () => {},
 ): Promise<HandlerWorkloadResult[]> {
   const out: HandlerWorkloadResult[] = [];
   for (const workload of workloads) {
     const { variants, callsPerMessage, ioCpuByPort } = await handlerVariants(deps, workload.messages);
-    // Parses are short: longer samples, so each one spans several major garbage collections.
-    const all = withParsers ? [...variants, ...parserVariants.map((v) => ({ ...v, minSampleMs: plan.parserMinSampleMs }))] : variants;
+    const all = withParsers ? [...variants, ...parserVariants] : variants;
     const samples = await sampleVariants(all, workload.messages, plan, onSample);
     out.push({ workload: workload.id, samples, ioCallsPerMessage: callsPerMessage, ioCpuByPort });
   }
