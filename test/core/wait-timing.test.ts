@@ -1,3 +1,4 @@
+import { encodeTime } from 'ulid';
 import type { CoreDeps } from '../../lambdas/core/deps';
 import { waitForMessage } from '../../lambdas/core/wait-for-message';
 import { LocalArrivals } from '../../lambdas/local/local-arrivals';
@@ -10,6 +11,8 @@ import type { Item, QueryInput, Table } from '../../lambdas/ports';
 const inbox = { pk: 'O#org_t', sk: 'I#inb_t', type: 'inbox', id: 'inb_t', orgId: 'org_t' };
 let messages: Item[];
 let queries: number;
+/** Summaries the reads returned. */
+let itemsRead: number;
 /** Reads of the newest message alone, between looks. */
 let topChecks: number;
 /** Runs inside a look, after its read: mail stored while a look is under way. */
@@ -23,31 +26,40 @@ const table = {
   query: async (input: QueryInput) => {
     queries++;
     if (input.limit === 1) topChecks++;
-    const all = messages.filter((m) => m.pk === input.pk && m.sk.startsWith(input.skPrefix)).sort((a, b) => b.sk.localeCompare(a.sk));
+    const all = messages
+      .filter((m) => m.pk === input.pk && m.sk.startsWith(input.skPrefix) && (!input.skFrom || m.sk >= input.skFrom) && (!input.skTo || m.sk <= input.skTo))
+      .sort((a, b) => b.sk.localeCompare(a.sk));
     const from = input.startAfter ? all.findIndex((m) => m.sk === input.startAfter!.sk) + 1 : 0;
     const items = all.slice(from, from + Math.min(input.limit ?? all.length, pageCut ?? Infinity));
+    itemsRead += items.length;
     duringLook?.();
     return { items, lastKey: from + items.length < all.length ? items[items.length - 1] : undefined };
   },
 } as unknown as Table;
 const deps = { table, clock: { now: () => new Date() } } as unknown as CoreDeps;
 
-const message = (n: number): Item => ({
-  pk: 'O#org_t#I#inb_t',
-  sk: `M#msg_${n}`,
-  id: `msg_${n}`,
-  subject: `message ${n}`,
-  from: { name: 'Robot', address: 'robot@example.com' },
-  receivedAt: new Date().toISOString(),
-  hasAttachments: false,
-  quarantined: false,
-  extracted: { codes: [], links: [], codesWithheld: null },
-});
+/** Message `n`, received at `at` (now by default): its id sorts by that time, then by `n`. */
+const message = (n: number, at = new Date()): Item => {
+  const id = `msg_${encodeTime(at.getTime(), 10)}${String(n).padStart(16, '0')}`;
+  return {
+    pk: 'O#org_t#I#inb_t',
+    sk: `M#${id}`,
+    id,
+    subject: `message ${n}`,
+    from: { name: 'Robot', address: 'robot@example.com' },
+    receivedAt: at.toISOString(),
+    hasAttachments: false,
+    quarantined: false,
+    extracted: { codes: [], links: [], codesWithheld: null },
+  };
+};
+const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
 
 beforeEach(() => {
   jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
   messages = [];
   queries = 0;
+  itemsRead = 0;
   topChecks = 0;
   duringLook = undefined;
   pageCut = undefined;
@@ -104,7 +116,7 @@ describe('how soon a wait answers', () => {
     expect(settled! - started).toBeGreaterThanOrEqual(arrivesAfter * 1000);
   });
 
-  it('finds a message stored late, beneath newer mail, at its next look (within a second)', async () => {
+  it('finds mail stored minutes after it was received (a retried delivery), beneath newer mail, at its next look', async () => {
     messages.push(message(5));
     let settled: number | undefined;
     void waitForMessage(deps, 'org_t', 'inb_t', { timeoutSeconds: 25, subjectContains: 'message 3' }).then((r) => {
@@ -112,10 +124,30 @@ describe('how soon a wait answers', () => {
       expect(r.message?.subject).toBe('message 3');
     });
     await jest.advanceTimersByTimeAsync(5000);
-    messages.push(message(3));
+    messages.push(message(3, minutesAgo(4)));
     const arrival = Date.now();
     await jest.advanceTimersByTimeAsync(1000);
     expect(settled! - arrival).toBeLessThanOrEqual(1000);
+  });
+
+  it('after its first look reads only mail received in the last five minutes: a long wait on a full inbox reads its 100 newest summaries once', async () => {
+    for (let n = 1; n <= 150; n++) messages.push(message(n, minutesAgo(60)));
+    const waiting = waitForMessage(deps, 'org_t', 'inb_t', { timeoutSeconds: 25, subjectContains: 'not there' });
+    await jest.advanceTimersByTimeAsync(25_000);
+    expect(await waiting).toEqual({ timedOut: true, message: null });
+    expect(itemsRead).toBe(100);
+  });
+
+  it('leaves mail stored more than five minutes after it was received to the next wait, which finds it at once', async () => {
+    messages.push(message(1));
+    const waiting = waitForMessage(deps, 'org_t', 'inb_t', { timeoutSeconds: 5, subjectContains: 'message 7' });
+    await jest.advanceTimersByTimeAsync(1000);
+    messages.push(message(7, minutesAgo(6)));
+    await jest.advanceTimersByTimeAsync(4000);
+    expect(await waiting).toEqual({ timedOut: true, message: null });
+    queries = 0;
+    expect((await waitForMessage(deps, 'org_t', 'inb_t', { timeoutSeconds: 5, subjectContains: 'message 7' })).message?.subject).toBe('message 7');
+    expect(queries).toBe(1);
   });
 
   it('costs about thirty looks and five one-item reads a second over a whole 25-second wait, then times out cleanly', async () => {
