@@ -2,6 +2,7 @@ import { KEY_CACHE_SECONDS } from '../lambdas/core/auth';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { FUNCTION_MEMORY_MB } from '../lib/constructs/function-memory';
 import { DEFAULT_RETENTION_DAYS } from '../lambdas/config';
 import type { CoreDeps } from '../lambdas/core/deps';
 import { generateApiKey } from '../lambdas/core/api-keys';
@@ -14,6 +15,7 @@ import { startBackends } from '../test/support/backends';
 import { compose } from '../test/support/mime';
 import { deliver } from '../test/support/ses';
 import { Meter, meteredBlobs, meteredLog, meteredTable, type PhaseCounts } from './lib/cost-meter';
+import { measureWaiting, type WaitsMeasured } from './lib/cost-of-waiting';
 import { checkUnitsAgainstDynamoDbLocal } from './lib/cost-verify';
 import type { Budget, Section } from './lib/report';
 import { markdownTable } from './lib/report';
@@ -47,9 +49,11 @@ export const PRICES = {
 } as const;
 type Rate = keyof typeof PRICES.rates;
 
-/** lib/constructs/mail-ingest.ts and inbox-api.ts (MailroomFunction's default). */
-const PARSER_MEMORY_MB = 1024;
-const API_MEMORY_MB = 512;
+const PARSER_MEMORY_MB = FUNCTION_MEMORY_MB.parser;
+const API_MEMORY_MB = FUNCTION_MEMORY_MB.standard;
+const WAIT_MEMORY_MB = FUNCTION_MEMORY_MB.wait;
+/** How long after a wait begins its mail is stored: SES, S3 and the parser take about that on AWS. */
+const WAITED_MAIL_ARRIVES_AFTER_MS = 1000;
 /** lib/mailroom.ts: raw inbound objects are kept this long for replay after the parser copied them. */
 const INBOUND_RETENTION_DAYS = 14;
 const DAYS_PER_MONTH = 365 / 12;
@@ -134,10 +138,10 @@ interface Line {
 const usd = (x: number) => (x === 0 ? '$0' : x >= 0.01 ? `$${x.toFixed(4)}` : `$${x.toFixed(6)}`);
 const num = (x: number, digits = 1) => x.toLocaleString('en-US', { maximumFractionDigits: digits });
 
-function costOf(line: Line): number {
-  if (!line.rate) return 0;
-  const rate = PRICES.rates[line.rate];
-  return ((line.quantity * (line.unitScale ?? 1)) / rate.per) * rate.usd;
+function costOf({ rate, quantity, unitScale }: Pick<Line, 'rate' | 'quantity' | 'unitScale'>): number {
+  if (!rate) return 0;
+  const r = PRICES.rates[rate];
+  return ((quantity * (unitScale ?? 1)) / r.per) * r.usd;
 }
 
 function priceText(rate: Rate | undefined): string {
@@ -246,6 +250,13 @@ export const run: Section = async ({ progress, quick }) => {
     progress.done();
 
     const loadAfter = loadavg()[0];
+    const waitCount = quick ? 3 : 10;
+    const idleSeconds = quick ? 5 : 25;
+    progress.start(`waiting: ${waitCount} waits answered by mail, then one ${idleSeconds} s wait that finds nothing`, 1);
+    const waitInbox = await createInbox('cost-wait');
+    const waiting = await measureWaiting(backends.deps, key, waitInbox, { waits: waitCount, arrivesAfterMs: WAITED_MAIL_ARRIVES_AFTER_MS, idleSeconds });
+    progress.tick();
+    progress.done();
     const unitChecks = await checkUnitsAgainstDynamoDbLocal(backends.dynamodbEndpoint, TABLE_NAME, messageKey(DEFAULT_ORG_ID, inbox.id, lastMessageId), LIST_PAGE);
     const unitsAgree = unitChecks.every((c) => c.estimated === c.reported);
 
@@ -493,6 +504,8 @@ export const run: Section = async ({ progress, quick }) => {
       },
     ];
 
+    const waitingRows = waitingCostRows(waiting.answered, 1000 / waiting.answered.waits, waiting.idle, 3600 / waiting.idle.seconds);
+
     const tableRows = costed.map((l) => [l.group, l.component, l.quantityText, priceText(l.rate), usd(l.costUsd), l.basis]);
     const markdown = [
       `What 1,000 received emails cost in AWS list prices (${PRICES.region}, as of ${PRICES.asOf}; re-check before relying on them), ` +
@@ -523,6 +536,17 @@ export const run: Section = async ({ progress, quick }) => {
         .sort((a, b) => b.costUsd - a.costUsd)
         .slice(0, 6)
         .map((l) => `- ${l.component}: ${usd(l.costUsd)} (${round((100 * l.costUsd) / beyondSes, 1)} %)`),
+      '',
+      `**Waiting for mail.** A test or an agent usually waits for the email it expects (\`POST …/wait\`) instead of listing. On AWS ` +
+        `nothing tells the API of arrivals, so a wait looks on its schedule, and Lambda bills the whole time it waits; waits run in a ` +
+        `function of their own with ${WAIT_MEMORY_MB} MB (the API's other routes have ${API_MEMORY_MB} MB). Measured through the API handler as it ` +
+        `runs there: ${waiting.answered.waits} waits, each answered by a message stored ${WAITED_MAIL_ARRIVES_AFTER_MS} ms after it began ` +
+        `(${num(waiting.answered.meanMs, 0)} ms billed on average, ${round(waiting.answered.readUnits / waiting.answered.waits, 1)} read units each), and one ` +
+        `${waiting.idle.seconds}-second wait that found nothing (${waiting.idle.queries} Queries, ${waiting.idle.readUnits} read units; the inbox had ` +
+        `just received those ${waiting.answered.waits} messages, so its later looks read them each time), scaled to an hour of back-to-back waits. At ${API_MEMORY_MB} MB the duration ` +
+        `line would double. Not in the total above, which counts what receiving costs whoever reads it.`,
+      '',
+      markdownTable(['component', 'per 1,000 waits answered after 1 s', 'per hour of waits that find nothing'], waitingRows),
       '',
       `A listing reads summary items only (bodies and headers have items of their own): ${num(api.dynamodb.queryBytes / Math.max(api.dynamodb.queryItems, 1) / 1024)} KB per ` +
         `listed message, so a page of ${round(api.dynamodb.queryItems / queries, 1)} items costs ` +
@@ -564,12 +588,13 @@ export const run: Section = async ({ progress, quick }) => {
         averageEmailBytes: round(avgRaw, 0),
         wordsPerPart: words,
         prices: PRICES,
-        memoryMb: { parser: PARSER_MEMORY_MB, api: API_MEMORY_MB },
+        memoryMb: { parser: PARSER_MEMORY_MB, api: API_MEMORY_MB, wait: WAIT_MEMORY_MB },
         retentionDays: { messages: DEFAULT_RETENTION_DAYS, inbound: INBOUND_RETENTION_DAYS },
         counts: { ses, parser, api },
         parserMs: { ...parserDist, billedMsTotal: parserBilledMs },
         apiMs: { ...apiDist, billedMsTotal: apiBilledMs, requests: apiMs.length },
         responseBytes,
+        waiting,
         unitChecks,
         lines: costed.map(({ group, component, quantity, rate, unitScale, costUsd }) => ({ group, component, quantity, rate, unitScale, costUsd })),
         totals: { beyondSesUsd: beyondSes, sesUsd: sesTotal, withSesUsd: beyondSes + sesTotal, ...Object.fromEntries(groups.map((g) => [g, subtotal(g)])) },
@@ -580,3 +605,23 @@ export const run: Section = async ({ progress, quick }) => {
     await backends.stop();
   }
 };
+
+/** What waits cost, per line: `answered` scaled by `perAnswered`, `idle` by `perIdle`; the last row is the total. */
+function waitingCostRows(answered: WaitsMeasured, perAnswered: number, idle: WaitsMeasured, perIdle: number): string[][] {
+  const price = (rate: Rate, quantity: number) => costOf({ rate, quantity });
+  const gbSeconds = (w: WaitsMeasured, per: number) => (w.billedMs / 1000) * (WAIT_MEMORY_MB / 1024) * per;
+  const lines: [string, (w: WaitsMeasured, per: number) => [number, string]][] = [
+    ['API Gateway REST requests', (w, per) => [price('apiGatewayRestRequest', w.waits * per), `${num(w.waits * per)} requests`]],
+    ['Wait Lambda requests', (w, per) => [price('lambdaRequest', w.waits * per), `${num(w.waits * per)} invocations`]],
+    [`Wait Lambda duration (${WAIT_MEMORY_MB} MB)`, (w, per) => [price('lambdaArmGbSecond', gbSeconds(w, per)), `${num(gbSeconds(w, per), 1)} GB-s`]],
+    ['DynamoDB reads', (w, per) => [price('dynamodbReadUnit', w.readUnits * per), `${num(w.readUnits * per, 0)} RRU`]],
+    ['DynamoDB writes (per-key rate-limit counter)', (w, per) => [price('dynamodbWriteUnit', w.writeUnits * per), `${num(w.writeUnits * per, 0)} WRU`]],
+  ];
+  const totals = [0, 0];
+  const rows = lines.map(([component, cost]) => {
+    const cells = [cost(answered, perAnswered), cost(idle, perIdle)];
+    cells.forEach(([usdCost], i) => (totals[i] += usdCost));
+    return [component, ...cells.map(([usdCost, quantity]) => `${usd(usdCost)} (${quantity})`)];
+  });
+  return [...rows, ['**total**', ...totals.map((t) => `**${usd(t)}**`)]];
+}

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { FUNCTION_MEMORY_MB } from './function-memory';
 import { MailroomFunction } from './mailroom-function';
 import type { MessageStore } from './message-store';
 
@@ -23,11 +24,13 @@ const EXPORT_TIMEOUT = Duration.minutes(15);
  * The REST API: API Gateway proxies every route to one Lambda function whose internal route table
  * authenticates, validates and answers (the same handler `npm start` serves locally). Exports go to a
  * second function running the same route table with response streaming, so their size is not bounded
- * by Lambda's 6 MB response or API Gateway's 29-second buffered timeout.
+ * by Lambda's 6 MB response or API Gateway's 29-second buffered timeout. Waits go to a third, smaller one, as
+ * they are billed for the time they spend waiting.
  */
 export class InboxApi extends Construct {
   public readonly handler: MailroomFunction;
   public readonly exportHandler: MailroomFunction;
+  public readonly waitHandler: MailroomFunction;
   public readonly restApi: apigateway.LambdaRestApi;
   public readonly accessLogs: logs.LogGroup;
 
@@ -49,6 +52,14 @@ export class InboxApi extends Construct {
     // Read-write: every request, exports included, counts against its key's rate limit.
     props.store.table.grantReadWriteData(this.exportHandler);
     props.store.grantMailObjects(this.exportHandler, { write: false });
+    this.waitHandler = new MailroomFunction(this, 'WaitHandler', {
+      handler: 'api',
+      description: 'Mailroom: REST API, waits for mail',
+      environment: props.environment,
+      memorySize: FUNCTION_MEMORY_MB.wait,
+    });
+    // A wait reads the table alone; it writes only its request's count against the key's rate limit.
+    props.store.table.grantReadWriteData(this.waitHandler);
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: logs.RetentionDays.THREE_MONTHS,
@@ -88,7 +99,7 @@ export class InboxApi extends Construct {
   }
 
   /**
-   * Exports go to the streaming function and sends to the sending function. Every resource on the way also
+   * Exports go to the streaming function, waits to the waiting one and sends to the sending function. Every resource on the way also
    * proxies to the main function (itself and, where the level allows a greedy child, everything below), so no
    * other route depends on API Gateway falling back to the root proxy. API Gateway prefers a resource's own
    * method (POST) to its ANY.
@@ -107,6 +118,9 @@ export class InboxApi extends Construct {
       'GET',
       new apigateway.LambdaIntegration(this.exportHandler, { responseTransferMode: apigateway.ResponseTransferMode.STREAM, timeout: EXPORT_TIMEOUT }),
     );
+    const wait = inbox.addResource('wait');
+    wait.addMethod('ANY');
+    wait.addMethod('POST', new apigateway.LambdaIntegration(this.waitHandler));
     const sending = new apigateway.LambdaIntegration(sendHandler);
     const messages = inbox.addResource('messages');
     messages.addMethod('ANY');

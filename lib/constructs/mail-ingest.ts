@@ -7,6 +7,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DeployTimeProvider } from './deploy-time-provider';
 import { deadLetterAlarm, deadLetterQueue } from './dead-letters';
+import { FUNCTION_MEMORY_MB } from './function-memory';
 import { MailroomFunction } from './mailroom-function';
 import type { MessageStore } from './message-store';
 
@@ -41,7 +42,7 @@ export class MailIngest extends Construct {
       handler: 'parser',
       description: 'Mailroom: parses raw mail SES stored in S3 into inboxes',
       environment: props.environment,
-      memorySize: 1024,
+      memorySize: FUNCTION_MEMORY_MB.parser,
       timeout: Duration.minutes(2),
       deadLetterQueue: this.deadLetterQueue,
     });

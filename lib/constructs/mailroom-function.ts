@@ -6,6 +6,7 @@ import { Charset, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-no
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { FUNCTION_MEMORY_MB } from './function-memory';
 
 /** Every Lambda handler Mailroom ships lives in `lambdas/handlers/<name>.ts`. */
 /** Every Lambda entry in `lambdas/handlers/`. */
@@ -19,7 +20,7 @@ export interface MailroomFunctionProps {
   readonly environment?: Record<string, string>;
   /** @default Duration.seconds(30) */
   readonly timeout?: Duration;
-  /** @default 512 */
+  /** @default FUNCTION_MEMORY_MB.standard (512) */
   readonly memorySize?: number;
   /** Where asynchronous invocations go after their retries fail. @default - none */
   readonly deadLetterQueue?: sqs.IQueue;
@@ -91,7 +92,7 @@ export class MailroomFunction extends NodejsFunction {
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 512,
+      memorySize: props.memorySize ?? FUNCTION_MEMORY_MB.standard,
       timeout: props.timeout ?? Duration.seconds(30),
       environment: { [POWERTOOLS_SERVICE_NAME]: 'mailroom', ...props.environment },
       logGroup,

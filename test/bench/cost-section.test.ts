@@ -11,6 +11,7 @@ interface CostData {
   unitChecks: { operation: string; estimated: number; reported: number | undefined }[];
   lines: { group: string; component: string; quantity: number; rate?: keyof typeof PRICES.rates; unitScale?: number; costUsd: number }[];
   totals: { beyondSesUsd: number; sesUsd: number };
+  waiting: Record<'answered' | 'idle', { waits: number; billedMs: number; readUnits: number; queries: number }> & { answered: { arrivesAfterMs: number } };
   budgetUsd: number;
 }
 
@@ -55,5 +56,14 @@ describe('the cost benchmark', () => {
     expect(budget.met).toBe(data.totals.beyondSesUsd <= data.budgetUsd);
     if (!budget.met) expect(budget.why).toMatch(/over \(\d+(\.\d+)?×\); largest lines: /);
     expect(result.markdown).toContain('**total beyond SES**');
+  });
+
+  it('prices waiting for mail apart: the wait function bills the time a wait waits, and a look on a quiet inbox reads about one unit', () => {
+    const { answered, idle } = data.waiting;
+    expect(answered.waits).toBe(3);
+    expect(answered.billedMs / answered.waits).toBeGreaterThanOrEqual(answered.arrivesAfterMs);
+    expect(idle.queries).toBeGreaterThan(5);
+    expect(idle.readUnits).toBeLessThanOrEqual(2 * idle.queries);
+    expect(result.markdown).toContain('Wait Lambda duration (256 MB)');
   });
 });

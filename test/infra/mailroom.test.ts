@@ -170,7 +170,7 @@ describe('the Mailroom stack', () => {
       });
     });
 
-    it('streams exports from a second function, sends from a third, and keeps every other path on the main one without relying on fallback', () => {
+    it('streams exports from a second function, waits in a smaller third, sends from a fourth, and keeps every other path on the main one without relying on fallback', () => {
       const resources = template.findResources('AWS::ApiGateway::Resource');
       const pathOf = (logicalId: string): string => {
         const { ParentId, PathPart } = resources[logicalId].Properties;
@@ -191,6 +191,7 @@ describe('the Mailroom stack', () => {
         'ANY /v1/inboxes',
         'ANY /v1/inboxes/{inboxId}',
         'ANY /v1/inboxes/{inboxId}/{proxy+}',
+        'ANY /v1/inboxes/{inboxId}/wait',
         'ANY /v1/inboxes/{inboxId}/messages',
         'ANY /v1/inboxes/{inboxId}/messages/{messageId}',
         'ANY /v1/inboxes/{inboxId}/messages/{messageId}/{proxy+}',
@@ -201,7 +202,11 @@ describe('the Mailroom stack', () => {
       for (const path of ['POST /v1/inboxes/{inboxId}/messages', 'POST /v1/inboxes/{inboxId}/messages/{messageId}/reply']) {
         expect({ path, integration: byPath[path] }).toEqual({ path, integration: expect.stringMatching(/SendingHandler[0-9A-F]{8}"/) });
       }
+      expect(byPath['POST /v1/inboxes/{inboxId}/wait']).toMatch(/ApiWaitHandler[0-9A-F]{8}"/);
       template.hasResourceProperties('AWS::Lambda::Function', { Description: 'Mailroom: REST API, streamed exports', Timeout: 900 });
+      // Billed for the time it waits: half the memory of the main function, the same code.
+      template.hasResourceProperties('AWS::Lambda::Function', { Description: 'Mailroom: REST API, waits for mail', MemorySize: 256, Timeout: 30 });
+      template.hasResourceProperties('AWS::Lambda::Function', { Description: 'Mailroom: REST API', MemorySize: 512 });
     });
 
     it('gives the handlers the table, bucket, domains, retention and the per-key rate limit through the environment', () => {
@@ -224,11 +229,12 @@ describe('the Mailroom stack', () => {
   describe('every Mailroom function', () => {
     const mailroomFunctions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^Mailroom:') } }));
 
-    it('are by default seven: parser, API (buffered, streaming, sending), webhook dispatcher, clean-up after expiry and admin-key bootstrap', () => {
+    it('are by default eight: parser, API (buffered, streaming, waiting, sending), webhook dispatcher, clean-up after expiry and admin-key bootstrap', () => {
       expect(mailroomFunctions.map((f) => f.Properties.Description).sort()).toEqual([
         'Mailroom: REST API',
         'Mailroom: REST API, sending',
         'Mailroom: REST API, streamed exports',
+        'Mailroom: REST API, waits for mail',
         'Mailroom: deletes what expired messages and inboxes leave behind',
         'Mailroom: fans events out to webhook endpoints and delivers them',
         'Mailroom: mints the first admin API key into Secrets Manager',

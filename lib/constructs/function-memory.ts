@@ -1,0 +1,15 @@
+/**
+ * Memory of Mailroom's functions, in MB. Lambda bills a function's time by its memory and gives it CPU in
+ * proportion; the cost benchmark prices measured times at these sizes.
+ */
+export const FUNCTION_MEMORY_MB = {
+  /** Parsing is CPU-bound: twice the CPU finishes in about half the time, for about the same price. */
+  parser: 1024,
+  /** The API and every other function. */
+  standard: 512,
+  /**
+   * Waits mostly sleep between small reads, yet are billed for all their time: half the API's memory halves what
+   * waiting costs. The handler is about 75 MB resident, so there is room to spare.
+   */
+  wait: 256,
+} as const;
