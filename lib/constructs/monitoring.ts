@@ -79,7 +79,7 @@ export class Monitoring extends Construct {
     );
     const apiServerErrorRate = alarm(
       'ApiServerErrorRate',
-      'More than 5 % of API requests answered 5xx for 15 minutes (with at least 20 requests each 5 minutes). Search the API function’s logs for "request failed".',
+      'More than 5 % of API requests answered 5xx for 15 minutes (with at least 20 requests each 5 minutes). Search the API functions’ logs (the main one, and those serving waits, exports and sends) for "request failed".',
       rate('API 5xx rate', ['requests', api.restApi.metricCount({ period: FIVE_MINUTES })], ['errors', api.restApi.metricServerError({ period: FIVE_MINUTES })], 20),
       0.05,
       { evaluationPeriods: 3, strictlyAbove: true },
