@@ -250,11 +250,10 @@ export const run: Section = async ({ progress, quick }) => {
     progress.done();
 
     const loadAfter = loadavg()[0];
-    const waitCount = quick ? 3 : 10;
-    const idleSeconds = quick ? 5 : 25;
-    progress.start(`waiting: ${waitCount} waits answered by mail, then one ${idleSeconds} s wait that finds nothing`, 1);
-    const waitInbox = await createInbox('cost-wait');
-    const waiting = await measureWaiting(backends.deps, key, waitInbox, { waits: waitCount, arrivesAfterMs: WAITED_MAIL_ARRIVES_AFTER_MS, idleSeconds });
+    const waitPlan = { waits: quick ? 3 : 10, arrivesAfterMs: WAITED_MAIL_ARRIVES_AFTER_MS, idleSeconds: quick ? 5 : 25, quietMessages: quick ? 30 : 150 };
+    progress.start(`waiting: ${waitPlan.waits} waits answered by mail, then one ${waitPlan.idleSeconds} s wait that finds nothing`, 1);
+    const waitInboxes = { answered: await createInbox('cost-wait'), quiet: await createInbox('cost-quiet') };
+    const waiting = await measureWaiting(backends.deps, key, waitInboxes, waitPlan);
     progress.tick();
     progress.done();
     const unitChecks = await checkUnitsAgainstDynamoDbLocal(backends.dynamodbEndpoint, TABLE_NAME, messageKey(DEFAULT_ORG_ID, inbox.id, lastMessageId), LIST_PAGE);
@@ -542,9 +541,10 @@ export const run: Section = async ({ progress, quick }) => {
         `function of their own with ${WAIT_MEMORY_MB} MB (the API's other routes have ${API_MEMORY_MB} MB). Measured through the API handler as it ` +
         `runs there: ${waiting.answered.waits} waits, each answered by a message stored ${WAITED_MAIL_ARRIVES_AFTER_MS} ms after it began ` +
         `(${num(waiting.answered.meanMs, 0)} ms billed on average, ${round(waiting.answered.readUnits / waiting.answered.waits, 1)} read units each), and one ` +
-        `${waiting.idle.seconds}-second wait that found nothing (${waiting.idle.queries} Queries, ${waiting.idle.readUnits} read units; the inbox had ` +
-        `just received those ${waiting.answered.waits} messages, so its later looks read them each time), scaled to an hour of back-to-back waits. At ${API_MEMORY_MB} MB the duration ` +
-        `line would double. Not in the total above, which counts what receiving costs whoever reads it.`,
+        `${waiting.idle.seconds}-second wait that found nothing on an inbox of ${waiting.idle.messages} messages received over an hour before ` +
+        `(${waiting.idle.queries} Queries, ${waiting.idle.readUnits} read units, of which its first look ${waiting.oneLook.queryReadUnits}: later looks ` +
+        `read only mail received in the last minutes), scaled to an hour of back-to-back waits. At ${API_MEMORY_MB} MB the duration line would ` +
+        `double. Not in the total above, which counts what receiving costs whoever reads it.`,
       '',
       markdownTable(['component', 'per 1,000 waits answered after 1 s', 'per hour of waits that find nothing'], waitingRows),
       '',

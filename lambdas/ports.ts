@@ -103,13 +103,14 @@ export interface MailroomEvent {
 export interface Arrivals {
   /**
    * Starts listening to one inbox for the arrivals `wanted` picks (it is given the message.received or
-   * message.sent event's data); `next` then resolves at the first such arrival not yet reported, or after `ms`.
+   * message.sent event's data); `next` then resolves true at the first such arrival not yet reported, or false
+   * after `ms`.
    */
   watch(orgId: string, inboxId: string, wanted: (message: unknown) => boolean): ArrivalWatch;
 }
 
 export interface ArrivalWatch {
-  next(ms: number): Promise<void>;
+  next(ms: number): Promise<boolean>;
   close(): void;
 }
 

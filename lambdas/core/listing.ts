@@ -64,7 +64,8 @@ export async function deleteRange(table: Table, range: { pk: string; skPrefix: s
  * reach, so a time filter reads only its own slice of the partition.
  */
 export function timeSlice(skPrefix: string, idPrefix: string, since?: string, until?: string): { skFrom?: string; skTo?: string } {
-  const at = (iso: string | undefined, field: string) => iso && encodeTime(Date.parse(isoTime(iso, field)), 10);
+  // Ids name no time before 1970: an earlier bound is the start of time.
+  const at = (iso: string | undefined, field: string) => iso && encodeTime(Math.max(0, Date.parse(isoTime(iso, field))), 10);
   const from = at(since, 'since');
   const to = at(until, 'until');
   return {

@@ -32,19 +32,20 @@ const FIRST_PAGE = 20;
 const MAX_LOOK_REQUESTS = 5;
 /**
  * Messages sort by when mail was received (or sent), but show once they are stored, so a delivery that is retried
- * (Lambda retries a failed one after one and three minutes) lands beneath newer mail. Looks after the first read
+ * lands beneath newer mail: Lambda retries a failed one twice, a minute or two after each failure, and each attempt
+ * may run two minutes, so the last can store mail about nine minutes after it arrived. Looks after the first read
  * only mail received from this long before the wait began: on a quiet inbox a look then costs one read unit, not
- * the 30 or so that 100 summaries do. Mail stored later than that after it arrived is found by the next wait's
- * first look.
+ * the 30 or so that 100 summaries do. Mail held back longer (throttled deliveries, a redriven dead letter) is found
+ * by the next wait's first look, or at once where the wait is told of it.
  */
-const LATE_MAIL_MS = 5 * 60_000;
+export const LATE_MAIL_MS = 10 * 60_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Long-polls an inbox for the newest message that matches, returning at once if one is already there.
  * The first look is one or two Queries of the newest 100 summaries (more where pages come back cut short); later
- * looks read only mail received in the last few minutes, and back off to one a second. In between, a one-item read
+ * looks read only mail received in the last ten minutes, and back off to one a second. In between, a one-item read
  * every 200 ms watches the top of that slice and brings the next look forward when it changes: a 25-second wait
  * on a quiet inbox that finds nothing makes about 30 looks and 100 of those small reads, a read unit each. Where
  * `arrivals` tells of new mail (the local stack), a pause ends when mail that matches is stored, and looks on the
@@ -69,10 +70,12 @@ export async function waitForMessage(deps: CoreDeps, orgId: string, inboxId: str
       const backoff = arrivals ? BACKOFF_WITH_ARRIVALS_MS : BACKOFF_MS;
       const pause = Math.min(backoff[Math.min(look, backoff.length - 1)], deadline - Date.now());
       if (pause <= 0) return { timedOut: true, message: null };
-      // The top is watched within the later looks' slice: the first look's newest message may lie below it.
-      const top = newestSk !== undefined && newestSk >= (laterLooks.skFrom ?? '') ? newestSk : undefined;
-      await (arrivals ? arrivals.next(pause) : untilTopChanges(deps, laterLooks, top, pause));
-      looking = newestMatch(deps, laterLooks, matches);
+      // Told of mail it wants, a wait looks as far back as its first look did: the mail may have been received long
+      // before it was stored (mail the local spool replays after a restart).
+      let told = false;
+      if (arrivals) told = await arrivals.next(pause);
+      else await untilTopChanges(deps, laterLooks, newestSk, pause);
+      looking = newestMatch(deps, told ? firstLook : laterLooks, matches);
     }
   } finally {
     arrivals?.close();

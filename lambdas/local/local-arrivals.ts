@@ -35,17 +35,17 @@ export class LocalArrivals implements Arrivals {
       next: (ms) => {
         if (unreported) {
           unreported = false;
-          return Promise.resolve();
+          return Promise.resolve(true);
         }
-        return new Promise<void>((resolve) => {
-          const done = () => {
+        return new Promise<boolean>((resolve) => {
+          const done = (told: boolean) => {
             clearTimeout(timer);
             wake = undefined;
             unreported = false;
-            resolve();
+            resolve(told);
           };
-          const timer = setTimeout(done, ms);
-          wake = done;
+          const timer = setTimeout(() => done(false), ms);
+          wake = () => done(true);
         });
       },
       close: () => void this.emitter.off(key, onArrival),

@@ -53,12 +53,12 @@ export class InboxApi extends Construct {
     props.store.table.grantReadWriteData(this.exportHandler);
     props.store.grantMailObjects(this.exportHandler, { write: false });
     this.waitHandler = new MailroomFunction(this, 'WaitHandler', {
-      handler: 'api',
+      handler: 'wait',
       description: 'Mailroom: REST API, waits for mail',
       environment: props.environment,
       memorySize: FUNCTION_MEMORY_MB.wait,
     });
-    // A wait reads the table alone; it writes only its request's count against the key's rate limit.
+    // A wait reads the table; like every request, it writes its count against the key's rate limit.
     props.store.table.grantReadWriteData(this.waitHandler);
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {

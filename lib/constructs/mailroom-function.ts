@@ -9,8 +9,7 @@ import type { Construct } from 'constructs';
 import { FUNCTION_MEMORY_MB } from './function-memory';
 
 /** Every Lambda handler Mailroom ships lives in `lambdas/handlers/<name>.ts`. */
-/** Every Lambda entry in `lambdas/handlers/`. */
-export const MAILROOM_HANDLERS = ['api', 'export', 'send', 'expiry', 'parser', 'dispatcher', 'canary', 'admin-key-bootstrap', 'receipt-rule-set-activation'] as const;
+export const MAILROOM_HANDLERS = ['api', 'export', 'wait', 'send', 'expiry', 'parser', 'dispatcher', 'canary', 'admin-key-bootstrap', 'receipt-rule-set-activation'] as const;
 export type MailroomHandler = (typeof MAILROOM_HANDLERS)[number];
 
 export interface MailroomFunctionProps {
@@ -76,6 +75,9 @@ const HANDLERS_DIR = path.join(PROJECT_ROOT, 'lambdas', 'handlers');
  * Add `NODE_OPTIONS=--enable-source-maps` to a function's environment to have its traces mapped.
  */
 export class MailroomFunction extends NodejsFunction {
+  /** Its entry in `lambdas/handlers/`. */
+  public readonly entryName: MailroomHandler;
+
   constructor(scope: Construct, id: string, props: MailroomFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -111,5 +113,6 @@ export class MailroomFunction extends NodejsFunction {
         externalModules: NEVER_LOADED_ON_LAMBDA,
       },
     });
+    this.entryName = props.handler;
   }
 }

@@ -46,7 +46,7 @@ async function bundleAndLoad(entry: string, prelude = ''): Promise<string> {
 }
 
 describe('Lambda bundles', () => {
-  it.each(['parser', 'api', 'send', 'dispatcher', 'expiry', 'receipt-rule-set-activation', 'admin-key-bootstrap', 'canary'])(
+  it.each(['parser', 'api', 'wait', 'send', 'dispatcher', 'expiry', 'receipt-rule-set-activation', 'admin-key-bootstrap', 'canary'])(
     'the %s handler bundles into one CommonJS file that loads and exports a handler',
     async (entry) => {
       expect(await bundleAndLoad(entry)).toBe('function');

@@ -63,6 +63,11 @@ describe('GET /v1/inboxes/{inboxId}/messages filters', () => {
     expect(await listed({ until: '2026-11-01T09:00:00.000Z' })).toEqual(['welcome']);
   });
 
+  it('takes times before 1970 (message ids cannot name them) as the start of time', async () => {
+    expect(await listed({ since: '1969-07-20T20:17:00Z' })).toEqual(['digest', 'code', 'invoice', 'welcome']);
+    expect(await listed({ until: '1969-07-20T20:17:00Z' })).toEqual([]);
+  });
+
   it('filters by attachments both ways', async () => {
     expect(await listed({ hasAttachments: 'true' })).toEqual(['invoice']);
     expect(await listed({ hasAttachments: 'false' })).toEqual(['digest', 'code', 'welcome']);

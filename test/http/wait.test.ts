@@ -50,6 +50,7 @@ describe('POST /v1/inboxes/{inboxId}/wait', () => {
     expect((await wait({ from: 'alice', since: yesterday })).json).toEqual({ timedOut: true, message: null });
     expect((await wait({ from: 'bob', subjectContains: 'invoice' })).json.timedOut).toBe(true);
     expect((await wait({})).json.message.subject).toBe('newsletter');
+    expect((await wait({ from: 'alice', since: '1969-07-20T20:17:00Z' })).json.message.subject).toBe('old news');
   });
 
   it('answers timedOut after the timeout when nothing arrives', async () => {
