@@ -6,6 +6,7 @@ import { FUNCTION_MEMORY_MB } from '../lib/constructs/function-memory';
 import { DEFAULT_RETENTION_DAYS } from '../lambdas/config';
 import type { CoreDeps } from '../lambdas/core/deps';
 import { generateApiKey } from '../lambdas/core/api-keys';
+import { LATE_MAIL_MS } from '../lambdas/core/wait-for-message';
 import { registerApiKey } from '../lambdas/core/key-registry';
 import { DEFAULT_ORG_ID, messageKey } from '../lambdas/core/table-keys';
 import { createApi } from '../lambdas/http/api';
@@ -543,7 +544,7 @@ export const run: Section = async ({ progress, quick }) => {
         `(${num(waiting.answered.meanMs, 0)} ms billed on average, ${round(waiting.answered.readUnits / waiting.answered.waits, 1)} read units each), and one ` +
         `${waiting.idle.seconds}-second wait that found nothing on an inbox of ${waiting.idle.messages} messages received over an hour before ` +
         `(${waiting.idle.queries} Queries, ${waiting.idle.readUnits} read units, of which its first look ${waiting.oneLook.queryReadUnits}: later looks ` +
-        `read only mail received in the last minutes), scaled to an hour of back-to-back waits. At ${API_MEMORY_MB} MB the duration line would ` +
+        `read only mail received from ${LATE_MAIL_MS / 60_000} minutes before the wait began), scaled to an hour of back-to-back waits. At ${API_MEMORY_MB} MB the duration line would ` +
         `double. Not in the total above, which counts what receiving costs whoever reads it.`,
       '',
       markdownTable(['component', 'per 1,000 waits answered after 1 s', 'per hour of waits that find nothing'], waitingRows),
