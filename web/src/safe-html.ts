@@ -4,10 +4,22 @@ import DOMPurify from 'dompurify';
 const FORBID_TAGS = ['script', 'form', 'input', 'button', 'select', 'textarea', 'iframe', 'frame', 'object', 'embed', 'base', 'meta', 'link'];
 const REMOTE = /\b(?:src|background|poster)\s*=\s*["']?\s*(?:https?:)?\/\/|url\(\s*["']?\s*(?:https?:)?\/\//gi;
 
+/** Attributes through which an element fetches something as soon as it is parsed. */
+const FETCHING_ATTRIBUTES = ['src', 'srcset', 'background', 'poster'];
+const REMOTE_URL = /(?:^|[\s,])(?:https?:)?\/\//i;
+/** Set while sanitizing a mail whose reader asked for its remote images. */
+let keepRemote = false;
+
 DOMPurify.addHook('afterSanitizeAttributes', (node) => {
   if (node.tagName === 'A') {
     node.setAttribute('target', '_blank');
     node.setAttribute('rel', 'noopener noreferrer');
+  }
+  // The document's CSP blocks remote images too, but Chromium's preload scanner may ask for one before the policy
+  // is applied: until the reader asks, remote sources are not in the document at all.
+  if (keepRemote) return;
+  for (const name of FETCHING_ATTRIBUTES) {
+    if (REMOTE_URL.test(node.getAttribute(name) ?? '')) node.removeAttribute(name);
   }
 });
 
@@ -17,7 +29,13 @@ DOMPurify.addHook('afterSanitizeAttributes', (node) => {
  * the reader asks, no remote image, font or style, so tracking pixels stay unloaded.
  */
 export function mailDocument(html: string, loadRemote: boolean): { srcdoc: string; remoteReferences: number } {
-  const clean = DOMPurify.sanitize(html, { FORBID_TAGS, FORBID_ATTR: ['action', 'formaction', 'ping'], WHOLE_DOCUMENT: false });
+  keepRemote = loadRemote;
+  let clean: string;
+  try {
+    clean = DOMPurify.sanitize(html, { FORBID_TAGS, FORBID_ATTR: ['action', 'formaction', 'ping'], WHOLE_DOCUMENT: false });
+  } finally {
+    keepRemote = false;
+  }
   const images = loadRemote ? 'data: https: http:' : 'data:';
   const csp = `default-src 'none'; style-src 'unsafe-inline'; img-src ${images}; font-src data:; form-action 'none'`;
   const srcdoc = `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${csp}"><style>body{font:14px/1.5 system-ui,sans-serif;margin:12px;overflow-wrap:anywhere}img{max-width:100%}</style></head><body>${clean}</body></html>`;
