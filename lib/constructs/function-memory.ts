@@ -3,7 +3,7 @@
  * proportion; the cost benchmark prices measured times at these sizes.
  */
 export const FUNCTION_MEMORY_MB = {
-  /** Parsing is CPU-bound: twice the CPU finishes in about half the time, for about the same price. */
+  /** The parser holds a whole mail (SES takes up to 40 MB) and its parts in memory at once. */
   parser: 1024,
   /** The API and every other function. */
   standard: 512,

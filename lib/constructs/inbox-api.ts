@@ -99,10 +99,10 @@ export class InboxApi extends Construct {
   }
 
   /**
-   * Exports go to the streaming function, waits to the waiting one and sends to the sending function. Every resource on the way also
-   * proxies to the main function (itself and, where the level allows a greedy child, everything below), so no
-   * other route depends on API Gateway falling back to the root proxy. API Gateway prefers a resource's own
-   * method (POST) to its ANY.
+   * Exports go to the streaming function, waits to the waiting one and sends to the sending function. Every
+   * resource on the way also proxies to the main function (itself and, where the level allows a greedy child,
+   * everything below), so no other route depends on API Gateway falling back to the root proxy. API Gateway
+   * prefers a resource's own method (POST) to its ANY.
    */
   private routeToOwnFunctions(sendHandler: MailroomFunction): void {
     const root = this.restApi.root;
