@@ -437,7 +437,8 @@ describe('receiving mail from SES', () => {
   it('sets each message to expire after its inbox’s retention', async () => {
     const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'short-lived', retentionDays: 2 });
     const raw = await compose({ to: 'short-lived@mailroom.test', subject: 'soon gone', text: 'x' });
-    const receivedAt = '2026-11-24T12:00:00.000Z';
+    // An hour ago: a fixed date would see the message expire, and vanish, two days after it.
+    const receivedAt = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000).toISOString();
 
     const { result } = await deliver(deps(), raw, ['short-lived@mailroom.test'], { timestamp: receivedAt });
 

@@ -46,7 +46,8 @@ const delivered: { raw: Buffer; at: string }[] = [
 beforeAll(async () => {
   backends = await startBackends();
   ({ call, key } = await apiWithKey(backends, ['inboxes:write', 'messages:read']));
-  inbox = (await call('POST', '/v1/inboxes', { key, body: { localPart: 'export' } })).json;
+  // Kept ten years: the mail below is dated, and would otherwise expire 30 days after those dates.
+  inbox = (await call('POST', '/v1/inboxes', { key, body: { localPart: 'export', retentionDays: 3650 } })).json;
   // Delivered newest first, so the export's oldest-first order is its own doing.
   for (const { raw, at } of [...delivered].reverse()) await deliver(backends.deps, raw, [inbox.address], { timestamp: at });
   await deliver(backends.deps, fixture('plain-text'), [inbox.address], { timestamp: '2026-11-06T08:00:00.000Z', verdicts: { virus: 'FAIL' } });

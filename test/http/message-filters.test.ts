@@ -16,7 +16,8 @@ beforeAll(async () => {
   backends = await startBackends();
   ({ call, key } = await apiWithKey(backends, ['inboxes:write', 'messages:read']));
   ({ key: readOnly } = await apiWithKey(backends, ['messages:read']));
-  inbox = (await call('POST', '/v1/inboxes', { key, body: {} })).json;
+  // Kept ten years: the mail below is dated, and would otherwise expire 30 days after those dates.
+  inbox = (await call('POST', '/v1/inboxes', { key, body: { retentionDays: 3650 } })).json;
   const mails = [
     { name: 'welcome', at: '2026-11-01T09:00:00.000Z', from: 'Acme Team <hello@acme.example>', subject: 'Welcome to Acme' },
     { name: 'invoice', at: '2026-11-02T09:00:00.000Z', from: 'Acme Billing <billing@acme.example>', subject: 'Your invoice', attach: true },
