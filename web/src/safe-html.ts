@@ -5,8 +5,9 @@ const FORBID_TAGS = ['script', 'form', 'input', 'button', 'select', 'textarea', 
 const REMOTE = /\b(?:src|background|poster)\s*=\s*["']?\s*(?:https?:)?\/\/|url\(\s*["']?\s*(?:https?:)?\/\//gi;
 
 /** Attributes through which an element fetches something as soon as it is parsed. */
-const FETCHING_ATTRIBUTES = ['src', 'srcset', 'background', 'poster'];
-const REMOTE_URL = /(?:^|[\s,])(?:https?:)?\/\//i;
+const FETCHING_ATTRIBUTES = ['src', 'background', 'poster'];
+/** Browsers read `https:host`, `https:\\host` and relative paths as URLs too: only an inline source fetches nothing. */
+const INLINE_SOURCE = /^\s*data:/i;
 /** Set while sanitizing a mail whose reader asked for its remote images. */
 let keepRemote = false;
 
@@ -16,11 +17,14 @@ DOMPurify.addHook('afterSanitizeAttributes', (node) => {
     node.setAttribute('rel', 'noopener noreferrer');
   }
   // The document's CSP blocks remote images too, but Chromium's preload scanner may ask for one before the policy
-  // is applied: until the reader asks, remote sources are not in the document at all.
+  // is applied: until the reader asks, only inline sources are in the document at all.
   if (keepRemote) return;
   for (const name of FETCHING_ATTRIBUTES) {
-    if (REMOTE_URL.test(node.getAttribute(name) ?? '')) node.removeAttribute(name);
+    const value = node.getAttribute(name);
+    if (value !== null && !INLINE_SOURCE.test(value)) node.removeAttribute(name);
   }
+  // A list of candidates, any of which may be fetched; the element's `src`, if inline, still shows.
+  node.removeAttribute('srcset');
 });
 
 /**
