@@ -334,7 +334,7 @@ function render(r: Results): Awaited<ReturnType<Section>> {
       `(\`bench/lib/parse-handler-worker.ts\`), so the ratios compare like with like even while the machine's load changes. ` +
       `Every variant is warmed up first (at least ${hPlan.warmupPasses} passes over the messages, ${hPlan.warmupMessages} messages handled and ${hPlan.warmupMs} ms of CPU, since the handler's code takes dozens of calls to be compiled; the handler also gets one ` +
       `delivery that creates the inbox and one recorded delivery per message), then sampled ${hPlan.samples} times round-robin across variants with the ` +
-      `order rotating; no garbage collection is forced between samples (a forced one discards V8's optimised code: the handler then ran up to 2.5× slower for its next calls), so collections fall where they would in a busy function. Each sample runs whole passes over the messages until it has used at least ` +
+      `order rotating; no garbage collection is forced between samples (after a forced one the handler ran up to 2.5× slower for its next calls, the extra time spent in its own JavaScript rather than in the collection), so collections fall where they would in a busy function. Each sample runs whole passes over the messages until it has used at least ` +
       `${hPlan.minSampleMs} ms of CPU. Cells are the median sample with p25–p75; ` +
       `report.json also has every sample and the mean (total CPU over all messages). ` +
       `The handler path is \`processSesEvent\` on an SES event against DynamoDB Local and s3rver from \`startBackends()\`; storing the raw message ` +

@@ -82,8 +82,8 @@ export async function sampleVariants(
     for (let j = 0; j < variants.length; j++) {
       const index = (j + round) % variants.length;
       const variant = variants[index];
-      // No collection is forced before a sample: a forced one discards V8's optimised code, and the handler then ran
-      // up to 2.5 times slower for its next few calls. Collections come as they do in a busy function instead.
+      // No collection is forced before a sample: after a forced one the handler ran up to 2.5 times slower for its
+      // next few calls, in its own code, not the collector. Collections come as they do in a busy function instead.
       variant.startSample?.();
       let total = 0;
       for (let p = 0; p < passesPerSample[index]; p++) total += await pass(variant, messages);
