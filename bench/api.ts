@@ -3,7 +3,6 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { LATE_MAIL_MS } from '../lambdas/core/wait-for-message';
 import { createApi } from '../lambdas/http/api';
 import { startHttpListener, type HttpListener } from '../lambdas/local/http-listener';
 import { JOBS_PARTITION } from '../lambdas/local/local-job-queue';
@@ -22,7 +21,6 @@ import {
   type RecordedCall,
   type StoreClients,
 } from './lib/api-recorder';
-import { Meter, meteredTable } from './lib/cost-meter';
 import type { Budget, Section } from './lib/report';
 import { markdownTable } from './lib/report';
 import { distribution, round, runPool, type Distribution } from './lib/stats';
@@ -140,16 +138,13 @@ export const run: Section = async (ctx) => {
 
     // One inbox, loaded through the parser path (what SES → Lambda does).
     recorder.phase = 'load';
-    const createInbox = async (localPart: string) => {
-      const created = await fetch(`${apiUrl}/v1/inboxes`, {
-        method: 'POST',
-        headers: { authorization, 'content-type': 'application/json' },
-        body: JSON.stringify({ localPart, label: 'benchmark' }),
-      });
-      if (created.status !== 201) throw new Error(`creating the inbox: ${created.status} ${await created.text()}`);
-      return (await created.json()) as { id: string; address: string };
-    };
-    const inbox = await createInbox('bench');
+    const created = await fetch(`${apiUrl}/v1/inboxes`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json' },
+      body: JSON.stringify({ localPart: 'bench', label: 'benchmark' }),
+    });
+    if (created.status !== 201) throw new Error(`creating the inbox: ${created.status} ${await created.text()}`);
+    const inbox = (await created.json()) as { id: string; address: string };
     const messageIds: string[] = new Array(messages);
     ctx.progress.start(`loading ${messages} messages`, messages);
     const firstAt = Date.now() - messages * 60_000;
@@ -313,35 +308,9 @@ export const run: Section = async (ctx) => {
       return { delayMs: roundDistribution(distribution(delays)), queriesPerWait: round(messageQueries / trials, 1) };
     };
     const toldOfArrivals = await waitArrivals('npm start', apiUrl);
-    // Metered as the cost model meters the parser: request units from the size of every item read.
-    const scheduledMeter = new Meter();
-    const scheduledTable = meteredTable(clients ? table : recordingTable(table, recorder), scheduledMeter);
-    const scheduledApi = createApi({ ...stack.deps, table: scheduledTable, arrivals: undefined }, { maxInlineDownloadBytes: Number.MAX_SAFE_INTEGER, version: MAILROOM_VERSION });
+    const scheduledApi = createApi({ ...stack.deps, table: clients ? table : recordingTable(table, recorder), arrivals: undefined }, { maxInlineDownloadBytes: Number.MAX_SAFE_INTEGER, version: MAILROOM_VERSION });
     scheduledListener = await startHttpListener({ host: '127.0.0.1', port: 0, api: scheduledApi });
-    const scheduledUrl = `http://127.0.0.1:${scheduledListener.port}`;
-    const lookingOnSchedule = await waitArrivals('as on AWS', scheduledUrl);
-    // What a wait that finds nothing reads over its whole time, as on AWS: the cost of a client waiting for mail. On the
-    // benchmark inbox, where the arrivals above are recent, and on a quiet one whose mail is all an hour old or more.
-    const idleSeconds = ctx.quick ? 5 : 25;
-    const quietInbox = await createInbox('quiet');
-    const quietMessages = 100;
-    ctx.progress.start(`wait: ${idleSeconds} s with nothing arriving, as on AWS, on a busy and a quiet inbox`, quietMessages + 2);
-    await runPool(quietMessages, 4, async (i) => {
-      await deliver(stack!.deps, await sampleMessage(i, quietInbox.address), [quietInbox.address], { timestamp: new Date(Date.now() - (60 + i) * 60_000).toISOString() });
-      ctx.progress.tick();
-    });
-    const idleWait = async (inboxId: string, phase: string) => {
-      scheduledMeter.phase = phase;
-      const body = JSON.parse(await getOk(`/v1/inboxes/${inboxId}/wait`, { subjectContains: 'no message has this subject', timeoutSeconds: idleSeconds }, scheduledUrl)) as { timedOut: boolean };
-      if (!body.timedOut) throw new Error('the idle wait found a message');
-      ctx.progress.tick();
-      const { query, queryItems, queryRru } = scheduledMeter.counts(phase).dynamodb;
-      return { queries: query, summaries: queryItems, readUnits: queryRru };
-    };
-    const recentOnBusy = (await getOk(`/v1/inboxes/${inbox.id}/messages?limit=100&since=${new Date(Date.now() - LATE_MAIL_MS).toISOString()}`).then((b) => JSON.parse(b) as { data: unknown[] })).data.length;
-    const idleBusy = await idleWait(inbox.id, 'idle wait, busy inbox');
-    const idleQuiet = await idleWait(quietInbox.id, 'idle wait, quiet inbox');
-    ctx.progress.done();
+    const lookingOnSchedule = await waitArrivals('as on AWS', `http://127.0.0.1:${scheduledListener.port}`);
 
     recorder.phase = 'end';
     const loadAtEnd = loadavg()[0];
@@ -404,12 +373,8 @@ export const run: Section = async (ctx) => {
         `800 ms and then every second, and in between reads the newest message alone every 200 ms, looking at once when it changes. Served that way (the same stack without word of ` +
         `arrivals), the wait returned it **${ms(lookingOnSchedule.delayMs.p50)} ms** after it was stored at the median ` +
         `(p99 ${ms(lookingOnSchedule.delayMs.p99)} ms, max ${ms(lookingOnSchedule.delayMs.max)} ms), reading ${lookingOnSchedule.queriesPerWait} Queries per wait ` +
-        `(one-item reads included). A ${idleSeconds}-second wait that finds nothing (no \`since\`) reads, counted in strongly consistent read units from the items' billed sizes ` +
-        `as in the cost model: on a quiet inbox (${quietMessages} messages, all an hour old or more) **${idleQuiet.queries} Queries returning ` +
-        `${idleQuiet.summaries} summaries, ${idleQuiet.readUnits} read units**; on this benchmark's inbox (${messages} messages, ${recentOnBusy} of them ` +
-        `received in the last ${LATE_MAIL_MS / 60_000} minutes) **${idleBusy.queries} Queries returning ${idleBusy.summaries} summaries, ${idleBusy.readUnits} read units**. ` +
-        `Its first look reads the newest 100 summaries; later looks read only mail received from ${LATE_MAIL_MS / 60_000} minutes before the wait ` +
-        `began, which a delivery Lambda retried still falls within.`,
+        `(one-item reads included); a 25-second wait that finds nothing makes about 30 looks and 100 one-item reads, and after its first look ` +
+        `reads only mail received in the last minutes. What such a wait reads and costs is measured in the cost section.`,
       '',
       `Store calls per route (recorded by ${recordedAt}${consistent ? '; every read is strongly consistent' : ''}). ` +
         `Calls joined by + go out together, in one round trip; → waits for the round before. UpdateItem counts the request against the key's ` +
@@ -462,7 +427,6 @@ export const run: Section = async (ctx) => {
         loadAverage: { start: round(loadAtStart, 2), end: round(loadAtEnd, 2) },
         listQuery: listQuery && { ...listQuery, responseBytes: listBodyBytes, summaryAttributes },
         waitArrival: { trials, toldOfArrivals, lookingOnSchedule },
-        idleWait: { seconds: idleSeconds, quiet: { messages: quietMessages, ...idleQuiet }, busy: { messages, receivedInLaterLooksSlice: recentOnBusy, ...idleBusy } },
         scans,
         dynamoDbCommands: dynamoCalls,
         callsByPhase: recorder.phases(),
