@@ -26,11 +26,37 @@ export interface QueryPage<T> {
   lastKey?: ItemKey;
 }
 
+/** What must hold of an item's stored attributes for a write to it to go ahead (DynamoDB's condition expressions). */
+export type Condition =
+  | { itemExists: boolean }
+  | { attribute: string; absent: true }
+  | { attribute: string; equals: unknown }
+  | { attribute: string; is: '<' | '<=' | '>' | '>='; than: string | number }
+  /** A string set (or list) attribute that holds the value. */
+  | { attribute: string; contains: string }
+  /** A set, list or string attribute with fewer than this many elements (characters). */
+  | { attribute: string; sizeBelow: number }
+  | { allOf: Condition[] }
+  | { anyOf: Condition[] };
+
 export type WriteOp =
-  | { put: Item; ifNotExists?: boolean }
+  | { put: Item; ifNotExists?: boolean; when?: Condition }
   | { delete: ItemKey; ifExists?: boolean }
-  /** Sets attributes of an item that must exist. */
-  | { update: ItemKey; set: Record<string, unknown> };
+  /**
+   * Sets attributes (`setIfAbsent`: only where the stored item has none), adds to numbers and string sets, and
+   * takes elements out of string sets. The item must exist unless `upsert`; `when` must hold as well.
+   */
+  | {
+      update: ItemKey;
+      set?: Record<string, unknown>;
+      setIfAbsent?: Record<string, unknown>;
+      add?: Record<string, number | Set<string>>;
+      deleteFromSet?: Record<string, Set<string>>;
+      upsert?: boolean;
+      when?: Condition;
+    }
+  /** Writes nothing: the transaction goes ahead only while `when` holds of this item. */
+  | { check: ItemKey; when: Condition };
 
 export interface Table {
   get<T extends Item>(key: ItemKey): Promise<T | undefined>;
@@ -49,7 +75,11 @@ export interface Table {
   /** Writes independent items (at most 25, distinct keys, no conditions) in one request; not all-or-nothing. */
   putAll(items: Item[]): Promise<void>;
   query<T extends Item>(input: QueryInput): Promise<QueryPage<T>>;
-  /** All-or-nothing; a failed condition throws a `conflict` MailroomError. */
+  /**
+   * All-or-nothing, at most 100 ops on distinct items. A failed condition throws a `TransactionConditionsFailed`
+   * (a `conflict` MailroomError) naming the ops whose conditions did not hold. Transactions that collide with
+   * others on the same items are retried by the store.
+   */
   transactWrite(ops: WriteOp[]): Promise<void>;
   /** Atomically adds `by` to a numeric attribute, creating the item if needed; returns the new value. */
   increment(key: ItemKey, attribute: string, by: number, options?: { expiresAt?: number }): Promise<number>;
@@ -67,6 +97,8 @@ export interface Blobs {
   get(key: string): Promise<Buffer | undefined>;
   copy(fromKey: string, toKey: string): Promise<void>;
   deletePrefix(prefix: string): Promise<void>;
+  /** Deletes these objects; one already gone is no error. */
+  deleteKeys(keys: string[]): Promise<void>;
   /** A short-lived URL that serves the object directly (used when a body is too big for the API's payload limit). */
   downloadUrl(key: string, link: DownloadLink): Promise<string>;
 }

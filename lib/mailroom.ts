@@ -6,6 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_INBOUND_PREFIX, DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_RETENTION_DAYS, ENV } from '../lambdas/config';
+import { INBOUND_BACKSTOP_DAYS, MAX_RETENTION_DAYS } from '../lambdas/core/retention';
 import { AdminKey } from './constructs/admin-key';
 import { Canary, type CanaryOptions } from './constructs/canary';
 import { DashboardSite } from './constructs/dashboard-site';
@@ -77,9 +78,10 @@ export interface MailroomProps {
    */
   readonly apiThrottling?: { readonly rateLimit: number; readonly burstLimit: number };
   /**
-   * Days raw mail stays under the inbound prefix after SES writes it (the parser keeps its own
-   * copy per inbox; these are for replaying failed parses).
-   * @default 14
+   * Days after which the bucket removes raw mail under the inbound prefix, whatever the table says. Raw mail stays
+   * where SES wrote it and each message points at it; Mailroom deletes it with the last message that uses it, so
+   * this is only a backstop for objects nothing points at any more. It must outlast the longest inbox retention.
+   * @default - 3651 (the longest inbox retention, 3650 days, and one more)
    */
   readonly inboundRetentionDays?: number;
   /**
@@ -251,8 +253,12 @@ function validate(props: MailroomProps) {
   }
   const retentionDays = props.retentionDays ?? DEFAULT_RETENTION_DAYS;
   wholeDays('retentionDays', retentionDays);
-  const inboundRetentionDays = props.inboundRetentionDays ?? 14;
-  wholeDays('inboundRetentionDays', inboundRetentionDays);
+  const inboundRetentionDays = props.inboundRetentionDays ?? INBOUND_BACKSTOP_DAYS;
+  if (!Number.isInteger(inboundRetentionDays) || inboundRetentionDays < INBOUND_BACKSTOP_DAYS) {
+    throw new Error(
+      `inboundRetentionDays must be at least ${INBOUND_BACKSTOP_DAYS}: messages read their raw mail from the inbound prefix for as long as an inbox keeps them (up to ${MAX_RETENTION_DAYS} days), got ${inboundRetentionDays}`,
+    );
+  }
   const auditRetentionDays = props.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS;
   wholeDays('auditRetentionDays', auditRetentionDays);
   const rateLimitPerMinute = props.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
@@ -284,5 +290,5 @@ function validate(props: MailroomProps) {
 }
 
 function wholeDays(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1 || value > 3650) throw new Error(`${name} must be a whole number of days from 1 to 3650, got ${value}`);
+  if (!Number.isInteger(value) || value < 1 || value > MAX_RETENTION_DAYS) throw new Error(`${name} must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}, got ${value}`);
 }

@@ -207,16 +207,22 @@ export function meteredTable(inner: Table, meter: Meter): Table {
       });
     },
     async transactWrite(ops: WriteOp[]) {
+      // An update is sized by the item before it (when seen) and what it writes; a condition check by the item it reads.
       const sizes = ops.map((op) =>
         'put' in op
           ? Math.max(dynamoItemSize(op.put), meter.itemSizes.get(itemId(op.put)) ?? 0)
-          : (meter.itemSizes.get(itemId('delete' in op ? op.delete : op.update)) ?? 0),
+          : 'update' in op
+            ? Math.max(meter.itemSizes.get(itemId(op.update)) ?? 0, dynamoItemSize({ ...op.update, ...op.set, ...op.setIfAbsent, ...op.add }))
+            : (meter.itemSizes.get(itemId('delete' in op ? op.delete : op.check)) ?? 0),
       );
       try {
         await timed(meter, () => inner.transactWrite(ops));
         ops.forEach((op, i) => {
           if ('put' in op) {
             meter.itemSizes.set(itemId(op.put), dynamoItemSize(op.put));
+            written(sizes[i]);
+          } else if ('update' in op) {
+            meter.itemSizes.set(itemId(op.update), sizes[i]);
             written(sizes[i]);
           } else if ('delete' in op) meter.itemSizes.delete(itemId(op.delete));
         });
@@ -269,6 +275,12 @@ export function meteredBlobs(inner: Blobs, meter: Meter): Blobs {
       c.list++;
       c.delete++;
       for (const key of [...meter.objectSizes.keys()]) if (key.startsWith(prefix)) meter.objectSizes.delete(key);
+    },
+    async deleteKeys(keys: string[]) {
+      await timed(meter, () => inner.deleteKeys(keys));
+      // One free DeleteObjects request per 1,000 keys.
+      meter.counts().s3.delete += Math.ceil(keys.length / 1000);
+      for (const key of keys) meter.objectSizes.delete(key);
     },
     downloadUrl: (key, link) => inner.downloadUrl(key, link),
   };

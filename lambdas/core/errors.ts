@@ -26,3 +26,10 @@ export class MailroomError extends Error {
 export const notFound = (what: string): MailroomError => new MailroomError('not_found', `${what} not found`);
 export const invalid = (message: string, details?: Record<string, unknown>): MailroomError =>
   new MailroomError('validation_error', message, details);
+
+/** A transaction some of whose conditions did not hold: `failed` are the indexes of those ops. Nothing was written. */
+export class TransactionConditionsFailed extends MailroomError {
+  constructor(readonly failed: number[]) {
+    super('conflict', 'a conflicting item already exists or was changed');
+  }
+}

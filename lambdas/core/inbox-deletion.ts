@@ -6,6 +6,8 @@ import { inboxEvenIfDeleting, removeInbox } from './inboxes';
 import type { DeliveryItem } from './webhook-delivery';
 import { allWebhooks } from './webhooks';
 import { deleteRange, queryAll } from './listing';
+import type { MessageItem } from './messages';
+import { releaseRawObjects } from './raw-mail';
 import {
   apiKeyByHash,
   apiKeyInOrg,
@@ -13,7 +15,9 @@ import {
   blobKeys,
   deliveryListPrefix,
   inboxKey,
+  messageListPrefix,
   messagePartition,
+  type ItemKey,
   webhookKey,
 } from './table-keys';
 
@@ -53,6 +57,12 @@ export async function purgeInboxContents(deps: CoreDeps, orgId: string, inboxId:
       { update: apiKeyInOrg(orgId, key.keyId), set },
       { update: apiKeyByHash(key.keyHash), set },
     ]);
+  }
+  // The raw objects its messages point at (kept where the receipt rule wrote them), before the messages go.
+  for (let startAfter: ItemKey | undefined, first = true; first || startAfter; first = false) {
+    const page = await deps.table.query<MessageItem>({ ...messageListPrefix(orgId, inboxId), limit: 1000, startAfter });
+    await releaseRawObjects(deps, page.items);
+    startAfter = page.lastKey;
   }
   // The inbox's own partition: messages, contents, credentials, threads, send counters.
   await deleteRange(deps.table, { pk: messagePartition(orgId, inboxId), skPrefix: '' });

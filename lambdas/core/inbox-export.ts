@@ -3,7 +3,8 @@ import { getInbox, toInbox } from './inboxes';
 import { isLive } from './listing';
 import { fullMessage, type MessageItem } from './messages';
 import { readAhead, type ReadAheadLimits } from './read-ahead';
-import { blobKeys, messageListPrefix, type ItemKey } from './table-keys';
+import { rawKeyOf } from './raw-mail';
+import { messageListPrefix, type ItemKey } from './table-keys';
 
 export type ExportFormat = 'mbox' | 'json';
 
@@ -44,7 +45,7 @@ async function* messagesOldestFirst(deps: CoreDeps, orgId: string, inboxId: stri
 }
 
 async function* mboxChunks(deps: CoreDeps, messages: AsyncIterable<MessageItem>): AsyncGenerator<Buffer> {
-  const withRaw = readAhead(messages, async (m) => ({ m, raw: await deps.blobs.get(blobKeys.raw(m.orgId, m.inboxId, m.id)) }), AHEAD);
+  const withRaw = readAhead(messages, async (m) => ({ m, raw: await deps.blobs.get(rawKeyOf(m)) }), AHEAD);
   for await (const { m, raw } of withRaw) {
     // Deleted while the export ran.
     if (!raw) continue;

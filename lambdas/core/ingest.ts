@@ -10,11 +10,11 @@ import { createInbox, type InboxItem } from './inboxes';
 import { isLive } from './listing';
 import { LOCAL_PART_PATTERN, parseRecipient, type Recipient } from './mail/addresses';
 import { parseMime, type ParseOutcome } from './mail/parse-mime';
-import type { MessageItem, Verdicts } from './messages';
-import { withdrawMessage, writeMessage } from './message-writer';
+import type { Verdicts } from './messages';
+import { writeMessage } from './message-writer';
+import { shareRaw } from './raw-mail';
 import { extractFromMail } from './mail/extract';
-import { forgetInThread } from './threads';
-import { DEFAULT_ORG_ID, droppedMailCounter, inboxKey } from './table-keys';
+import { DEFAULT_ORG_ID, droppedMailCounter, inboxKey, messageTombstoneKey } from './table-keys';
 
 /** One received mail as SES (or the local SMTP server) hands it over: raw bytes already stored at `rawKey`. */
 export interface InboundMail {
@@ -48,13 +48,21 @@ export async function ingestMail(deps: CoreDeps, mail: InboundMail): Promise<Ing
   const started = performance.now();
   // Fetching the mail and looking up its inboxes need nothing from each other; inboxes are created only for mail in hand.
   const [raw, found] = await inOrder([deps.blobs.get(mail.rawKey), findRecipientInboxes(deps, mail.recipients)]);
-  // Throwing makes Lambda retry and, in the end, park the event in the dead-letter queue: never a silent loss.
-  if (!raw) throw new Error(`raw mail ${mail.rawKey} is not in the bucket`);
+  if (!raw) {
+    // A repeated delivery of mail whose every copy has since been deleted (and its object with them) has nothing to do.
+    if (await everyCopyDeleted(deps, mail, found)) return result;
+    // Throwing makes Lambda retry and, in the end, park the event in the dead-letter queue: never a silent loss.
+    throw new Error(`raw mail ${mail.rawKey} is not in the bucket`);
+  }
   const { targets, dropped } = await withCreatedInboxes(deps, found);
 
   result.dropped = dropped;
   if (dropped.length) await countDropped(deps, mail, dropped);
-  if (targets.length === 0) return result;
+  if (targets.length === 0) {
+    // Nobody keeps it: counted and logged as dropped, its object goes now rather than at the bucket's backstop.
+    await deps.blobs.deleteKeys([mail.rawKey]);
+    return result;
+  }
 
   const parsed = await parseMime(raw);
   if (!parsed.ok) {
@@ -62,20 +70,20 @@ export async function ingestMail(deps: CoreDeps, mail: InboundMail): Promise<Ing
     deps.metrics.count(METRIC.parseFailures);
     deps.log.warn('mail stored with a parse error', { sesMessageId: mail.sesMessageId, code: parsed.code, reason: parsed.reason });
   }
+  // Decided by the envelope alone, so that every delivery of the same mail decides alike.
+  const shared = new Set(mail.recipients.map((r) => r.toLowerCase())).size > 1;
+  if (shared) await shareRaw(deps, mail.rawKey, targets.map(({ inbox }) => ({ orgId: inbox.orgId, inboxId: inbox.id, id: copyId(mail, inbox) })));
   for (const target of targets) {
-    const { message, kept, ...stored } = await storeCopy(deps, mail, raw.length, parsed, target);
-    if (!(await stillReceiving(deps, target.inbox))) {
-      await withdrawMessage(deps, message);
-      await forgetInThread(deps, message, { withLookups: true });
+    const { message, outcome } = await storeCopy(deps, mail, raw, parsed, target, shared);
+    if (outcome === 'inbox-gone') {
       result.dropped.push(target.recipient.address);
       await countDropped(deps, mail, [target.recipient.address]);
       continue;
     }
-    // Also for a copy stored by an earlier run that stopped before announcing it: webhooks deliver each event once.
-    // A copy its owner deleted before this delivery finished stays deleted, and is not announced.
-    if (kept) await deps.events.publish(messageReceivedEvent(message));
-    result.stored.push(stored);
-    if (!stored.duplicate) {
+    // A copy its owner deleted before this delivery stays deleted, and is not announced.
+    if (outcome !== 'deleted') await deps.events.publish(messageReceivedEvent(message));
+    result.stored.push({ orgId: target.inbox.orgId, inboxId: target.inbox.id, messageId: message.id, duplicate: outcome !== 'stored' });
+    if (outcome === 'stored') {
       deps.metrics.count(METRIC.messagesReceived);
       if (message.quarantined) deps.metrics.count(METRIC.messagesQuarantined);
     }
@@ -84,13 +92,15 @@ export async function ingestMail(deps: CoreDeps, mail: InboundMail): Promise<Ing
   return result;
 }
 
-/**
- * Deleting an inbox marks it before purging it. A copy written while that began is checked here, after its
- * write: either this read sees the mark and the copy is withdrawn, or it came first and the purge removes it.
- */
-async function stillReceiving(deps: CoreDeps, inbox: InboxItem): Promise<boolean> {
-  const current = await deps.table.get<InboxItem>(inboxKey(inbox.orgId, inbox.id));
-  return current !== undefined && !current.deleting;
+/** The id of the mail's copy in an inbox: the same on every delivery of it. */
+const copyId = (mail: InboundMail, inbox: InboxItem) => deterministicId('msg', mail.receivedAt, mail.sesMessageId, inbox.id);
+
+/** Whether every inbox the mail reached has since deleted its copy (its tombstone is there). */
+async function everyCopyDeleted(deps: CoreDeps, mail: InboundMail, found: FoundRecipient[]): Promise<boolean> {
+  const inboxes = found.flatMap((f) => (f.inbox ? [f.inbox] : []));
+  if (inboxes.length === 0) return false;
+  const tombstones = await deps.table.getAll(inboxes.map((inbox) => messageTombstoneKey(inbox.orgId, inbox.id, copyId(mail, inbox))));
+  return tombstones.every((t) => t !== undefined);
 }
 
 interface FoundRecipient {
@@ -160,21 +170,14 @@ async function countDropped(deps: CoreDeps, mail: InboundMail, dropped: string[]
   });
 }
 
-async function storeCopy(
-  deps: CoreDeps,
-  mail: InboundMail,
-  size: number,
-  parsed: ParseOutcome,
-  { inbox, recipient }: Target,
-): Promise<IngestResult['stored'][number] & { message: MessageItem; kept: boolean }> {
-  const id = deterministicId('msg', mail.receivedAt, mail.sesMessageId, inbox.id);
-  const { message, created, kept } = await writeMessage(deps, {
+async function storeCopy(deps: CoreDeps, mail: InboundMail, raw: Buffer, parsed: ParseOutcome, { inbox, recipient }: Target, shared: boolean) {
+  return writeMessage(deps, {
     inbox,
-    id,
+    id: copyId(mail, inbox),
     direction: 'inbound',
     at: mail.receivedAt,
-    raw: { copyFrom: mail.rawKey },
-    size,
+    raw: { storedAt: mail.rawKey, shared, bytesRead: raw },
+    size: raw.length,
     parsed,
     recipient,
     verdicts: mail.verdicts,
@@ -184,7 +187,6 @@ async function storeCopy(
       { dmarc: mail.verdicts.dmarc, spam: mail.verdicts.spam, codesFromUnverifiedMail: inbox.codesFromUnverifiedMail },
     ),
   });
-  return { orgId: inbox.orgId, inboxId: inbox.id, messageId: id, duplicate: !created, message, kept };
 }
 
 function headerValue(headers: { name: string; value: string }[], name: string): string | null {

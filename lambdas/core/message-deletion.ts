@@ -3,7 +3,8 @@ import type { CoreDeps } from './deps';
 import type { Item } from '../ports';
 import { MailroomError } from './errors';
 import { getMessageItem, type MessageItem } from './messages';
-import { blobKeys, messageContentKey, messageKey, messageTombstoneKey } from './table-keys';
+import { releaseStoredBytes } from './raw-mail';
+import { messageContentKey, messageKey, messageTombstoneKey } from './table-keys';
 import { recountThreadOf, threadMembershipDeletion, type ThreadRef } from './threads';
 
 /** SQS keeps a dead letter 14 days at most: no delivery of a deleted message can be redriven later than that. */
@@ -17,7 +18,6 @@ const LATEST_REDRIVE_SECONDS = 14 * 86400;
 export async function deleteMessage(deps: CoreDeps, actor: Actor, inboxId: string, messageId: string): Promise<void> {
   const { orgId } = actor;
   const item = await messageToDelete(deps, orgId, inboxId, messageId);
-  await deps.blobs.deletePrefix(blobKeys.messagePrefix(orgId, inboxId, messageId));
   await deps.table.transactWrite([
     { delete: messageKey(orgId, inboxId, messageId) },
     ...(item.contentIn === 'table' ? [{ delete: messageContentKey(orgId, inboxId, messageId) }] : []),
@@ -34,6 +34,9 @@ export async function deleteMessage(deps: CoreDeps, actor: Actor, inboxId: strin
     },
     auditWrite(deps, actor, 'message.deleted', { type: 'message', id: messageId }, { inboxId }),
   ]);
+  // After the message has gone: a deletion cut short before this leaves bytes for the bucket's backstop to remove,
+  // never a message without its bytes.
+  await releaseStoredBytes(deps, item);
   await recountAfterDeletion(deps, item);
 }
 

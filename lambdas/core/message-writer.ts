@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CoreDeps } from './deps';
 import { inOrder } from './in-order';
 import type { InboxItem } from './inboxes';
@@ -12,9 +13,13 @@ import {
   INLINE_ATTACHMENT_LIST_BYTES,
 } from './message-bounds';
 import { packContentJson } from './message-content-packing';
+import { cutPart } from './mail/mime-parts';
 import type { AttachmentMeta, DeliveryStatus, MessageContent, MessageContentItem, MessageItem, Verdicts } from './messages';
-import { blobKeys, messageContentKey, messageKey, messageTombstoneKey } from './table-keys';
-import { recordInThread, threadIdFor } from './threads';
+import { TransactionConditionsFailed } from './errors';
+import type { WriteOp } from '../ports';
+import { blobKeys, inboxKey, messageContentKey, messageKey, messageTombstoneKey } from './table-keys';
+import { releaseStoredBytes } from './raw-mail';
+import { exactThreadWrite, threadIdFor, threadWrites } from './threads';
 
 /**
  * Packed text/html/headers up to this size get an item of their own; larger ones go to the bucket. Beyond about
@@ -32,8 +37,11 @@ export interface MessageToWrite {
   direction: 'inbound' | 'outbound';
   /** When it was received, or sent. */
   at: Date;
-  /** The raw bytes: already in the bucket (inbound), or in hand (outbound). */
-  raw: { copyFrom: string } | { bytes: Buffer };
+  /**
+   * The raw bytes: the object the receipt rule wrote, left where it is (`shared` by the copies of mail for several
+   * inboxes), or bytes in hand (sent mail), stored with the message.
+   */
+  raw: { storedAt: string; shared: boolean; bytesRead: Buffer } | { bytes: Buffer };
   size: number;
   parsed: ParseOutcome;
   /** Codes and links (received mail; sent mail has none worth extracting). */
@@ -50,23 +58,30 @@ export interface MessageToWrite {
 }
 
 /**
- * Stores a message: raw copy, attachments and content first, the summary item last, since the summary is what
- * makes the message visible. Writing the same id twice makes nothing new (`created` is false): a repeated
- * delivery rewrites the same bytes, its summary write, conditional on there being none, fails, and its thread is
- * recounted in case the first run stopped before recording it. Not reading first saves a request on every
- * message; repeats are rare.
- *
- * A message deleted before a repeat of its delivery, or while a delivery was recording it, is not `kept`: its
- * tombstone, read with the parts and again once the message is in its thread, has what this run wrote taken back,
- * so the message stays deleted.
+ * `stored`: new; `repeated`: stored by an earlier delivery of the same mail (announced again, since that run may
+ * have stopped before it announced it: webhooks deliver each event once); `deleted`: its owner deleted it before
+ * this delivery (its tombstone says so), and it stays deleted; `inbox-gone`: the inbox is being deleted.
  */
-export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{ message: MessageItem; created: boolean; kept: boolean }> {
+export type WriteOutcome = 'stored' | 'repeated' | 'deleted' | 'inbox-gone';
+
+/** Tries at a thread summary that other writers keep changing; beyond them the delivery fails and is retried. */
+const THREAD_ATTEMPTS = 12;
+
+/**
+ * Stores a message in one transaction: its summary (what makes it visible), its content when small, its place in
+ * its thread, and the inbox's last arrival, which holds only while the inbox is not being deleted; a message
+ * deleted earlier (its tombstone) is not written again. Only parts too large for the table (content over 8 KB
+ * packed, the raw bytes of sent mail) go to the bucket first. Attachments are not copied: they are cut from the
+ * raw message when asked for (mime-parts.ts), unless that would not give back their exact bytes. Writing the same
+ * id twice makes nothing new.
+ */
+export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{ message: MessageItem; outcome: WriteOutcome }> {
   const { inbox, id, parsed } = m;
   const { orgId, id: inboxId } = inbox;
   const key = messageKey(orgId, inboxId, id);
 
   const message = parsed.message;
-  const rawKey = blobKeys.raw(orgId, inboxId, id);
+  const raw = 'bytes' in m.raw ? m.raw.bytes : m.raw.bytesRead;
   const attachments: AttachmentMeta[] = message.attachments.map((a, index) => ({
     id: `att_${index + 1}`,
     filename: a.filename,
@@ -75,7 +90,10 @@ export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{
     sha256: a.sha256,
     contentId: a.contentId,
     inline: a.inline,
+    ...(a.partId && cutsBackTo(raw, a.partId, a.sha256) ? { part: a.partId } : {}),
   }));
+  // Only an attachment the raw message cannot give back byte for byte is kept apart.
+  const storedApart = attachments.flatMap((meta, index) => (meta.part ? [] : [{ meta, content: message.attachments[index].content }]));
   const attachmentsInItem = Buffer.byteLength(JSON.stringify(attachments)) <= INLINE_ATTACHMENT_LIST_BYTES;
   const content: MessageContent = {
     text: message.text,
@@ -90,18 +108,13 @@ export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{
   const contentJson = JSON.stringify(content);
   const packed = contentJson.length <= LARGEST_JSON_WORTH_PACKING ? packContentJson(contentJson) : undefined;
   const contentIn = packed && packed.length <= INLINE_PACKED_CONTENT_BYTES ? 'table' : 'bucket';
-  const writeContent = (): Promise<unknown> =>
-    packed && contentIn === 'table'
-      ? deps.table.put({ ...messageContentKey(orgId, inboxId, id), type: 'message-content', packed, expiresAt } satisfies MessageContentItem)
-      : deps.blobs.put(blobKeys.content(orgId, inboxId, id), Buffer.from(contentJson), 'application/json');
-  // The parts go together, with the thread's lookup and the tombstone check; the summary item waits for them all,
-  // since it is what makes the message visible.
-  const [threadId, tombstone] = await inOrder([
+  const rawKey = 'bytes' in m.raw ? blobKeys.raw(orgId, inboxId, id) : m.raw.storedAt;
+  // What goes to the bucket is written before the transaction that makes the message visible, with the thread's lookup.
+  const [threadId] = await inOrder([
     threadIdFor(deps, orgId, inboxId, message, id),
-    deps.table.get(messageTombstoneKey(orgId, inboxId, id)),
-    'copyFrom' in m.raw ? deps.blobs.copy(m.raw.copyFrom, rawKey) : deps.blobs.put(rawKey, m.raw.bytes, 'message/rfc822'),
-    ...message.attachments.map((a, index) => deps.blobs.put(blobKeys.attachment(orgId, inboxId, id, attachments[index].id), a.content, a.contentType)),
-    writeContent(),
+    contentIn === 'bucket' ? deps.blobs.put(blobKeys.content(orgId, inboxId, id), Buffer.from(contentJson), 'application/json') : Promise.resolve(),
+    'bytes' in m.raw ? deps.blobs.put(rawKey, m.raw.bytes, 'message/rfc822') : Promise.resolve(),
+    ...storedApart.map(({ meta, content }) => deps.blobs.put(blobKeys.attachment(orgId, inboxId, id, meta.id), content, meta.contentType)),
   ]);
   const item: MessageItem = {
     ...key,
@@ -137,26 +150,57 @@ export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{
     bcc: m.bcc ?? [],
     labels: [],
     contentIn,
+    rawKey,
+    ...('shared' in m.raw && m.raw.shared ? { rawShared: true as const } : {}),
     sesMessageId: m.providerMessageId,
     expiresAt,
   };
-  if (!tombstone) {
-    const created = await deps.table.put(item, { ifNotExists: true });
-    // Stored by an earlier run, which may have stopped before its thread took it in.
-    const stored = created ? item : await deps.table.get<MessageItem>(key);
-    if (stored && (await recordInThread(deps, stored, { retried: !created }))) return { message: stored, created, kept: true };
+  const fixed: WriteOp[] = [
+    { put: item, ifNotExists: true },
+    { check: messageTombstoneKey(orgId, inboxId, id), when: { itemExists: false } },
+    { update: inboxKey(orgId, inboxId), set: { lastMessageAt: item.receivedAt }, when: { attribute: 'deleting', absent: true } },
+    ...(packed && contentIn === 'table'
+      ? [{ put: { ...messageContentKey(orgId, inboxId, id), type: 'message-content', packed, expiresAt } satisfies MessageContentItem }]
+      : []),
+  ];
+  const [MESSAGE, TOMBSTONE, INBOX] = [0, 1, 2];
+  const thread = threadWrites(item);
+  const summaryAt = fixed.length + thread.ops.length;
+  // The thread summary's write: as the newest message, else as an older one, else as the thread reads now.
+  const [asNewest, asOlder] = thread.summaries;
+  let summary = asNewest;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deps.table.transactWrite([...fixed, ...thread.ops, summary]);
+      return { message: item, outcome: 'stored' };
+    } catch (err) {
+      if (!(err instanceof TransactionConditionsFailed)) throw err;
+      const failed = new Set(err.failed);
+      if (failed.has(TOMBSTONE) || failed.has(INBOX)) {
+        await releaseStoredBytes(deps, item);
+        return { message: item, outcome: failed.has(TOMBSTONE) ? 'deleted' : 'inbox-gone' };
+      }
+      if (failed.has(MESSAGE)) {
+        const stored = await deps.table.get<MessageItem>(key);
+        // Deleted between the transaction and this read: as good as deleted before it.
+        return stored ? { message: stored, outcome: 'repeated' } : { message: item, outcome: 'deleted' };
+      }
+      if (!failed.has(summaryAt) || attempt === THREAD_ATTEMPTS) throw err;
+      if (summary === asNewest) summary = asOlder;
+      else {
+        // Writers that collided spread out before trying again (a burst of replies to one thread): full jitter.
+        if (summary !== asOlder) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(250, 5 * 2 ** attempt)));
+        summary = await exactThreadWrite(deps, item);
+      }
+    }
   }
-  await withdrawMessage(deps, item);
-  return { message: item, created: false, kept: false };
 }
 
-/** Deletes a message's objects, content and summary, for a copy that must not stay; its thread is the caller's. */
-export async function withdrawMessage(deps: CoreDeps, { orgId, inboxId, id }: MessageItem): Promise<void> {
-  await deps.blobs.deletePrefix(blobKeys.messagePrefix(orgId, inboxId, id));
-  await deps.table.delete(messageContentKey(orgId, inboxId, id));
-  await deps.table.delete(messageKey(orgId, inboxId, id));
-}
 
+function cutsBackTo(raw: Buffer, partId: string, sha256: string): boolean {
+  const cut = cutPart(raw, partId);
+  return cut !== undefined && createHash('sha256').update(cut).digest('hex') === sha256;
+}
 
 function snippetOf(text: string | null): string {
   const flat = (text ?? '').replace(/\s+/g, ' ').trim();

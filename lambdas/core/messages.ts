@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Item } from '../ports';
 import { inOrder } from './in-order';
 import type { CoreDeps } from './deps';
@@ -8,6 +9,8 @@ import { messageMatcher, type MessageFilter } from './message-filter';
 import type { Extracted, ExtractedLink } from './mail/extract';
 import type { HeaderField, MailAddress, ParseFailureCode } from './mail/parse-mime';
 import { unpackContent } from './message-content-packing';
+import { cutPart } from './mail/mime-parts';
+import { rawKeyOf } from './raw-mail';
 import { blobKeys, messageContentKey, messageKey, messageListPrefix } from './table-keys';
 
 export type VerdictStatus = 'PASS' | 'FAIL' | 'GRAY' | 'PROCESSING_FAILED' | 'DISABLED';
@@ -28,6 +31,8 @@ export interface AttachmentMeta {
   sha256: string;
   contentId: string | null;
   inline: boolean;
+  /** The MIME part it is cut from when asked for; absent: it was stored as an object of its own. Not shown. */
+  part?: string;
 }
 
 /** Bodies and headers: in their own item beside the summary when small, otherwise one JSON object in the bucket. */
@@ -84,6 +89,10 @@ export interface MessageItem extends Item {
   labels?: string[];
   /** Where `MessageContent` is kept: a `MessageContentItem`, or `content.json` in the bucket. */
   contentIn: 'table' | 'bucket';
+  /** The raw bytes' object: absent on messages stored before mail was kept where the receipt rule wrote it. */
+  rawKey?: string;
+  /** The raw object is shared with copies of the same mail in other inboxes (see raw-mail.ts). */
+  rawShared?: true;
   sesMessageId: string;
   expiresAt: number;
 }
@@ -214,7 +223,7 @@ export async function fullMessage(deps: CoreDeps, item: MessageItem, contentItem
     messageIdHeader: item.messageIdHeader,
     inReplyTo: item.inReplyTo,
     references: item.references,
-    attachments: content.attachments ?? item.attachments,
+    attachments: (content.attachments ?? item.attachments).map(({ part: _part, ...shown }) => shown),
     text: content.text,
     html: content.html,
     headers: content.headers,
@@ -240,11 +249,13 @@ export interface StoredBytes {
   size: number;
   filename: string;
   contentType: string;
+  /** For bytes kept under no key of their own: makes them. A download link to them needs them written to `key` first. */
+  make?: () => Promise<Buffer>;
 }
 
 export async function locateRaw(deps: CoreDeps, orgId: string, inboxId: string, messageId: string): Promise<StoredBytes> {
   const item = await getMessageItem(deps, orgId, inboxId, messageId);
-  return { key: blobKeys.raw(orgId, inboxId, messageId), size: item.size, filename: `${messageId}.eml`, contentType: 'message/rfc822' };
+  return { key: rawKeyOf(item), size: item.size, filename: `${messageId}.eml`, contentType: 'message/rfc822' };
 }
 
 export async function locateAttachment(
@@ -258,10 +269,23 @@ export async function locateAttachment(
   const attachments = item.attachmentsInContent ? ((await contentOf(deps, item)).attachments ?? []) : item.attachments;
   const attachment = attachments.find((a) => a.id === attachmentId);
   if (!attachment) throw notFound('attachment');
+  const { part } = attachment;
   return {
     key: blobKeys.attachment(orgId, inboxId, messageId, attachmentId),
     size: attachment.size,
     filename: attachment.filename ?? attachmentId,
     contentType: attachment.contentType,
+    ...(part ? { make: () => cutAttachment(deps, item, attachment, part) } : {}),
   };
+}
+
+async function cutAttachment(deps: CoreDeps, item: MessageItem, attachment: AttachmentMeta, part: string): Promise<Buffer> {
+  const raw = await deps.blobs.get(rawKeyOf(item));
+  if (!raw) throw new Error(`raw message of ${item.id} is missing from the bucket`);
+  const bytes = cutPart(raw, part);
+  // Checked when the mail was stored; a mismatch now means the raw object is not the one it was.
+  if (!bytes || createHash('sha256').update(bytes).digest('hex') !== attachment.sha256) {
+    throw new Error(`attachment ${attachment.id} of message ${item.id} no longer matches its raw message`);
+  }
+  return bytes;
 }

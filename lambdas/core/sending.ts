@@ -238,7 +238,7 @@ function asParsed(inbox: InboxItem, id: string, at: Date, input: SendInput, thre
     headers,
     text: input.text ?? null,
     html: input.html ?? null,
-    attachments: (input.attachments ?? []).map((a) => {
+    attachments: (input.attachments ?? []).map((a, index) => {
       const content = Buffer.from(a.content, 'base64');
       return {
         filename: a.filename,
@@ -246,6 +246,8 @@ function asParsed(inbox: InboxItem, id: string, at: Date, input: SendInput, thre
         contentId: null,
         inline: false,
         content,
+        // MailComposer puts the body first in multipart/mixed, then the attachments in order; the writer checks it.
+        partId: String(index + 2),
         size: content.length,
         sha256: createHash('sha256').update(content).digest('hex'),
       };

@@ -63,6 +63,12 @@ export const threadLookupKey = (orgId: string, inboxId: string, kind: 'MID' | 'S
   sk: `L#${kind}#${createHash('sha256').update(value).digest('base64url')}`,
 });
 
+/**
+ * The messages that share one raw object (mail for several inboxes): the object goes with the last of them. Not
+ * read by any request that names an id, so it needs no org.
+ */
+export const rawUsersKey = (rawKey: string): ItemKey => ({ pk: `RAW#${rawKey}`, sk: 'U' });
+
 /** Vault credentials live in their inbox's partition, so purging the inbox purges them. */
 export const vaultKey = (orgId: string, inboxId: string, name: string): ItemKey => ({ pk: messagePartition(orgId, inboxId), sk: `V#${name}` });
 export const vaultListPrefix = (orgId: string, inboxId: string) => ({ pk: messagePartition(orgId, inboxId), skPrefix: 'V#' });

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { inOrder } from './in-order';
-import type { Item, WriteOp } from '../ports';
+import type { Condition, Item, WriteOp } from '../ports';
 import type { CoreDeps } from './deps';
 import { notFound } from './errors';
 import { hashId } from './ids';
@@ -8,14 +8,14 @@ import { getInbox } from './inboxes';
 import { isLive, listNewestFirst, queryAll, type ListPage, type ListRequest } from './listing';
 import type { ParsedMessage } from './mail/parse-mime';
 import { toSummary, type MessageItem, type MessageSummary } from './messages';
-import { messageKey, messageListPrefix, messageTombstoneKey, threadKey, threadLookupKey, threadMemberKey, threadMemberPrefix } from './table-keys';
+import { messageKey, messageListPrefix, threadKey, threadLookupKey, threadMemberKey, threadMemberPrefix } from './table-keys';
 
 /** A conversation in an inbox: what lists show, kept beside the messages it groups. */
 export interface Thread {
   id: string;
   subject: string;
   messageCount: number;
-  /** Who wrote in it (addresses, at most 20). */
+  /** Who wrote in it (addresses, at most 20, in alphabetical order). */
   participants: string[];
   lastMessageId: string;
   lastActivityAt: string;
@@ -26,7 +26,7 @@ export interface Thread {
  * `version` is new with every write, never reused (not even after the thread goes and comes back): a write holds
  * only while the summary is still the version it was counted against.
  */
-type ThreadItem = Item & Thread & { expiresAt: number; version?: string };
+type ThreadItem = Item & Omit<Thread, 'participants'> & { participants?: string[]; participantSet?: Set<string>; expiresAt: number; version?: string };
 type LookupItem = Item & { threadId: string; expiresAt: number };
 
 const MAX_PARTICIPANTS = 20;
@@ -53,44 +53,76 @@ export async function threadIdFor(deps: CoreDeps, orgId: string, inboxId: string
 }
 
 /**
- * Records a stored message in its thread: the membership (for the thread's message list) and the lookups later
- * replies use, then the thread's summary, counted from its members. Counting rather than adding one keeps it
- * right however writers interleave, and however often a delivery is retried after stopping part-way.
- *
- * Returns false, with the message out of its thread, when the message has been deleted meanwhile (its tombstone
- * is there), maybe before its membership was written.
+ * The writes that record a new message in its thread, for the transaction that stores the message: its
+ * membership (for the thread's message list), the lookups later replies use, and two ways to write the thread's
+ * summary, each counting it one more and adding its author while the thread has fewer than 20 participants (or
+ * the author is one): as the thread's newest message, or as an older one. Where neither holds (full participants,
+ * a summary of an older shape, a shorter life than the message's), `exactThreadWrite` makes the summary's write.
  */
-export async function recordInThread(deps: CoreDeps, message: MessageItem, options: { retried?: boolean } = {}): Promise<boolean> {
-  const thread = { orgId: message.orgId, inboxId: message.inboxId, threadId: message.threadId };
-  const key = threadKey(message.orgId, message.inboxId, message.threadId);
-  const namedAfterIt = message.threadId === hashId('thr', message.messageIdHeader ?? message.id);
-  await putMembership(deps, message, namedAfterIt);
-  // A thread named after this very message most likely starts with it, so its summary is written at once, unless
-  // it exists already (the same Message-ID arriving twice); any other thread's summary is read, to be counted.
-  const startsThread = !options.retried && namedAfterIt;
-  const [tombstone, summary] = await inOrder([
-    deps.table.get(messageTombstoneKey(message.orgId, message.inboxId, message.id)),
-    startsThread ? deps.table.put(threadItem(thread, undefined, message, 1, message), { ifNotExists: true }) : deps.table.get<ThreadItem>(key),
-  ]);
-  if (tombstone) {
-    await forgetInThread(deps, message);
-    return false;
-  }
-  if (summary !== true) await recountThread(deps, thread, message, summary === false ? await deps.table.get<ThreadItem>(key) : summary);
-  return true;
-}
-
-async function putMembership(deps: CoreDeps, message: MessageItem, namedAfterIt: boolean): Promise<void> {
+export function threadWrites(message: MessageItem): { ops: WriteOp[]; summaries: [asNewest: WriteOp, asOlder: WriteOp] } {
   const { orgId, inboxId, threadId, expiresAt, messageIdHeader } = message;
   const subject = subjectKey(message.subject);
   // A reply to the message a thread is named after finds the thread by that Message-ID alone (see threadIdFor), so
   // only messages that joined another thread need a lookup by Message-ID: most mail writes one item less.
-  await deps.table.putAll([
-    { ...threadMemberKey(orgId, inboxId, threadId, message.id), type: 'thread-member', messageId: message.id, expiresAt },
-    ...(messageIdHeader && !namedAfterIt ? [{ ...threadLookupKey(orgId, inboxId, 'MID', messageIdHeader), threadId, expiresAt }] : []),
-    ...(subject ? [{ ...threadLookupKey(orgId, inboxId, 'SUBJ', subject), threadId, expiresAt }] : []),
-  ]);
+  const namedAfterIt = threadId === hashId('thr', messageIdHeader ?? message.id);
+  const ops: WriteOp[] = [
+    { put: { ...threadMemberKey(orgId, inboxId, threadId, message.id), type: 'thread-member', messageId: message.id, expiresAt } },
+    ...(messageIdHeader && !namedAfterIt ? [{ put: { ...threadLookupKey(orgId, inboxId, 'MID', messageIdHeader), threadId, expiresAt } }] : []),
+    ...(subject ? [{ put: { ...threadLookupKey(orgId, inboxId, 'SUBJ', subject), threadId, expiresAt } }] : []),
+  ];
+  const author = authorOf(message);
+  const counted = { add: { messageCount: 1, ...(author ? { participantSet: new Set([author]) } : {}) } };
+  const admitted: Condition[] = [
+    // Summaries written before participants were a set are rewritten whole (see exactThreadWrite).
+    { attribute: 'participants', absent: true },
+    ...(author ? [roomAmongParticipants(author)] : []),
+  ];
+  const key = threadKey(orgId, inboxId, threadId);
+  const asNewest: WriteOp = {
+    update: key,
+    upsert: true,
+    set: { type: 'thread', id: threadId, lastMessageId: message.id, lastActivityAt: message.receivedAt, snippet: message.snippet, expiresAt, version: randomUUID() },
+    setIfAbsent: { subject: message.subject.replace(REPLY_PREFIX, '') },
+    ...counted,
+    when: {
+      allOf: [
+        { anyOf: [{ attribute: 'lastMessageId', absent: true }, { attribute: 'lastMessageId', is: '<', than: message.id }] },
+        // A thread outlives none of its messages.
+        { anyOf: [{ attribute: 'expiresAt', absent: true }, { attribute: 'expiresAt', is: '<=', than: expiresAt }] },
+        ...admitted,
+      ],
+    },
+  };
+  // A message older than the thread's newest (it arrived late, or a newer one was stored first) is only counted.
+  const asOlder: WriteOp = {
+    update: key,
+    set: { version: randomUUID() },
+    ...counted,
+    when: { allOf: [{ attribute: 'lastMessageId', is: '>', than: message.id }, { attribute: 'expiresAt', is: '>=', than: expiresAt }, ...admitted] },
+  };
+  return { ops, summaries: [asNewest, asOlder] };
 }
+
+/**
+ * The summary's write for a message `threadWrites`' conditions did not admit: the thread as it is now, counted one
+ * more, and written only while it is still that version.
+ */
+export async function exactThreadWrite(deps: CoreDeps, message: MessageItem): Promise<WriteOp> {
+  const thread = { orgId: message.orgId, inboxId: message.inboxId, threadId: message.threadId };
+  const current = await deps.table.get<ThreadItem>(threadKey(thread.orgId, thread.inboxId, thread.threadId));
+  if (!current) return { put: threadItem(thread, undefined, message, 1, message), ifNotExists: true };
+  const newest = current.lastMessageId > message.id ? newestOf(current) : message;
+  return { put: threadItem(thread, current, message, current.messageCount + 1, newest), when: unchangedVersion(current) };
+}
+
+const unchangedVersion = (current: ThreadItem): Condition =>
+  current.version === undefined ? { allOf: [{ itemExists: true }, { attribute: 'version', absent: true }] } : { attribute: 'version', equals: current.version };
+
+const roomAmongParticipants = (author: string): Condition => ({
+  anyOf: [{ attribute: 'participantSet', absent: true }, { attribute: 'participantSet', contains: author }, { attribute: 'participantSet', sizeBelow: MAX_PARTICIPANTS }],
+});
+
+const authorOf = (m: MessageItem): string | undefined => (m.direction === 'outbound' ? m.recipient : m.from?.address)?.toLowerCase();
 
 /**
  * Writes the thread's summary from its members: their count and the newest of them. `current` is the summary as
@@ -143,14 +175,16 @@ const newestOf = (thread: ThreadItem): NewestMessage => ({ id: thread.lastMessag
 
 /** The thread's summary: `messageCount` messages, the newest shown, `added` among its participants. */
 function threadItem(thread: ThreadRef, current: ThreadItem | undefined, added: MessageItem | undefined, messageCount: number, newest: NewestMessage): ThreadItem {
-  const author = added && (added.direction === 'outbound' ? added.recipient : added.from?.address);
+  const author = added && authorOf(added);
+  const participants = [...participantsOf(current), ...(author ? [author] : [])];
   return {
     ...threadKey(thread.orgId, thread.inboxId, thread.threadId),
     type: 'thread',
     id: thread.threadId,
     subject: current?.subject ?? (added?.subject ?? newest.subject ?? '').replace(REPLY_PREFIX, ''),
     messageCount,
-    participants: [...new Set([...(current?.participants ?? []), ...(author ? [author.toLowerCase()] : [])])].slice(0, MAX_PARTICIPANTS),
+    // DynamoDB keeps no empty sets.
+    ...(participants.length ? { participantSet: new Set(participants.slice(0, MAX_PARTICIPANTS)) } : {}),
     lastMessageId: newest.id,
     lastActivityAt: newest.receivedAt,
     snippet: newest.snippet,
@@ -159,21 +193,8 @@ function threadItem(thread: ThreadRef, current: ThreadItem | undefined, added: M
   };
 }
 
-/**
- * After a message is deleted: its membership goes, and the thread is counted again, showing its newest remaining
- * message (or going too). Its lookups stay, so a late reply still finds the conversation, unless the message is
- * being withdrawn as if it had never arrived.
- */
-export async function forgetInThread(deps: CoreDeps, message: MessageItem, options: { withLookups?: boolean } = {}): Promise<void> {
-  const { orgId, inboxId, threadId } = message;
-  await deps.table.delete(threadMemberKey(orgId, inboxId, threadId, message.id));
-  if (options.withLookups) {
-    if (message.messageIdHeader) await deps.table.delete(threadLookupKey(orgId, inboxId, 'MID', message.messageIdHeader));
-    const subject = subjectKey(message.subject);
-    if (subject) await deps.table.delete(threadLookupKey(orgId, inboxId, 'SUBJ', subject));
-  }
-  await recountThreadOf(deps, message);
-}
+/** Summaries written before participants were a set keep them as a list. */
+const participantsOf = (thread: ThreadItem | undefined): string[] => [...new Set([...(thread?.participants ?? []), ...(thread?.participantSet ?? [])])];
 
 /** Deleting a message's thread membership, for the transaction that deletes the message. */
 export const threadMembershipDeletion = (message: MessageItem): WriteOp => ({
@@ -223,8 +244,9 @@ export async function getThread(deps: CoreDeps, orgId: string, inboxId: string, 
   return { ...toThread(thread), messages: messages.filter((m): m is MessageItem => m !== undefined && live(m) && !m.quarantined).map(toSummary) };
 }
 
-function toThread({ id, subject, messageCount, participants, lastMessageId, lastActivityAt, snippet }: ThreadItem): Thread {
-  return { id, subject, messageCount, participants, lastMessageId, lastActivityAt, snippet };
+function toThread(thread: ThreadItem): Thread {
+  const { id, subject, messageCount, lastMessageId, lastActivityAt, snippet } = thread;
+  return { id, subject, messageCount, participants: participantsOf(thread).sort().slice(0, MAX_PARTICIPANTS), lastMessageId, lastActivityAt, snippet };
 }
 
 /** Subjects compare without reply prefixes, case or spacing; hashed, as subjects can be long. */

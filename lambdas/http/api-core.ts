@@ -173,7 +173,9 @@ export function createApiWith(deps: CoreDeps, http: HttpSettings, routes: readon
     }
     if (!('stored' in reply)) return { statusCode: reply.status, headers: base, body: '' };
     const { stored, disposition } = reply;
+    const made = stored.make && (await stored.make());
     if (stored.size > http.maxInlineDownloadBytes) {
+      if (made) await deps.blobs.put(stored.key, made, stored.contentType);
       const url = await deps.blobs.downloadUrl(stored.key, {
         filename: stored.filename,
         contentType: stored.contentType,
@@ -181,7 +183,7 @@ export function createApiWith(deps: CoreDeps, http: HttpSettings, routes: readon
       });
       return { statusCode: 302, headers: { ...base, location: url }, body: '' };
     }
-    const bytes = await deps.blobs.get(stored.key);
+    const bytes = made || (await deps.blobs.get(stored.key));
     if (!bytes) throw new Error(`stored bytes ${stored.key} are missing from the bucket`);
     return {
       statusCode: 200,

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { MAX_RETENTION_DAYS } from '../core/retention';
 import { AUDIT_ACTIONS } from '../core/audit';
 import { SCOPES } from '../core/auth';
 import { EVENT_TYPES } from '../core/events';
@@ -84,7 +85,7 @@ export const createInboxBody = z
     domain: z.string().min(1).max(253).optional().describe('one of the configured domains; the first when omitted'),
     label: z.string().max(200).optional(),
     metadata: metadata.optional(),
-    retentionDays: z.number().int().min(1).max(3650).optional().describe('how long messages are kept'),
+    retentionDays: z.number().int().min(1).max(MAX_RETENTION_DAYS).optional().describe('how long messages are kept'),
     ttlMinutes: z
       .number()
       .int()
@@ -101,7 +102,7 @@ export const updateInboxBody = z
   .object({
     label: z.string().max(200).nullable().optional(),
     metadata: metadata.optional(),
-    retentionDays: z.number().int().min(1).max(3650).nullable().optional(),
+    retentionDays: z.number().int().min(1).max(MAX_RETENTION_DAYS).nullable().optional(),
     codesFromUnverifiedMail: z.boolean().optional(),
     sending: sendingGuardrails.optional(),
   })
@@ -466,7 +467,7 @@ export const threadSchema = z
     id: z.string(),
     subject: z.string().describe('the first message’s, without Re:/Fwd:'),
     messageCount: z.number().int(),
-    participants: z.array(z.string()).describe('who wrote in it (at most 20 addresses)'),
+    participants: z.array(z.string()).describe('who wrote in it (at most 20 addresses, in alphabetical order)'),
     lastMessageId: z.string(),
     lastActivityAt: z.string(),
     snippet: z.string().describe('the start of the newest message'),

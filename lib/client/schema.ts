@@ -995,7 +995,7 @@ export interface components {
             lastActivityAt: string;
             lastMessageId: string;
             messageCount: number;
-            /** @description who wrote in it (at most 20 addresses) */
+            /** @description who wrote in it (at most 20 addresses, in alphabetical order) */
             participants: string[];
             /** @description the start of the newest message */
             snippet: string;
@@ -1009,7 +1009,7 @@ export interface components {
             messageCount: number;
             /** @description oldest first */
             messages: components["schemas"]["MessageSummary"][];
-            /** @description who wrote in it (at most 20 addresses) */
+            /** @description who wrote in it (at most 20 addresses, in alphabetical order) */
             participants: string[];
             /** @description the start of the newest message */
             snippet: string;

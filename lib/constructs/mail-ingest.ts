@@ -49,7 +49,6 @@ export class MailIngest extends Construct {
     this.deadLetterAlarm = deadLetterAlarm(this, 'ParserDeadLettersAlarm', this.deadLetterQueue, 'Received mail failed to parse after every retry; its SES events wait in the parser dead-letter queue (the raw mail is kept under the inbound prefix).');
     this.parser.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6) });
     store.table.grantReadWriteData(this.parser);
-    store.grantReadInbound(this.parser);
     store.grantMailObjects(this.parser, { write: true });
 
     const ruleSetName = props.existingReceiptRuleSet?.receiptRuleSetName ?? Names.uniqueResourceName(this, { maxLength: 64 });

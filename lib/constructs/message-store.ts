@@ -70,7 +70,7 @@ export class MessageStore extends Construct {
       // The link is the credential: CORS only lets a page read what the link already grants.
       cors: [{ allowedMethods: [s3.HttpMethods.GET], allowedOrigins: ['*'], maxAge: 3600 }],
       lifecycleRules: [
-        { id: 'transient-inbound', prefix: props.inboundPrefix, expiration: Duration.days(props.inboundRetentionDays) },
+        { id: 'inbound-backstop', prefix: props.inboundPrefix, expiration: Duration.days(props.inboundRetentionDays) },
         { id: 'abandoned-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
       removalPolicy: props.removalPolicy,
@@ -78,15 +78,12 @@ export class MessageStore extends Construct {
     });
   }
 
-  /** Read raw mail as SES delivered it. */
-  public grantReadInbound(grantee: iam.IGrantable): void {
-    this.grantObjects(grantee, this.inboundPrefix, ['s3:GetObject']);
-  }
-
   /** Read (and with `write`, create and delete) per-org mail objects. */
   public grantMailObjects(grantee: iam.IGrantable, access: { write: boolean }): void {
     const actions = access.write ? ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] : ['s3:GetObject'];
     this.grantObjects(grantee, MAIL_OBJECTS_PREFIX, actions);
+    // Received mail's raw bytes stay where SES wrote them: read there, and deleted with the last message using them.
+    this.grantObjects(grantee, this.inboundPrefix, access.write ? ['s3:GetObject', 's3:DeleteObject'] : ['s3:GetObject']);
   }
 
   /**

@@ -10,7 +10,7 @@ interface CostData {
   apiMs: { requests: number };
   unitChecks: { operation: string; estimated: number; reported: number | undefined }[];
   lines: { group: string; component: string; quantity: number; rate?: keyof typeof PRICES.rates; unitScale?: number; costUsd: number }[];
-  totals: { beyondSesUsd: number; sesUsd: number };
+  totals: { beyondSesUsd: number; receiveAndStoreUsd: number; sesUsd: number };
   waiting: Record<'answered' | 'idle' | 'oneLook', { waits: number; billedMs: number; queryReadUnits: number; queries: number }> & { answered: { arrivesAfterMs: number } };
   budgetUsd: number;
 }
@@ -27,10 +27,12 @@ describe('the cost benchmark', () => {
     data = result.data as CostData;
   }, 120_000);
 
-  it('counts the requests each email causes: the S3 action’s PUT, the parser’s GET and COPY, a list and a get', () => {
+  it('counts the requests each email causes: the S3 action’s PUT, the parser’s GET, two reads and one transaction, a list and a get', () => {
     expect(data.counts.ses.s3.put).toBe(data.emails);
     expect(data.counts.parser.s3.get).toBe(data.emails);
-    expect(data.counts.parser.s3.copy).toBe(data.emails);
+    expect(data.counts.parser.s3.put + data.counts.parser.s3.copy).toBe(0);
+    expect(data.counts.parser.dynamodb.get).toBe(2 * data.emails);
+    expect(data.counts.parser.dynamodb.transactWrite).toBe(data.emails);
     expect(data.apiMs.requests).toBe(2 * data.emails);
     expect(data.counts.api.dynamodb.query).toBe(data.emails);
   });
@@ -53,9 +55,10 @@ describe('the cost benchmark', () => {
 
   it('holds the total to its budget, and says by how much and where the money goes when it is over', () => {
     const [budget] = result.budgets;
-    expect(budget.met).toBe(data.totals.beyondSesUsd <= data.budgetUsd);
+    expect(budget.met).toBe(data.totals.receiveAndStoreUsd <= data.budgetUsd);
     if (!budget.met) expect(budget.why).toMatch(/over \(\d+(\.\d+)?×\); largest lines: /);
-    expect(result.markdown).toContain('**total beyond SES**');
+    expect(result.markdown).toContain('**receive and store, beyond SES**');
+    expect(result.markdown).toContain('**client reads per 1,000 requests**');
   });
 
   it('prices waiting for mail apart: the wait function bills the time a wait waits, and after its first look a look on a quiet inbox reads one unit', () => {

@@ -7,14 +7,17 @@ import { createInbox } from '../../lambdas/core/inboxes';
 import { deleteInboxAndReferences } from '../../lambdas/core/inbox-deletion';
 import { deleteMessage } from '../../lambdas/core/message-deletion';
 import { SES_SETUP_NOTIFICATION } from '../../lambdas/core/ingest';
-import { getMessage, getMessageItem, listMessages, locateAttachment, type MessageContentItem } from '../../lambdas/core/messages';
-import { blobKeys, DEFAULT_ORG_ID, droppedMailCounter, messageContentKey } from '../../lambdas/core/table-keys';
+import { getThread } from '../../lambdas/core/threads';
+import { getMessage, getMessageItem, listMessages, locateRaw, type MessageContentItem } from '../../lambdas/core/messages';
+import type { WriteOp } from '../../lambdas/ports';
+import { DEFAULT_ORG_ID, droppedMailCounter, messageContentKey } from '../../lambdas/core/table-keys';
 import { processSesEvent } from '../../lambdas/handlers/process-ses-event';
 import { startBackends, type Backends } from '../support/backends';
 import { deeplyNestedMessage, fixture, largeMessage, manyPartsMessage, messageWithHugeHeader } from '../fixtures/generate';
 import { compose } from '../support/mime';
 import { deliver, newSesMessageId, sesEvent } from '../support/ses';
 import { storedEverything } from '../support/stored-everything';
+import { attachmentBytes, rawBytes } from '../support/downloads';
 import { watchStoreCalls } from '../support/store-calls';
 
 let backends: Backends;
@@ -40,7 +43,7 @@ describe('receiving mail from SES', () => {
     });
 
     // Act
-    const { result } = await deliver(deps(), raw, ['alice@mailroom.test'], { verdicts: { spam: 'GRAY', dmarc: 'FAIL' } });
+    const { result, messageId } = await deliver(deps(), raw, ['alice@mailroom.test'], { verdicts: { spam: 'GRAY', dmarc: 'FAIL' } });
 
     // Assess
     expect(result.stored).toHaveLength(1);
@@ -62,27 +65,30 @@ describe('receiving mail from SES', () => {
     expect(message.attachments).toEqual([
       { id: 'att_1', filename: 'invoice.pdf', contentType: 'application/pdf', size: pdf.length, sha256: sha256(pdf), contentId: null, inline: false },
     ]);
-    const storedAttachment = await deps().blobs.get(blobKeys.attachment(DEFAULT_ORG_ID, inbox.id, message.id, 'att_1'));
-    expect(storedAttachment).toEqual(pdf);
-    const storedRaw = await deps().blobs.get(blobKeys.raw(DEFAULT_ORG_ID, inbox.id, message.id));
-    expect(storedRaw!.equals(raw)).toBe(true);
+    // The attachment is cut from the raw mail, which stays where SES wrote it: neither is copied.
+    expect(await attachmentBytes(deps(), inbox.id, message.id, 'att_1')).toEqual(pdf);
+    expect((await rawBytes(deps(), inbox.id, message.id))!.equals(raw)).toBe(true);
+    expect((await locateRaw(deps(), DEFAULT_ORG_ID, inbox.id, message.id)).key).toBe(`inbound/${messageId}`);
+    expect((await storedEverything(backends)).objects.filter((key) => key.includes(message.id))).toEqual([]);
     expect(message.headers).toEqual(expect.arrayContaining([{ name: 'Subject', value: 'Invoice 42' }]));
   });
 
-  it('makes the store calls that need nothing from one another together: the mail with its inbox, the parts with a tombstone check, the thread summary with another', async () => {
+  it('stores a new message in four store requests: the mail with its address, then its inbox, then one transaction', async () => {
     // Prepare
     await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'together' });
     const raw = await compose({ to: 'together@mailroom.test', subject: 'In parallel', text: 'parts', attachments: [{ filename: 'a.txt', content: 'a' }, { filename: 'b.txt', content: 'b' }] });
     await deps().blobs.put(`${deps().settings.inboundPrefix}together-1`, raw, 'message/rfc822');
     const kind = (key: { pk: string; sk: string }) => (key.pk.startsWith('A#') ? 'claim' : key.sk.split('#')[0]);
-    const { events } = watchStoreCalls([
-      [deps().table, 'get', (key) => `get ${kind(key)}`],
-      [deps().table, 'put', (item) => `put ${kind(item)}`],
-      [deps().table, 'putAll', () => 'membership'],
+    const methods = ['get', 'getAll', 'put', 'putAll', 'update', 'delete', 'query', 'increment'] as const;
+    const { rounds, events } = watchStoreCalls([
+      ...methods.map((m) => [deps().table, m, (key: { pk: string; sk: string }) => `${m} ${kind(key)}`] as [object, string, (...a: any[]) => string]),
+      [deps().table, 'transactWrite', (ops: WriteOp[]) => `transaction of ${ops.length}`],
       [deps().blobs, 'get', () => 'raw mail'],
-      [deps().blobs, 'copy', () => 'raw copy'],
-      [deps().blobs, 'put', (key: string) => `bytes ${key.split('/').pop()}`],
+      ...(['put', 'copy', 'deletePrefix', 'deleteKeys'] as const).map((m) => [deps().blobs, m, () => `bucket ${m}`] as [object, string, () => string]),
     ]);
+
+    // On AWS the event goes to EventBridge, not to the store.
+    const publish = jest.spyOn(deps().events, 'publish').mockResolvedValue();
 
     // Act
     try {
@@ -91,23 +97,15 @@ describe('receiving mail from SES', () => {
       jest.restoreAllMocks();
     }
 
-    // Assess: calls in a group all start before any of them ends; a later group starts after the one before ended.
-    const at = (event: string) => {
-      expect(events).toContain(event);
-      return events.indexOf(event);
-    };
-    const together = (calls: string[]) => expect(Math.max(...calls.map((c) => at(`start ${c}`)))).toBeLessThan(Math.min(...calls.map((c) => at(`end ${c}`))));
-    const after = (call: string, before: string[]) => expect(at(`start ${call}`)).toBeGreaterThan(Math.max(...before.map((c) => at(`end ${c}`))));
-    together(['raw mail', 'get claim']);
-    // The first look for a tombstone goes with the parts: a deleted message is never written visible again.
-    const parts = ['raw copy', 'bytes att_1', 'bytes att_2', 'put C', 'get X'];
-    together(parts);
-    after('put M', parts);
-    after('membership', ['put M']);
-    // Once the membership is written, the second look (for a deletion since the first) goes with a new thread's summary.
-    const secondCheck = { start: events.lastIndexOf('start get X'), end: events.lastIndexOf('end get X') };
-    expect(secondCheck.start).toBeGreaterThan(at('end membership'));
-    expect(Math.max(secondCheck.start, at('start put T'))).toBeLessThan(Math.min(secondCheck.end, at('end put T')));
+    // Assess: summary, content, thread (membership, subject lookup, summary), inbox and tombstone check in one
+    // transaction; the attachments are cut from the raw mail when asked for, so nothing goes to the bucket.
+    expect(rounds().flat().sort()).toEqual(['get I', 'get claim', 'raw mail', 'transaction of 7']);
+    const at = (event: string) => events.indexOf(event);
+    // The mail and its address are fetched together; the inbox once the address named it; the transaction last.
+    expect(at('start get claim')).toBeLessThan(at('end raw mail'));
+    expect(at('start get I')).toBeGreaterThan(at('end get claim'));
+    expect(at('start transaction of 7')).toBeGreaterThan(Math.max(at('end raw mail'), at('end get I')));
+    expect(publish).toHaveBeenCalledTimes(1);
   });
 
   it('stores one message however many times SES delivers the same event', async () => {
@@ -138,7 +136,6 @@ describe('receiving mail from SES', () => {
       const { messageId } = first.result.stored[0];
       await deleteMessage(deps(), systemActor(DEFAULT_ORG_ID, 'test'), inbox.id, messageId);
       const publish = jest.spyOn(deps().events, 'publish');
-      const put = jest.spyOn(deps().table, 'put');
 
       // Act
       let again;
@@ -148,67 +145,67 @@ describe('receiving mail from SES', () => {
         jest.restoreAllMocks();
       }
 
-      // Assess
-      expect(again[0].stored[0]).toMatchObject({ messageId, duplicate: true });
-      expect(put.mock.calls.filter(([item]) => item.sk.startsWith('M#'))).toEqual([]);
+      // Assess: its raw mail went with it, and the repeated delivery finds only the tombstone.
+      expect(again[0]).toEqual({ stored: [], dropped: [], parseError: null });
       expect(publish).not.toHaveBeenCalled();
       expect((await listMessages(deps(), DEFAULT_ORG_ID, inbox.id, { limit: 10 })).data).toEqual([]);
       await expect(getMessage(deps(), DEFAULT_ORG_ID, inbox.id, messageId)).rejects.toMatchObject({ code: 'not_found' });
       expect(await messageObjects(messageId)).toEqual([]);
+      expect(await messageObjects(first.messageId)).toEqual([]);
     });
 
-    it('stays deleted when the first delivery stopped part-way and is retried after the deletion', async () => {
-      // Prepare: the first run stops after the message became visible, before its thread took it in.
-      const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'deleted-mid-retry' });
-      const raw = await compose({ to: inbox.address, subject: 'seen, then deleted', text: 'gone' });
-      jest.spyOn(deps().table, 'putAll').mockRejectedValueOnce(new Error('Task timed out'));
+    it('is stored once and announced again when the first delivery stopped after storing it', async () => {
+      // Prepare: the first run stops after the message became visible, before it was announced.
+      const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'stopped-after-store' });
+      const raw = await compose({ to: inbox.address, subject: 'stored, not announced', text: 'x' });
+      jest.spyOn(deps().events, 'publish').mockRejectedValueOnce(new Error('Task timed out'));
       const event = { messageId: newSesMessageId(), timestamp: new Date().toISOString() };
       await expect(deliver(deps(), raw, [inbox.address], event)).rejects.toThrow('Task timed out');
       jest.restoreAllMocks();
-      const [seen] = (await listMessages(deps(), DEFAULT_ORG_ID, inbox.id, { limit: 10 })).data;
-      await deleteMessage(deps(), systemActor(DEFAULT_ORG_ID, 'test'), inbox.id, seen.id);
+      const publish = jest.spyOn(deps().events, 'publish');
 
       // Act: Lambda retries the event.
-      const retried = await processSesEvent(deps(), sesEvent({ ...event, recipients: [inbox.address] }));
-
-      // Assess
-      expect(retried[0].stored[0]).toMatchObject({ messageId: seen.id, duplicate: true });
-      expect((await listMessages(deps(), DEFAULT_ORG_ID, inbox.id, { limit: 10 })).data).toEqual([]);
-      expect(await messageObjects(seen.id)).toEqual([]);
-      const { items } = await storedEverything(backends);
-      expect(items.filter((i) => String(i.pk).includes(inbox.id) && String(i.sk).startsWith('H#'))).toEqual([]);
-    });
-
-    it('stays deleted when it is deleted just before a repeated delivery writes it visible again', async () => {
-      // Prepare: the first run stops after the message became visible, before its thread took it in.
-      const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'deleted-in-between' });
-      const raw = await compose({ to: inbox.address, subject: 'deleted mid-retry', text: 'gone', attachments: [{ filename: 'a.txt', content: 'a' }] });
-      jest.spyOn(deps().table, 'putAll').mockRejectedValueOnce(new Error('Task timed out'));
-      const event = { messageId: newSesMessageId(), timestamp: new Date().toISOString() };
-      await expect(deliver(deps(), raw, [inbox.address], event)).rejects.toThrow('Task timed out');
-      jest.restoreAllMocks();
-      const [seen] = (await listMessages(deps(), DEFAULT_ORG_ID, inbox.id, { limit: 10 })).data;
-      // The owner deletes it after the retry's first tombstone check, just before its summary is written again.
-      const table = deps().table;
-      const put = table.put.bind(table);
-      jest.spyOn(table, 'put').mockImplementation(async (item, options) => {
-        if (item.sk === `M#${seen.id}`) await deleteMessage(deps(), systemActor(DEFAULT_ORG_ID, 'test'), inbox.id, seen.id);
-        return put(item, options);
-      });
-
-      // Act
+      let retried;
       try {
-        await processSesEvent(deps(), sesEvent({ ...event, recipients: [inbox.address] }));
+        retried = await processSesEvent(deps(), sesEvent({ ...event, recipients: [inbox.address] }));
       } finally {
         jest.restoreAllMocks();
       }
 
       // Assess
+      const [seen] = (await listMessages(deps(), DEFAULT_ORG_ID, inbox.id, { limit: 10 })).data;
+      expect(retried[0].stored).toEqual([expect.objectContaining({ messageId: seen.id, duplicate: true })]);
+      expect(publish).toHaveBeenCalledWith(expect.objectContaining({ type: 'message.received', data: expect.objectContaining({ id: seen.id }) }));
+      const thread = await getThread(deps(), DEFAULT_ORG_ID, inbox.id, seen.threadId);
+      expect(thread).toMatchObject({ messageCount: 1, messages: [expect.objectContaining({ id: seen.id })] });
+    });
+
+    it('stays deleted when it is deleted while a delivery of it is being stored', async () => {
+      // Prepare: the owner deletes the copy a first delivery stored just before a repeated delivery's transaction.
+      const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'deleted-in-between' });
+      const other = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'deleted-in-between-too' });
+      const raw = await compose({ to: [inbox.address, other.address], subject: 'deleted mid-retry', text: 'gone' });
+      const first = await deliver(deps(), raw, [inbox.address, other.address]);
+      const copy = first.result.stored.find((s) => s.inboxId === inbox.id)!;
+      await deleteMessage(deps(), systemActor(DEFAULT_ORG_ID, 'test'), inbox.id, copy.messageId);
+      const publish = jest.spyOn(deps().events, 'publish');
+
+      // Act
+      let again;
+      try {
+        again = await processSesEvent(deps(), first.event);
+      } finally {
+        jest.restoreAllMocks();
+      }
+
+      // Assess: the other inbox's copy keeps the raw mail; the deleted copy stays deleted and unannounced.
+      expect(again[0].stored).toHaveLength(2);
+      expect(publish.mock.calls.map(([e]) => (e.data as { inboxId: string }).inboxId)).toEqual([other.id]);
       expect((await listMessages(deps(), DEFAULT_ORG_ID, inbox.id, { limit: 10 })).data).toEqual([]);
-      expect(await messageObjects(seen.id)).toEqual([]);
       const { items } = await storedEverything(backends);
-      expect(items.filter((i) => String(i.pk).includes(inbox.id)).map((i) => String(i.sk)[0])).not.toContain('M');
-      expect(items.filter((i) => String(i.pk).includes(inbox.id) && /^[HCT]#/.test(String(i.sk)))).toEqual([]);
+      expect(items.filter((i) => String(i.pk).includes(inbox.id) && /^[MHCT]#/.test(String(i.sk)))).toEqual([]);
+      const otherCopy = first.result.stored.find((s) => s.inboxId === other.id)!;
+      expect((await rawBytes(deps(), other.id, otherCopy.messageId))!.equals(raw)).toBe(true);
     });
 
     it('is remembered while the message would have lived, and while its delivery could still be redriven', async () => {
@@ -238,30 +235,30 @@ describe('receiving mail from SES', () => {
     });
   });
 
-  it('drops a copy whose inbox is deleted while the copy is recorded, leaving nothing in the inbox', async () => {
-    // Prepare: the inbox is deleted, contents purged, after the summary is written and before the thread membership.
+  it('drops a copy whose inbox is deleted while the copy is being stored, leaving nothing of it', async () => {
+    // Prepare: the inbox is deleted, contents purged, after the inbox was read and before the copy's transaction.
     const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'purged-meanwhile' });
     const raw = await compose({ to: inbox.address, subject: 'arrives as its inbox goes', text: 'x', messageId: '<purged@elsewhere.example>' });
     const table = deps().table;
-    const putAll = table.putAll.bind(table);
-    jest.spyOn(table, 'putAll').mockImplementationOnce(async (items) => {
+    const transactWrite = table.transactWrite.bind(table);
+    jest.spyOn(table, 'transactWrite').mockImplementationOnce(async (ops) => {
       await deleteInboxAndReferences(deps(), systemActor(DEFAULT_ORG_ID, 'test'), inbox.id);
-      return putAll(items);
+      return transactWrite(ops);
     });
 
     // Act
-    let result;
+    let delivered;
     try {
-      ({ result } = await deliver(deps(), raw, [inbox.address]));
+      delivered = await deliver(deps(), raw, [inbox.address]);
     } finally {
       jest.restoreAllMocks();
     }
 
-    // Assess
-    expect(result).toMatchObject({ stored: [], dropped: [inbox.address] });
+    // Assess: nothing in the table or the bucket, the raw mail included.
+    expect(delivered.result).toMatchObject({ stored: [], dropped: [inbox.address] });
     const { items, objects } = await storedEverything(backends);
     expect(items.filter((i) => String(i.pk).includes(inbox.id))).toEqual([]);
-    expect(objects.filter((o) => o.includes(inbox.id))).toEqual([]);
+    expect(objects.filter((o) => o.includes(inbox.id) || o.includes(delivered.messageId))).toEqual([]);
   });
 
   it('routes name+tag@ to name@, case-insensitively, and keeps the tag', async () => {
@@ -345,7 +342,7 @@ describe('receiving mail from SES', () => {
     expect(message.parseError).toEqual({ code: 'too_deep', reason: expect.stringContaining('multipart') });
     expect(message.subject).toBe('deep');
     expect(message.from).toEqual({ address: 'm@example.com', name: 'Mallory' });
-    expect((await deps().blobs.get(blobKeys.raw(DEFAULT_ORG_ID, inbox.id, message.id)))!.equals(raw)).toBe(true);
+    expect((await rawBytes(deps(), inbox.id, message.id))!.equals(raw)).toBe(true);
   });
 
   it('keeps bodies and headers beside the summary item, so listing an inbox never reads them', async () => {
@@ -430,8 +427,7 @@ describe('receiving mail from SES', () => {
     expect(message.extracted.codes).toEqual(['482913']);
     expect(message.headers.find((h) => h.name === 'Subject')?.value).toBe('S'.repeat(5000));
     expect(message.headers.find((h) => h.name === 'To')?.value).toContain('recipient-2999@example.com');
-    const last = await locateAttachment(deps(), DEFAULT_ORG_ID, inbox.id, item.id, 'att_900');
-    expect((await deps().blobs.get(last.key))!.toString()).toBe('file 899');
+    expect((await attachmentBytes(deps(), inbox.id, item.id, 'att_900'))!.toString()).toBe('file 899');
   });
 
   it('sets each message to expire after its inbox’s retention', async () => {
@@ -474,7 +470,7 @@ describe('the mail corpus through the parser handler', () => {
     expect(result.stored).toHaveLength(1);
     const message = await getMessage(deps(), DEFAULT_ORG_ID, inbox.id, result.stored[0].messageId);
     expect(message.parseError?.code ?? null).toBe(unparseable[name] ?? null);
-    expect((await deps().blobs.get(blobKeys.raw(DEFAULT_ORG_ID, inbox.id, message.id)))!.equals(raw)).toBe(true);
+    expect((await rawBytes(deps(), inbox.id, message.id))!.equals(raw)).toBe(true);
   });
 
   it.each([
@@ -492,7 +488,7 @@ describe('the mail corpus through the parser handler', () => {
     expect(message.parseError?.code).toBe(code);
     expect(message.from?.address).toMatch(/@example\.net$/);
     expect(message.size).toBe(raw.length);
-    const stored = await deps().blobs.get(blobKeys.raw(DEFAULT_ORG_ID, inbox.id, message.id));
+    const stored = await rawBytes(deps(), inbox.id, message.id);
     expect(stored!.equals(raw)).toBe(true);
   });
 });

@@ -131,6 +131,7 @@ describe('parsing well-formed mail', () => {
         contentType: 'image/png',
         contentId: '<logo.5512@example.com>',
         inline: true,
+        partId: '2',
         ...sameFileAs('logo.png'),
       },
     ]);
@@ -145,8 +146,8 @@ describe('parsing well-formed mail', () => {
     ]);
     expect(message.text).toBe('Attached: the Q3 report (PDF) and the revenue chart (PNG).\n\nCharles\n');
     expect(message.attachments).toEqual([
-      { filename: 'q3-report.pdf', contentType: 'application/pdf', contentId: null, inline: false, ...sameFileAs('q3-report.pdf') },
-      { filename: 'chart.png', contentType: 'image/png', contentId: null, inline: false, ...sameFileAs('chart.png') },
+      { filename: 'q3-report.pdf', contentType: 'application/pdf', contentId: null, inline: false, partId: '2', ...sameFileAs('q3-report.pdf') },
+      { filename: 'chart.png', contentType: 'image/png', contentId: null, inline: false, partId: '3', ...sameFileAs('chart.png') },
     ]);
   });
 
@@ -159,8 +160,8 @@ describe('parsing well-formed mail', () => {
     );
     // The image has no Content-Disposition: it is inline because it sits in multipart/related.
     expect(message.attachments).toEqual([
-      { filename: 'logo.png', contentType: 'image/png', contentId: '<logo-nested@example.com>', inline: true, ...sameFileAs('logo.png') },
-      { filename: 'q3-report.pdf', contentType: 'application/pdf', contentId: null, inline: false, ...sameFileAs('q3-report.pdf') },
+      { filename: 'logo.png', contentType: 'image/png', contentId: '<logo-nested@example.com>', inline: true, partId: '1.2.2', ...sameFileAs('logo.png') },
+      { filename: 'q3-report.pdf', contentType: 'application/pdf', contentId: null, inline: false, partId: '2', ...sameFileAs('q3-report.pdf') },
     ]);
   });
 
@@ -254,7 +255,7 @@ describe('parsing well-formed mail', () => {
     );
     expect(message.html).toBeNull();
     expect(message.attachments).toEqual([
-      { filename: null, contentType: 'text/calendar', contentId: null, inline: false, ...sameFileAs('invite.ics') },
+      { filename: null, contentType: 'text/calendar', contentId: null, inline: false, partId: '2', ...sameFileAs('invite.ics') },
     ]);
     const ics = message.attachments[0].content.toString('utf8');
     expect(ics).toContain('METHOD:REQUEST');
@@ -272,6 +273,7 @@ describe('parsing well-formed mail', () => {
         contentType: 'message/rfc822',
         contentId: null,
         inline: false,
+        partId: '2',
         ...sameFileAs('forwarded-original.eml'),
       },
     ]);
@@ -357,7 +359,7 @@ describe('parsing malformed mail', () => {
     expect(message.subject).toBe('Multipart without a closing boundary');
     expect(message.text).toBe('The closing delimiter of this multipart is missing.\n');
     expect(message.attachments).toEqual([
-      { filename: 'chart.png', contentType: 'image/png', contentId: null, inline: false, ...sameFileAs('chart.png') },
+      { filename: 'chart.png', contentType: 'image/png', contentId: null, inline: false, partId: '2', ...sameFileAs('chart.png') },
     ]);
   });
 
@@ -374,7 +376,7 @@ describe('parsing malformed mail', () => {
     // Assess
     expect(message.text).toBe('The attachment below is not valid base64.\n');
     expect(message.attachments).toEqual([
-      { filename: 'checklist.txt', contentType: 'text/plain', contentId: null, inline: false, ...sameFileAs('checklist.txt') },
+      { filename: 'checklist.txt', contentType: 'text/plain', contentId: null, inline: false, partId: '2', ...sameFileAs('checklist.txt') },
     ]);
   });
 
@@ -455,7 +457,7 @@ describe('parsing malformed mail', () => {
     expect(message.subject).toBe('Truncated in transit');
     expect(message.text).toBe('Everything up to here arrived.\n');
     expect(message.attachments).toEqual([
-      { filename: 'chart.png', contentType: 'image/png', contentId: null, inline: false, content: arrived, size: arrived.length, sha256: sha256(arrived) },
+      { filename: 'chart.png', contentType: 'image/png', contentId: null, inline: false, partId: '2', content: arrived, size: arrived.length, sha256: sha256(arrived) },
     ]);
     expect(chart.subarray(0, arrived.length).equals(arrived)).toBe(true);
   });

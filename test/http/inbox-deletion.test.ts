@@ -1,3 +1,4 @@
+import type { WriteOp } from '../../lambdas/ports';
 import type { apiCaller } from '../support/api-client';
 import { withApi } from '../support/api-under-test';
 import type { Backends } from '../support/backends';
@@ -21,11 +22,12 @@ describe('DELETE /v1/inboxes/{inboxId}', () => {
     const unfiltered = (await call('POST', '/v1/webhooks', { key: admin, body: { url: receiver.url, events: ['message.received'] } })).json;
     const filtered = (await call('POST', '/v1/webhooks', { key: admin, body: { url: receiver.url, events: ['message.received'], inboxIds: [inbox.id, other.id] } })).json;
     const onlyThis = (await call('POST', '/v1/api-keys', { key: admin, body: { name: 'only doomed', scopes: ['inboxes:read'], inboxIds: [inbox.id] } })).json;
+    const doomedRaw: string[] = [];
     for (let i = 0; i < 2; i++) {
       const raw = await compose({ to: inbox.address, subject: `doomed ${i}`, text: 'x', attachments: [{ filename: 'a.txt', content: 'attached' }] });
-      await deliver(backends.deps, raw, [inbox.address]);
+      doomedRaw.push(`inbound/${(await deliver(backends.deps, raw, [inbox.address])).messageId}`);
     }
-    await deliver(backends.deps, await compose({ to: other.address, subject: 'kept', text: 'x' }), [other.address]);
+    const kept = await deliver(backends.deps, await compose({ to: other.address, subject: 'kept', text: 'x' }), [other.address]);
     await call('PUT', `/v1/inboxes/${inbox.id}/vault/login`, { key: admin, body: { type: 'secret_note', text: 'x' } });
     await backends.jobs.idle();
     expect(JSON.stringify(await storedEverything(backends))).toContain(inbox.id);
@@ -38,8 +40,8 @@ describe('DELETE /v1/inboxes/{inboxId}', () => {
     const { items, objects } = await storedEverything(backends);
     const left = items.filter((i) => !String(i.pk).endsWith('#AUDIT') && JSON.stringify(i).includes(inbox.id));
     expect(left).toEqual([]);
-    expect(objects.filter((o) => o.includes(inbox.id))).toEqual([]);
-    expect(objects.some((o) => o.includes(other.id))).toBe(true);
+    expect(objects.filter((o) => o.includes(inbox.id) || doomedRaw.includes(o))).toEqual([]);
+    expect(objects).toContain(`inbound/${kept.messageId}`);
     expect((await call('GET', `/v1/webhooks/${filtered.id}`, { key: admin })).json.inboxIds).toEqual([other.id]);
     const deliveries = (await call('GET', `/v1/webhooks/${unfiltered.id}/deliveries`, { key: admin })).json.data;
     expect(deliveries.map((d: { payload: { data: { subject: string } } }) => d.payload.data.subject)).toEqual(['kept']);
@@ -97,26 +99,25 @@ describe('the address of a deleted inbox', () => {
 describe('mail arriving while an inbox is being deleted', () => {
   it('is withdrawn by the parser when the deletion began between finding the inbox and storing the copy, and counted as dropped', async () => {
     const inbox = (await call('POST', '/v1/inboxes', { key: admin, body: { localPart: 'mid-deletion' } })).json;
-    // The deletion's first step lands just as the parser writes the message summary.
+    // The deletion's first step lands just before the parser's transaction stores the copy.
     const table = backends.deps.table;
     const racing = {
       ...backends.deps,
       table: Object.assign(Object.create(table), {
-        put: async (item: Record<string, unknown>, options?: never) => {
-          const written = await table.put(item as never, options);
-          if (item.type === 'message') await table.update({ pk: 'O#org_default', sk: `I#${inbox.id}` }, { deleting: true });
-          return written;
+        transactWrite: async (ops: WriteOp[]) => {
+          if (ops.some((op) => 'put' in op && op.put.type === 'message')) await table.update({ pk: 'O#org_default', sk: `I#${inbox.id}` }, { deleting: true });
+          return table.transactWrite(ops);
         },
       }),
     };
     const raw = await compose({ to: inbox.address, subject: 'in flight', text: 'x', attachments: [{ filename: 'a.txt', content: 'a' }] });
 
-    const { result } = await deliver(racing, raw, [inbox.address]);
+    const { result, messageId } = await deliver(racing, raw, [inbox.address]);
 
     expect(result).toMatchObject({ stored: [], dropped: [inbox.address] });
     const { items, objects } = await storedEverything(backends);
     expect(items.filter((i) => String(i.pk) === `O#org_default#I#${inbox.id}`)).toEqual([]);
-    expect(objects.filter((o) => o.includes(inbox.id))).toEqual([]);
+    expect(objects.filter((o) => o.includes(inbox.id) || o === `inbound/${messageId}`)).toEqual([]);
     // Hidden at once, and the deletion completes.
     expect((await call('GET', `/v1/inboxes/${inbox.id}`, { key: admin })).status).toBe(404);
     expect((await call('GET', '/v1/inboxes', { key: admin, query: { limit: '100' } })).json.data.map((i: { id: string }) => i.id)).not.toContain(inbox.id);

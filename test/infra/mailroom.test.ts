@@ -111,7 +111,7 @@ describe('the Mailroom stack', () => {
         LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'mail/' }),
         LifecycleConfiguration: {
           Rules: Match.arrayWith([
-            Match.objectLike({ Prefix: 'inbound/', ExpirationInDays: 14, Status: 'Enabled' }),
+            Match.objectLike({ Prefix: 'inbound/', ExpirationInDays: 3651, Status: 'Enabled' }),
             Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
           ]),
         },

@@ -44,12 +44,13 @@ describe('threads', () => {
 
   it('take in a reply naming only the message that started them, without a lookup item for that message', async () => {
     const inbox = await newInbox('thread-root-lookup');
-    const putAll = jest.spyOn(backends.deps.table, 'putAll');
+    const transactWrite = jest.spyOn(backends.deps.table, 'transactWrite');
     const root = await receive(inbox, { subject: 'Kickoff', messageId: '<kickoff@elsewhere.example>' });
     const reply = await receive(inbox, { subject: 'Re: Kickoff', messageId: '<kickoff-2@elsewhere.example>', inReplyTo: '<kickoff@elsewhere.example>' });
     const byReply = await receive(inbox, { subject: 'Re: Kickoff', messageId: '<kickoff-3@elsewhere.example>', inReplyTo: '<kickoff-2@elsewhere.example>' });
-    const lookupsByMessageId = putAll.mock.calls.map(([items]) => items.filter((i) => i.sk.startsWith('L#MID#')).length);
-    putAll.mockRestore();
+    const stores = transactWrite.mock.calls.filter(([ops]) => ops.some((op) => 'put' in op && op.put.sk.startsWith('M#')));
+    const lookupsByMessageId = stores.map(([ops]) => ops.filter((op) => 'put' in op && op.put.sk.startsWith('L#MID#')).length);
+    transactWrite.mockRestore();
 
     expect(await threadOf(inbox.id, reply)).toBe(await threadOf(inbox.id, root));
     expect(await threadOf(inbox.id, byReply)).toBe(await threadOf(inbox.id, root));
@@ -95,31 +96,26 @@ describe('threads', () => {
   it('take in a message whose delivery stopped part-way when the delivery is retried, counting it once', async () => {
     const inbox = await newInbox('thread-retried');
     await receive(inbox, { subject: 'Offsite', messageId: '<offsite@elsewhere.example>' });
-    const table = backends.deps.table;
-    const put = table.put.bind(table);
-    const stopsAt: Record<string, () => void> = {
-      'before the thread membership': () => jest.spyOn(table, 'putAll').mockRejectedValueOnce(new Error('Task timed out')),
-      'before the thread summary': () =>
-        jest.spyOn(table, 'put').mockImplementation(async (item, options) => {
-          if (item.sk.startsWith('T#')) throw new Error('Task timed out');
-          return put(item, options);
-        }),
+    const stopsAt: Record<string, { stop: () => void; storedBefore: boolean }> = {
+      'in the transaction that stores it': { stop: () => jest.spyOn(backends.deps.table, 'transactWrite').mockRejectedValueOnce(new Error('Task timed out')), storedBefore: false },
+      'after it was stored, before it was announced': { stop: () => jest.spyOn(backends.deps.events, 'publish').mockRejectedValueOnce(new Error('Task timed out')), storedBefore: true },
     };
     const replies: string[] = [];
-    for (const [n, stop] of ['before the thread membership', 'before the thread summary', 'nowhere'].entries()) {
+    for (const [n, where] of ['in the transaction that stores it', 'after it was stored, before it was announced', 'nowhere'].entries()) {
       clock += 60_000;
       const at = new Date(clock).toISOString();
-      const raw = await compose({ to: inbox.address, from: 'Bob <bob@elsewhere.example>', subject: 'Re: Offsite', text: stop, messageId: `<reply${n}@elsewhere.example>`, references: ['<offsite@elsewhere.example>'] });
+      const raw = await compose({ to: inbox.address, from: 'Bob <bob@elsewhere.example>', subject: 'Re: Offsite', text: where, messageId: `<reply${n}@elsewhere.example>`, references: ['<offsite@elsewhere.example>'] });
       const sesMessageId = newSesMessageId();
       const run = () => deliver(backends.deps, raw, [inbox.address], { messageId: sesMessageId, timestamp: at });
-      if (stopsAt[stop]) {
-        stopsAt[stop]();
+      const stop = stopsAt[where];
+      if (stop) {
+        stop.stop();
         await expect(run()).rejects.toThrow('Task timed out');
         jest.restoreAllMocks();
       } else await run();
-      // The retry finds the message stored: every stop came after its summary was written.
       const { result } = await run();
-      expect(result.stored[0].duplicate).toBe(true);
+      // All or nothing: a stop inside the transaction stored nothing; after it, everything.
+      expect(result.stored[0].duplicate).toBe(stop ? stop.storedBefore : true);
       replies.push(result.stored[0].messageId);
     }
     const [thread] = await threads(inbox.id);
@@ -147,16 +143,16 @@ describe('threads', () => {
     expect(listed).toEqual([root, ...[...replies].sort()]);
   });
 
-  it('leave out a message deleted while it was being recorded, and go when their last message does', async () => {
+  it('leave out a message deleted the moment it was stored, and go when their last message does', async () => {
     const inbox = await newInbox('thread-deleted-early');
     const root = await receive(inbox, { subject: 'Agenda', messageId: '<agenda@elsewhere.example>' });
     const table = backends.deps.table;
-    const putAll = table.putAll.bind(table);
-    // An agent reads the reply the moment it is visible and deletes it, before its thread membership is written.
-    jest.spyOn(table, 'putAll').mockImplementationOnce(async (items) => {
-      const reply = String(items[0].messageId);
-      expect((await call('DELETE', `/v1/inboxes/${inbox.id}/messages/${reply}`, { key })).status).toBe(204);
-      return putAll(items);
+    const transactWrite = table.transactWrite.bind(table);
+    // An agent reads the reply the moment it is visible and deletes it, before its delivery has finished.
+    jest.spyOn(table, 'transactWrite').mockImplementationOnce(async (ops) => {
+      await transactWrite(ops);
+      const stored = ops.find((op) => 'put' in op && op.put.sk.startsWith('M#')) as unknown as { put: { id: string } };
+      expect((await call('DELETE', `/v1/inboxes/${inbox.id}/messages/${stored.put.id}`, { key })).status).toBe(204);
     });
     const reply = await receive(inbox, { subject: 'Re: Agenda', messageId: '<agenda-2@elsewhere.example>', references: ['<agenda@elsewhere.example>'] });
     jest.restoreAllMocks();

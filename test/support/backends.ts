@@ -83,3 +83,13 @@ export async function startBackends(settings: Partial<CoreDeps['settings']> = {}
     },
   };
 }
+
+/** Starts the backends before a suite's tests and stops them after it; the returned function gives them. */
+export function useBackends(): () => Backends {
+  let backends: Backends | undefined;
+  beforeAll(async () => {
+    backends = await startBackends();
+  });
+  afterAll(() => backends?.stop());
+  return () => backends!;
+}

@@ -10,15 +10,18 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { MailroomError } from '../../core/errors';
+import { TransactionConditionsFailed } from '../../core/errors';
 import type { ItemKey } from '../../core/table-keys';
-import type { Item, QueryInput, QueryPage, Table, WriteOp } from '../../ports';
+import type { Condition, Item, QueryInput, QueryPage, Table, WriteOp } from '../../ports';
 
 const NOT_EXISTS = 'attribute_not_exists(pk)';
 /** DynamoDB's limits on one BatchWriteItem and one BatchGetItem. */
 const MAX_BATCH_WRITE = 25;
 const MAX_BATCH_GET = 100;
 const MAX_BATCH_ATTEMPTS = 6;
+const MAX_TRANSACTION_ITEMS = 100;
+/** Tries at a transaction that keeps colliding with others on the same items (each after a growing random pause). */
+const MAX_TRANSACTION_ATTEMPTS = 10;
 const EXISTS = 'attribute_exists(pk)';
 /** The item must still be there with the attribute as read; read as absent, it must still be absent. */
 function unchangedCondition({ attribute, value }: { attribute: string; value: unknown }) {
@@ -137,24 +140,37 @@ export class DynamoDbTable implements Table {
   }
 
   async transactWrite(ops: WriteOp[]): Promise<void> {
-    try {
-      await this.doc.send(
-        new TransactWriteCommand({
-          TransactItems: ops.map((op) => {
-            if ('put' in op) return { Put: { TableName: this.tableName, Item: op.put, ConditionExpression: op.ifNotExists ? NOT_EXISTS : undefined } };
-            if ('delete' in op) {
-              return { Delete: { TableName: this.tableName, Key: keyOf(op.delete), ConditionExpression: op.ifExists ? EXISTS : undefined } };
-            }
-            return { Update: { TableName: this.tableName, Key: keyOf(op.update), ...updateExpression(op.set, [])!, ConditionExpression: EXISTS } };
-          }),
-        }),
-      );
-    } catch (err) {
-      if (err instanceof TransactionCanceledException && err.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')) {
-        throw new MailroomError('conflict', 'a conflicting item already exists or was changed');
+    if (ops.length > MAX_TRANSACTION_ITEMS) throw new Error(`a transaction takes at most ${MAX_TRANSACTION_ITEMS} ops, not ${ops.length}`);
+    const TransactItems = ops.map((op) => this.transactItem(op));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.doc.send(new TransactWriteCommand({ TransactItems }));
+        return;
+      } catch (err) {
+        if (!(err instanceof TransactionCanceledException)) throw err;
+        const reasons = err.CancellationReasons ?? [];
+        const failed = reasons.flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : []));
+        if (failed.length) throw new TransactionConditionsFailed(failed);
+        // Another transaction held one of the items at that moment: try again after a random pause, as writers to
+        // one thread or inbox collide in bursts.
+        const collided = reasons.some((r) => r.Code === 'TransactionConflict');
+        if (!collided || attempt === MAX_TRANSACTION_ATTEMPTS) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(500, 10 * 2 ** attempt)));
       }
-      throw err;
     }
+  }
+
+  private transactItem(op: WriteOp) {
+    const TableName = this.tableName;
+    if ('put' in op) {
+      const when = op.ifNotExists ? (op.when ? { allOf: [{ itemExists: false }, op.when] } : { itemExists: false }) : op.when;
+      return { Put: { TableName, Item: op.put, ...conditionExpression(when) } };
+    }
+    if ('delete' in op) return { Delete: { TableName, Key: keyOf(op.delete), ...conditionExpression(op.ifExists ? { itemExists: true } : undefined) } };
+    if ('check' in op) return { ConditionCheck: { TableName, Key: keyOf(op.check), ...withCondition(undefined, op.when), ConditionExpression: conditionExpression(op.when).ConditionExpression! } };
+    const expression = fullUpdateExpression(op);
+    const when: Condition | undefined = op.upsert ? op.when : op.when ? { allOf: [{ itemExists: true }, op.when] } : { itemExists: true };
+    return { Update: { TableName, Key: keyOf(op.update), ...withCondition(expression, when) } };
   }
 
   async increment(key: ItemKey, attribute: string, by: number, options: { expiresAt?: number } = {}): Promise<number> {
@@ -210,5 +226,82 @@ function keyCondition(input: QueryInput) {
   return {
     KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
     ExpressionAttributeValues: { ':pk': input.pk, ':from': input.skFrom ?? input.skPrefix, ':to': input.skTo ?? `${input.skPrefix}\uffff` },
+  };
+}
+
+interface Expression {
+  UpdateExpression: string;
+  ConditionExpression?: string;
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, unknown>;
+}
+
+/** An update op's SET, ADD and DELETE clauses, with names `#u…` and values `:u…`. */
+function fullUpdateExpression(op: Extract<WriteOp, { update: unknown }>): Expression {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  let n = 0;
+  const bind = (name: string, value: unknown) => {
+    const i = n++;
+    names[`#u${i}`] = name;
+    values[`:u${i}`] = value;
+    return [`#u${i}`, `:u${i}`];
+  };
+  const defined = (r: Record<string, unknown> | undefined) => Object.entries(r ?? {}).filter(([, v]) => v !== undefined);
+  const sets = [
+    ...defined(op.set).map(([k, v]) => bind(k, v).join(' = ')),
+    ...defined(op.setIfAbsent).map(([k, v]) => {
+      const [name, value] = bind(k, v);
+      return `${name} = if_not_exists(${name}, ${value})`;
+    }),
+  ];
+  const adds = defined(op.add).map(([k, v]) => bind(k, v).join(' '));
+  const deletes = defined(op.deleteFromSet).map(([k, v]) => bind(k, v).join(' '));
+  const clauses = [sets.length ? `SET ${sets.join(', ')}` : '', adds.length ? `ADD ${adds.join(', ')}` : '', deletes.length ? `DELETE ${deletes.join(', ')}` : ''];
+  return { UpdateExpression: clauses.filter(Boolean).join(' '), ExpressionAttributeNames: names, ExpressionAttributeValues: values };
+}
+
+/** The expression (if any) with `when` as its condition, names `#c…` and values `:c…` joined to its own. */
+function withCondition<E extends Partial<Expression>>(expression: E | undefined, when: Condition | undefined): E & Partial<Expression> {
+  const condition = conditionExpression(when);
+  const names = { ...expression?.ExpressionAttributeNames, ...condition.ExpressionAttributeNames };
+  const values = { ...expression?.ExpressionAttributeValues, ...condition.ExpressionAttributeValues };
+  return {
+    ...(expression as E),
+    ...(condition.ConditionExpression ? { ConditionExpression: condition.ConditionExpression } : {}),
+    ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+    ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+  };
+}
+
+function conditionExpression(when: Condition | undefined): Partial<Expression> {
+  if (!when) return {};
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  let n = 0;
+  const name = (attribute: string) => {
+    const i = n++;
+    names[`#c${i}`] = attribute;
+    return `#c${i}`;
+  };
+  const value = (v: unknown) => {
+    const i = n++;
+    values[`:c${i}`] = v;
+    return `:c${i}`;
+  };
+  const compile = (c: Condition): string => {
+    if ('allOf' in c) return `(${c.allOf.map(compile).join(' AND ')})`;
+    if ('anyOf' in c) return `(${c.anyOf.map(compile).join(' OR ')})`;
+    if ('itemExists' in c) return c.itemExists ? EXISTS : NOT_EXISTS;
+    if ('absent' in c) return `attribute_not_exists(${name(c.attribute)})`;
+    if ('equals' in c) return `${name(c.attribute)} = ${value(c.equals)}`;
+    if ('is' in c) return `${name(c.attribute)} ${c.is} ${value(c.than)}`;
+    if ('contains' in c) return `contains(${name(c.attribute)}, ${value(c.contains)})`;
+    return `size(${name(c.attribute)}) < ${value(c.sizeBelow)}`;
+  };
+  return {
+    ConditionExpression: compile(when),
+    ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+    ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
   };
 }

@@ -48,6 +48,14 @@ export class S3Blobs implements Blobs {
     }
   }
 
+  async deleteKeys(keys: string[]): Promise<void> {
+    // DeleteObjects takes 1,000 keys a request.
+    for (let i = 0; i < keys.length; i += 1000) {
+      const Objects = keys.slice(i, i + 1000).map((Key) => ({ Key }));
+      await this.s3.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects, Quiet: true } }));
+    }
+  }
+
   async downloadUrl(key: string, link: DownloadLink): Promise<string> {
     const command = new GetObjectCommand({
       Bucket: this.bucket,

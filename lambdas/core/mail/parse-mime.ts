@@ -46,6 +46,8 @@ export interface ParsedAttachment {
   contentId: string | null;
   inline: boolean;
   content: Buffer;
+  /** Where the part is in the MIME tree, IMAP style ("2", "1.3"); null for an attachment that is not a part of its own. */
+  partId: string | null;
   size: number;
   sha256: string;
 }
@@ -194,6 +196,7 @@ function toParsedMessage(parsed: ParsedMail): ParsedMessage {
       contentId: a.contentId ?? null,
       inline: a.contentDisposition === 'inline' || (a.related ?? false),
       content: a.content,
+      partId: (a as { partId?: string | null }).partId ?? null,
       size: a.content.length,
       sha256: createHash('sha256').update(a.content).digest('hex'),
     })),

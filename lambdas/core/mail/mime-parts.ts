@@ -1,0 +1,147 @@
+/**
+ * Cuts one MIME part's body out of a raw message, by its IMAP-style part number ("2", "1.3", as mailparser's
+ * `partId` names attachments), and undoes its transfer encoding. It lets an attachment be served from the raw
+ * message alone, without a copy of its own and without the full parser in every function that serves it. The
+ * parser checks at receipt that this gives back the very bytes it found (see message-writer.ts); a part it cannot
+ * reproduce is stored as an object instead.
+ */
+export function cutPart(raw: Buffer, partId: string): Buffer | undefined {
+  // latin1 maps each byte to one character, so offsets in the text are offsets in the bytes.
+  const text = raw.toString('latin1');
+  let entity: Entity | undefined = { start: 0, end: text.length };
+  for (const step of partId.split('.').map(Number)) {
+    if (!entity || !Number.isInteger(step) || step < 1) return undefined;
+    entity = childOf(text, entity, step);
+  }
+  if (!entity) return undefined;
+  const { headers, bodyStart } = readHeaders(text, entity);
+  return decodeBody(raw.subarray(bodyStart, entity.end), headers.get('content-transfer-encoding'));
+}
+
+/** A header block and its body: `start` is where its headers begin, `end` where its body ends. */
+interface Entity {
+  start: number;
+  end: number;
+}
+
+/** Part `n` of a multipart entity; of an embedded message (message/rfc822), part `n` of its body; part 1 of a leaf is itself. */
+function childOf(text: string, entity: Entity, n: number): Entity | undefined {
+  const { headers, bodyStart } = readHeaders(text, entity);
+  const contentType = (headers.get('content-type') ?? 'text/plain').toLowerCase();
+  if (contentType.startsWith('multipart/')) {
+    const boundary = boundaryOf(headers.get('content-type')!);
+    return boundary === undefined ? undefined : partsOf(text, bodyStart, entity.end, boundary)[n - 1];
+  }
+  if (contentType.startsWith('message/rfc822')) return childOf(text, { start: bodyStart, end: entity.end }, n);
+  return n === 1 ? entity : undefined;
+}
+
+/** The parts between the delimiter lines of `boundary`; a part ends at the line break before the next delimiter. */
+function partsOf(text: string, from: number, to: number, boundary: string): Entity[] {
+  const delimiter = `--${boundary}`;
+  const parts: Entity[] = [];
+  let partStart = -1;
+  for (let at = from; at < to; ) {
+    const lineEnd = Math.min(nextLineEnd(text, at), to);
+    const line = text.slice(at, lineEnd).replace(/\r?\n$/, '');
+    if (line.startsWith(delimiter)) {
+      const rest = line.slice(delimiter.length);
+      const closing = rest.startsWith('--');
+      if (closing || rest.trim() === '') {
+        if (partStart >= 0) parts.push({ start: partStart, end: lineBreakBefore(text, at, partStart) });
+        if (closing) return parts;
+        partStart = lineEnd;
+      }
+    }
+    at = lineEnd;
+  }
+  // No closing delimiter: the last part runs to the end, as mail readers take it.
+  if (partStart >= 0) parts.push({ start: partStart, end: to });
+  return parts;
+}
+
+const nextLineEnd = (text: string, at: number): number => {
+  const lf = text.indexOf('\n', at);
+  return lf < 0 ? text.length : lf + 1;
+};
+
+/** Where the line break that ends a part begins (it belongs to the delimiter after it). */
+function lineBreakBefore(text: string, delimiterAt: number, partStart: number): number {
+  let end = delimiterAt;
+  if (end > partStart && text[end - 1] === '\n') end--;
+  if (end > partStart && text[end - 1] === '\r') end--;
+  return end;
+}
+
+/** Header fields by lowercased name (the first of each, unfolded), and where the body begins. */
+function readHeaders(text: string, entity: Entity): { headers: Map<string, string>; bodyStart: number } {
+  const headers = new Map<string, string>();
+  let at = entity.start;
+  let field = '';
+  const endField = () => {
+    const colon = field.indexOf(':');
+    if (colon > 0) {
+      const name = field.slice(0, colon).trim().toLowerCase();
+      if (!headers.has(name)) headers.set(name, field.slice(colon + 1).trim());
+    }
+    field = '';
+  };
+  while (at < entity.end) {
+    const lineEnd = Math.min(nextLineEnd(text, at), entity.end);
+    const line = text.slice(at, lineEnd).replace(/\r?\n$/, '');
+    at = lineEnd;
+    if (line === '') break;
+    if (/^[ \t]/.test(line)) field += ` ${line.trim()}`;
+    else {
+      endField();
+      field = line;
+    }
+  }
+  endField();
+  return { headers, bodyStart: at };
+}
+
+function boundaryOf(contentType: string): string | undefined {
+  const match = /;\s*boundary\s*=\s*(?:"([^"]*)"|([^;\s]+))/i.exec(contentType);
+  return match ? (match[1] ?? match[2]) : undefined;
+}
+
+function decodeBody(body: Buffer, encoding: string | undefined): Buffer | undefined {
+  switch ((encoding ?? '7bit').trim().toLowerCase()) {
+    case 'base64':
+      return Buffer.from(body.toString('latin1').replace(/[^A-Za-z0-9+/]/g, ''), 'base64');
+    case 'quoted-printable':
+      return decodeQuotedPrintable(body);
+    case '7bit':
+    case '8bit':
+    case 'binary':
+      return body;
+    default:
+      return undefined;
+  }
+}
+
+/** RFC 2045 §6.7: `=XX` is a byte, `=` at a line's end a soft break; trailing white space on a line is not content. */
+function decodeQuotedPrintable(body: Buffer): Buffer {
+  const text = body.toString('latin1').replace(/[ \t]+(?=\r?\n|$)/g, '');
+  const out = Buffer.alloc(text.length);
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x3d) {
+      const soft = /^\r?\n/.exec(text.slice(i + 1, i + 3));
+      if (soft) {
+        i += soft[0].length;
+        continue;
+      }
+      const hex = text.slice(i + 1, i + 3);
+      if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
+        out[n++] = parseInt(hex, 16);
+        i += 2;
+        continue;
+      }
+    }
+    out[n++] = c;
+  }
+  return out.subarray(0, n);
+}
