@@ -41,19 +41,16 @@ function partsOf(text: string, from: number, to: number, boundary: string): Enti
   const delimiter = `--${boundary}`;
   const parts: Entity[] = [];
   let partStart = -1;
-  for (let at = from; at < to; ) {
+  // Jumps from one occurrence of the delimiter to the next: a large attachment's lines are never walked one by one.
+  for (let at = text.indexOf(delimiter, from); at >= 0 && at < to; at = text.indexOf(delimiter, at + 1)) {
+    if (at > from && text[at - 1] !== '\n') continue;
     const lineEnd = Math.min(nextLineEnd(text, at), to);
-    const line = text.slice(at, lineEnd).replace(/\r?\n$/, '');
-    if (line.startsWith(delimiter)) {
-      const rest = line.slice(delimiter.length);
-      const closing = rest.startsWith('--');
-      if (closing || rest.trim() === '') {
-        if (partStart >= 0) parts.push({ start: partStart, end: lineBreakBefore(text, at, partStart) });
-        if (closing) return parts;
-        partStart = lineEnd;
-      }
-    }
-    at = lineEnd;
+    const rest = text.slice(at + delimiter.length, lineEnd).replace(/\r?\n$/, '');
+    const closing = rest.startsWith('--');
+    if (!closing && rest.trim() !== '') continue;
+    if (partStart >= 0) parts.push({ start: partStart, end: lineBreakBefore(text, at, partStart) });
+    if (closing) return parts;
+    partStart = lineEnd;
   }
   // No closing delimiter: the last part runs to the end, as mail readers take it.
   if (partStart >= 0) parts.push({ start: partStart, end: to });
