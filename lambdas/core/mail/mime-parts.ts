@@ -106,7 +106,8 @@ function boundaryOf(contentType: string): string | undefined {
 function decodeBody(body: Buffer, encoding: string | undefined): Buffer | undefined {
   switch ((encoding ?? '7bit').trim().toLowerCase()) {
     case 'base64':
-      return Buffer.from(body.toString('latin1').replace(/[^A-Za-z0-9+/]/g, ''), 'base64');
+      // Node's decoder skips line breaks and characters that are not base64, as mailparser's does.
+      return Buffer.from(body.toString('latin1'), 'base64');
     case 'quoted-printable':
       return decodeQuotedPrintable(body);
     case '7bit':
