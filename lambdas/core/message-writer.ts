@@ -13,7 +13,7 @@ import {
   INLINE_ATTACHMENT_LIST_BYTES,
 } from './message-bounds';
 import { packContentJson } from './message-content-packing';
-import { cutPart } from './mail/mime-parts';
+import { cutParts } from './mail/mime-parts';
 import type { AttachmentMeta, DeliveryStatus, MessageContent, MessageContentItem, MessageItem, Verdicts } from './messages';
 import { TransactionConditionsFailed } from './errors';
 import type { WriteOp } from '../ports';
@@ -82,6 +82,7 @@ export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{
 
   const message = parsed.message;
   const raw = 'bytes' in m.raw ? m.raw.bytes : m.raw.bytesRead;
+  const cuts = cutParts(raw, message.attachments.map((a) => a.partId ?? ''));
   const attachments: AttachmentMeta[] = message.attachments.map((a, index) => ({
     id: `att_${index + 1}`,
     filename: a.filename,
@@ -90,7 +91,7 @@ export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{
     sha256: a.sha256,
     contentId: a.contentId,
     inline: a.inline,
-    ...(a.partId && cutsBackTo(raw, a.partId, a.sha256) ? { part: a.partId } : {}),
+    ...(a.partId && sameBytes(cuts[index], a.sha256) ? { part: a.partId } : {}),
   }));
   // Only an attachment the raw message cannot give back byte for byte is kept apart.
   const storedApart = attachments.flatMap((meta, index) => (meta.part ? [] : [{ meta, content: message.attachments[index].content }]));
@@ -197,10 +198,7 @@ export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{
 }
 
 
-function cutsBackTo(raw: Buffer, partId: string, sha256: string): boolean {
-  const cut = cutPart(raw, partId);
-  return cut !== undefined && createHash('sha256').update(cut).digest('hex') === sha256;
-}
+const sameBytes = (cut: Buffer | undefined, sha256: string): boolean => cut !== undefined && createHash('sha256').update(cut).digest('hex') === sha256;
 
 function snippetOf(text: string | null): string {
   const flat = (text ?? '').replace(/\s+/g, ' ').trim();

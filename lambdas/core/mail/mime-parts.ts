@@ -6,8 +6,17 @@
  * reproduce is stored as an object instead.
  */
 export function cutPart(raw: Buffer, partId: string): Buffer | undefined {
+  return cutParts(raw, [partId])[0];
+}
+
+/** Several parts of one message, reading it as text once. */
+export function cutParts(raw: Buffer, partIds: string[]): (Buffer | undefined)[] {
   // latin1 maps each byte to one character, so offsets in the text are offsets in the bytes.
   const text = raw.toString('latin1');
+  return partIds.map((partId) => cutFromText(raw, text, partId));
+}
+
+function cutFromText(raw: Buffer, text: string, partId: string): Buffer | undefined {
   let entity: Entity | undefined = { start: 0, end: text.length };
   for (const step of partId.split('.').map(Number)) {
     if (!entity || !Number.isInteger(step) || step < 1) return undefined;
