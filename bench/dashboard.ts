@@ -5,13 +5,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import nodemailer from 'nodemailer';
-import { chromium } from 'playwright-core';
 import { startLocalStack } from '../lambdas/local/stack';
+import { launchChromium } from '../test/support/chromium';
 import { markdownTable, type BenchContext, type SectionResult } from './lib/report';
 
 const ROOT = join(__dirname, '..');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const BUDGET_MS = 1000;
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -37,7 +35,7 @@ export async function run({ progress, quick }: BenchContext): Promise<SectionRes
 
   const dataDir = mkdtempSync(join(tmpdir(), 'mailroom-bench-web-'));
   const stack = await startLocalStack({ dataDir, host: '127.0.0.1', smtpPort: 0, httpPort: 0, domains: ['mailroom.test'], log: quiet, inMemoryTable: true });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   try {
     progress.start('filling an inbox with 50 messages', 50);
     const smtp = nodemailer.createTransport({ host: stack.smtp.host, port: stack.smtp.port, secure: false, ignoreTLS: true, pool: true });
@@ -80,7 +78,7 @@ export async function run({ progress, quick }: BenchContext): Promise<SectionRes
       },
     ];
     const markdown = [
-      `Headless Chromium (Debian's) against \`npm start\` on this machine, ${runs} times, each in a fresh profile so nothing`,
+      `Headless Chromium (from the @sparticuz/chromium npm package) against \`npm start\` on this machine, ${runs} times, each in a fresh profile so nothing`,
       'is cached; the API key is already in the tab, as after signing in. Times are from navigation to the element showing.',
       '',
       markdownTable(

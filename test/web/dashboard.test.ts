@@ -1,18 +1,16 @@
 /// <reference lib="dom" />
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startLocalStack, type LocalStack } from '../../lambdas/local/stack';
+import { launchChromium } from '../support/chromium';
 import { startReceiver } from '../support/webhook-receiver';
 
 const ROOT = join(__dirname, '../..');
-const CHROMIUM = '/usr/bin/chromium';
-/** Headless Chromium on a machine with no network beyond loopback (see .ci/run, which installs it). */
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** `UPDATE_SCREENSHOTS=1 npx jest test/web` refreshes the README's pictures. */
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? join(ROOT, 'docs/screenshots') : null;
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -31,12 +29,11 @@ describe('the dashboard, in Chromium', () => {
   beforeAll(async () => {
     const build = spawnSync('npx', ['vite', 'build', 'web', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
     if (build.status !== 0) throw new Error(`the dashboard did not build: ${build.stderr}`);
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
     dataDir = mkdtempSync(join(tmpdir(), 'mailroom-web-'));
     // Downloads above 512 bytes are redirected to a presigned link on s3rver (another origin), as on AWS above 4 MB.
     stack = await startLocalStack({ dataDir, host: '127.0.0.1', smtpPort: 0, httpPort: 0, domains: ['mailroom.test'], log: quiet, inMemoryTable: true, maxInlineDownloadBytes: 512 });
     tracker = await startReceiver();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     page = await context.newPage();
     page.on('console', (m) => consoleMessages.push(`${m.type()}: ${m.text()}`));
