@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { ItemKey } from '../../lambdas/core/table-keys';
 import type { Blobs, Item, Logger, QueryInput, QueryPage, Table, WriteOp } from '../../lambdas/ports';
-import { consistentReadUnits, dynamoItemSize, writeUnits } from './cost-dynamodb-size';
+import { dynamoItemSize } from '../../lambdas/local/embedded/dynamodb-item-size';
+import { consistentReadUnits, writeUnits } from './cost-request-units';
 
 /** What one phase (the SES action, the parser, the API, ...) asked of the table, the bucket and the logs. */
 export interface PhaseCounts {

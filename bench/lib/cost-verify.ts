@@ -2,7 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { ItemKey } from '../../lambdas/core/table-keys';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lambdas/local/dynamodb-local';
-import { consistentReadUnits, dynamoItemSize, writeUnits } from './cost-dynamodb-size';
+import { dynamoItemSize } from '../../lambdas/local/embedded/dynamodb-item-size';
+import { consistentReadUnits, writeUnits } from './cost-request-units';
 
 export interface UnitCheck {
   operation: string;
@@ -13,7 +14,7 @@ export interface UnitCheck {
 
 /**
  * Asks DynamoDB Local what a put, a consistent get and a consistent query of real message items consume,
- * and sets that beside what the size rules in cost-dynamodb-size.ts estimate for the same items.
+ * and sets that beside what the size rules in dynamodb-item-size.ts estimate for the same items.
  */
 export async function checkUnitsAgainstDynamoDbLocal(endpoint: string, tableName: string, message: ItemKey, listLimit: number): Promise<UnitCheck[]> {
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });

@@ -11,6 +11,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { TransactionConditionsFailed } from '../../core/errors';
+import { opCondition } from '../write-op-conditions';
 import type { ItemKey } from '../../core/table-keys';
 import type { Condition, Item, QueryInput, QueryPage, Table, WriteOp } from '../../ports';
 
@@ -162,15 +163,11 @@ export class DynamoDbTable implements Table {
 
   private transactItem(op: WriteOp) {
     const TableName = this.tableName;
-    if ('put' in op) {
-      const when = op.ifNotExists ? (op.when ? { allOf: [{ itemExists: false }, op.when] } : { itemExists: false }) : op.when;
-      return { Put: { TableName, Item: op.put, ...conditionExpression(when) } };
-    }
-    if ('delete' in op) return { Delete: { TableName, Key: keyOf(op.delete), ...conditionExpression(op.ifExists ? { itemExists: true } : undefined) } };
-    if ('check' in op) return { ConditionCheck: { TableName, Key: keyOf(op.check), ...withCondition(undefined, op.when), ConditionExpression: conditionExpression(op.when).ConditionExpression! } };
-    const expression = fullUpdateExpression(op);
-    const when: Condition | undefined = op.upsert ? op.when : op.when ? { allOf: [{ itemExists: true }, op.when] } : { itemExists: true };
-    return { Update: { TableName, Key: keyOf(op.update), ...withCondition(expression, when) } };
+    const when = opCondition(op);
+    if ('put' in op) return { Put: { TableName, Item: op.put, ...conditionExpression(when) } };
+    if ('delete' in op) return { Delete: { TableName, Key: keyOf(op.delete), ...conditionExpression(when) } };
+    if ('check' in op) return { ConditionCheck: { TableName, Key: keyOf(op.check), ...withCondition(undefined, when), ConditionExpression: conditionExpression(when).ConditionExpression! } };
+    return { Update: { TableName, Key: keyOf(op.update), ...withCondition(fullUpdateExpression(op), when) } };
   }
 
   async increment(key: ItemKey, attribute: string, by: number, options: { expiresAt?: number } = {}): Promise<number> {
