@@ -151,7 +151,12 @@ export interface LocalConfig {
   auditRetentionDays: number;
   allowLoopbackWebhooks: boolean;
   smtpRelay?: string;
+  store: LocalStore;
 }
+
+/** Where `npm start` keeps its table: in process (SQLite, the default), or in DynamoDB Local (Java) for fidelity. */
+export type LocalStore = 'embedded' | 'dynamodb-local';
+const LOCAL_STORES: LocalStore[] = ['embedded', 'dynamodb-local'];
 
 /** `npm start` settings (see the README's configuration table). */
 export function localConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalConfig {
@@ -173,7 +178,14 @@ export function localConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalC
     auditRetentionDays: positiveNumber(env, ENV.auditRetentionDays, DEFAULT_AUDIT_RETENTION_DAYS),
     allowLoopbackWebhooks: flag(env, 'MAILROOM_WEBHOOKS_ALLOW_LOOPBACK', true),
     smtpRelay: smtpUrl(env, 'MAILROOM_SMTP_RELAY'),
+    store: localStore(env.MAILROOM_STORE),
   };
+}
+
+function localStore(raw: string | undefined): LocalStore {
+  if (raw === undefined || raw === '') return 'embedded';
+  if (!LOCAL_STORES.includes(raw as LocalStore)) throw new Error(`MAILROOM_STORE must be ${LOCAL_STORES.join(' or ')}, got "${raw}"`);
+  return raw as LocalStore;
 }
 
 function smtpUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {

@@ -21,7 +21,10 @@ import { readableLogger } from './readable-logger';
 import { processSesEvent } from '../handlers/process-ses-event';
 import { coreDepsFor } from '../handlers/runtime';
 import { createApi } from '../http/api';
-import type { Logger } from '../ports';
+import type { Item, Logger } from '../ports';
+import type { LocalStore } from '../config';
+import { SqliteTable } from './embedded/sqlite-table';
+import { startEmbeddedTtl } from './embedded/embedded-ttl';
 import { MAILROOM_VERSION } from '../version';
 import { ensureTable, LOCAL_REGION, startDynamoDbLocal } from './dynamodb-local';
 import { startHttpListener } from './http-listener';
@@ -55,7 +58,9 @@ export interface LocalStackOptions {
   webhookTimeoutMs?: number;
   /** Where mail for other domains is sent (an SMTP URL); without one it is only captured in the sending inbox. */
   smtpRelay?: string;
-  /** Keep DynamoDB in memory (tests); the default persists under the data dir. */
+  /** The embedded table (default) or DynamoDB Local. */
+  store?: LocalStore;
+  /** Keep the table in memory (tests); the default persists under the data dir. */
   inMemoryTable?: boolean;
   /** Where logs go; by default the console, readable, or JSON lines with `jsonLogs`. */
   log?: Logger;
@@ -86,7 +91,7 @@ export interface LocalStack {
 const TABLE = 'mailroom';
 const BUCKET = 'mailroom-mail';
 
-/** `npm start`: DynamoDB Local + an S3-compatible server + SMTP + HTTP, running the Lambda handlers' code. */
+/** `npm start`: the table (embedded, or DynamoDB Local) + an S3-compatible server + SMTP + HTTP, running the Lambda handlers' code. */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -97,9 +102,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const stop of stops.reverse()) await stop();
   };
   try {
-    const dynamo = await startDynamoDbLocal({ host: options.host, dataDir: options.inMemoryTable ? undefined : join(dataDir, 'dynamodb') });
-    stops.push(() => dynamo.stop());
-    await ensureTable(dynamo.client, TABLE);
+    const table = await openTable(options, dataDir);
+    stops.push(() => table.stop());
     const s3 = await startS3Local({ host: options.host, dataDir: join(dataDir, 's3'), bucket: BUCKET });
     stops.push(() => s3.stop());
 
@@ -122,7 +126,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
     };
     // DynamoDB Local accepts any credentials, so s3rver's serve both servers.
-    const base = coreDepsFor(config, { dynamodb: dynamo.endpoint, s3: s3.endpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS }, { log, metrics });
+    const endpoints = { dynamodb: table.endpoint, s3: s3.endpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS };
+    const base = coreDepsFor(config, endpoints, { log, metrics }, { table: table.embedded });
     const jobs = new LocalJobQueue(base.table, (job) => runJob(deps, job), log);
     // Sent mail for the local domains takes the inbound path, through the spool made below.
     const mailSender = new LocalMailSender(options.domains, (raw, envelope) => spool.accept(raw, envelope), options.smtpRelay);
@@ -132,7 +137,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     jobs.start();
     stops.push(() => jobs.stop());
 
-    const sweeper = startTtlSweeper(dynamo.client, TABLE, log, (item) => cleanUpAfterExpiry(deps, item));
+    const sweeper = table.startTtl(log, (item) => cleanUpAfterExpiry(deps, item));
     stops.push(() => sweeper.stop());
 
     const { adminKey, adminKeySource } = await ensureAdminKey(deps, dataDir, options.adminKey);
@@ -164,6 +169,33 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stopAll();
     throw err;
   }
+}
+
+/**
+ * The embedded SQLite table (`table.sqlite` in the data dir), or DynamoDB Local (a JVM) with its files under
+ * `dynamodb/`; each with the TTL stand-in that fits it.
+ */
+async function openTable(options: LocalStackOptions, dataDir: string) {
+  if ((options.store ?? 'embedded') === 'embedded') {
+    const embedded = new SqliteTable(options.inMemoryTable ? ':memory:' : join(dataDir, 'table.sqlite'));
+    return {
+      embedded,
+      endpoint: undefined,
+      startTtl: (log: Logger, onExpired: (item: Item) => Promise<void>) => startEmbeddedTtl(embedded, log, onExpired),
+      stop: () => embedded.close(),
+    };
+  }
+  const dynamo = await startDynamoDbLocal({ host: options.host, dataDir: options.inMemoryTable ? undefined : join(dataDir, 'dynamodb') });
+  await ensureTable(dynamo.client, TABLE).catch(async (err) => {
+    await dynamo.stop();
+    throw err;
+  });
+  return {
+    embedded: undefined,
+    endpoint: dynamo.endpoint,
+    startTtl: (log: Logger, onExpired: (item: Item) => Promise<void>) => startTtlSweeper(dynamo.client, TABLE, log, onExpired),
+    stop: () => dynamo.stop(),
+  };
 }
 
 /** MAILROOM_ADMIN_KEY if given; otherwise the key kept in `<data dir>/admin.key`, generated on first start. */

@@ -1,30 +1,59 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import nodemailer from 'nodemailer';
 
 /** Runs `npm start [-- args]` (tsx lambdas/local/main.ts) on free ports until it says it is ready, then calls `use` and stops it with Ctrl-C. */
-async function withNpmStart(args: string[], use: (run: { stdout: () => string; stderr: () => string; apiUrl: string; dataDir: string }) => Promise<void>): Promise<number | null> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'mailroom-start-'));
+interface Run {
+  stdout: () => string;
+  stderr: () => string;
+  apiUrl: string;
+  smtpPort: number;
+  dataDir: string;
+  /** Ends the process at once, as a crash or `kill -9` does. */
+  kill: () => Promise<void>;
+}
+
+/** A fresh data dir unless one is given (kept then, for the next run). */
+async function withNpmStart(args: string[], use: (run: Run) => Promise<void>, keptDataDir?: string, env: Record<string, string> = {}): Promise<number | null> {
+  const dataDir = keptDataDir ?? mkdtempSync(join(tmpdir(), 'mailroom-start-'));
   const child = spawn(join(__dirname, '../../node_modules/.bin/tsx'), ['lambdas/local/main.ts', ...args], {
     cwd: join(__dirname, '../..'),
-    env: { ...process.env, MAILROOM_DATA_DIR: dataDir, MAILROOM_SMTP_PORT: '0', MAILROOM_HTTP_PORT: '0', MAILROOM_DOMAIN: 'mailroom.test' },
+    env: { ...process.env, MAILROOM_DATA_DIR: dataDir, MAILROOM_SMTP_PORT: '0', MAILROOM_HTTP_PORT: '0', MAILROOM_DOMAIN: 'mailroom.test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A process group of its own: tsx runs Mailroom in a child process, which a kill must reach too.
+    detached: true,
   });
+  const killAll = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
-    for (let i = 0; i < 300 && !(stdout + stderr).includes('Ctrl-C to stop.'); i++) await new Promise((r) => setTimeout(r, 100));
+    let gone = false;
+    void exited.then(() => (gone = true));
+    for (let i = 0; i < 300 && !gone && !(stdout + stderr).includes('Ctrl-C to stop.'); i++) await new Promise((r) => setTimeout(r, 100));
+    if (!(stdout + stderr).includes('Ctrl-C to stop.')) throw new Error(`npm start did not get ready:\n${stdout}\n${stderr}`);
     const apiUrl = /API\s+(http:\/\/\S+)\/v1/.exec(stdout + stderr)?.[1] ?? '';
-    await use({ stdout: () => stdout, stderr: () => stderr, apiUrl, dataDir });
+    const smtpPort = Number(/SMTP\s+127\.0\.0\.1:(\d+)/.exec(stdout + stderr)?.[1]);
+    const kill = async () => {
+      killAll();
+      await exited;
+    };
+    await use({ stdout: () => stdout, stderr: () => stderr, apiUrl, smtpPort, dataDir, kill });
     child.kill('SIGINT');
     return await exited;
   } finally {
-    child.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
+    killAll();
+    if (!keptDataDir) rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
@@ -45,6 +74,28 @@ describe('npm start', () => {
     expect(code).toBe(0);
   });
 
+  it('keeps its table in DynamoDB Local with MAILROOM_STORE=dynamodb-local', async () => {
+    const code = await withNpmStart(
+      [],
+      async ({ stdout, apiUrl }) => {
+        const headers = { Authorization: `Bearer ${/Admin key\s+(mr_\w+)/.exec(stdout())?.[1]}`, 'Content-Type': 'application/json' };
+        const created = await fetch(`${apiUrl}/v1/inboxes`, { method: 'POST', headers, body: JSON.stringify({ localPart: 'fidelity' }) });
+
+        expect(stdout()).toContain('DynamoDB Local');
+        expect(created.status).toBe(201);
+      },
+      undefined,
+      { MAILROOM_STORE: 'dynamodb-local' },
+    );
+    expect(code).toBe(0);
+  }, 60_000);
+
+  it('says which stores there are when MAILROOM_STORE names another', async () => {
+    await expect(withNpmStart([], async () => undefined, undefined, { MAILROOM_STORE: 'postgres' })).rejects.toThrow(
+      'MAILROOM_STORE must be embedded or dynamodb-local, got "postgres"',
+    );
+  });
+
   it('with --json-logs, writes only JSON lines to stdout and the banner to stderr', async () => {
     const code = await withNpmStart(['--json-logs'], async ({ stdout, stderr, apiUrl }) => {
       await fetch(`${apiUrl}/v1/health`);
@@ -56,4 +107,51 @@ describe('npm start', () => {
     });
     expect(code).toBe(0);
   });
+
+  it('loses nothing it answered 250 for when killed mid-stream, and stores all of it after a restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mailroom-crash-'));
+    const accepted: string[] = [];
+    try {
+      // Prepare, Act: 8 clients send until the process is killed, soon after the 40th 250.
+      await withNpmStart([], async ({ smtpPort, kill }) => {
+        const smtp = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true, pool: true, maxConnections: 8 });
+        let killing: Promise<void> | undefined;
+        await Promise.all(
+          Array.from({ length: 300 }, async (_, i) => {
+            const subject = `crash test ${i}`;
+            try {
+              await smtp.sendMail({ from: 'a@example.com', to: 'crash@mailroom.test', subject, text: `message ${i}` });
+              accepted.push(subject);
+              if (accepted.length === 40) killing = kill();
+            } catch {
+              // Refused or cut off by the kill: never acknowledged, so the client still has it.
+            }
+          }),
+        );
+        await killing;
+        smtp.close();
+      }, dataDir);
+
+      // Assess: after a restart on the same data dir, every acknowledged message is readable.
+      await withNpmStart([], async ({ apiUrl }) => {
+        const headers = { Authorization: `Bearer ${readFileSync(join(dataDir, 'admin.key'), 'utf8').trim()}` };
+        const inboxes = await (await fetch(`${apiUrl}/v1/inboxes`, { headers })).json();
+        const inbox = inboxes.data.find((i: { address: string }) => i.address === 'crash@mailroom.test');
+        let stored = new Set<string>();
+        for (let i = 0; i < 100 && !accepted.every((s) => stored.has(s)); i++) {
+          await new Promise((r) => setTimeout(r, 200));
+          stored = new Set<string>();
+          for (let cursor: string | null = ''; cursor !== null; ) {
+            const page: { data: { subject: string }[]; nextCursor: string | null } = await (await fetch(`${apiUrl}/v1/inboxes/${inbox.id}/messages?limit=100${cursor ? `&cursor=${cursor}` : ''}`, { headers })).json();
+            page.data.forEach((m) => stored.add(m.subject));
+            cursor = page.nextCursor;
+          }
+        }
+        expect(accepted.length).toBeGreaterThanOrEqual(40);
+        expect(accepted.filter((s) => !stored.has(s))).toEqual([]);
+      }, dataDir);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
