@@ -107,6 +107,7 @@ export const run: Section = async (ctx) => {
       httpPort: 0,
       domains: [DOMAIN],
       inMemoryTable: true,
+      store: 'dynamodb-local',
       // Measures speed, not the limit: every request still counts against it (one write each).
       rateLimitPerMinute: Number.MAX_SAFE_INTEGER,
       log: quiet,
