@@ -11,6 +11,8 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { contentDisposition } from '../../http/content-disposition';
 import type { Blobs, DownloadLink } from '../../ports';
 
+const MAX_BODY_ATTEMPTS = 3;
+
 /** Raw mail, large bodies and attachments in one S3 bucket (or an S3-compatible server locally). */
 export class S3Blobs implements Blobs {
   constructor(
@@ -23,12 +25,15 @@ export class S3Blobs implements Blobs {
   }
 
   async get(key: string): Promise<Buffer | undefined> {
-    try {
-      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return Buffer.from(await out.Body!.transformToByteArray());
-    } catch (err) {
-      if (err instanceof NoSuchKey || (err as { name?: string }).name === 'NoSuchKey') return undefined;
-      throw err;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+        return Buffer.from(await out.Body!.transformToByteArray());
+      } catch (err) {
+        if (err instanceof NoSuchKey || (err as { name?: string }).name === 'NoSuchKey') return undefined;
+        // The SDK retries a failed request, but not a body cut off after the response began: that is asked again here.
+        if ((err as { code?: string }).code !== 'ECONNRESET' || attempt === MAX_BODY_ATTEMPTS) throw err;
+      }
     }
   }
 
