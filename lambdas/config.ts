@@ -154,7 +154,7 @@ export interface LocalConfig {
   store: LocalStore;
 }
 
-/** Where `npm start` keeps its table: in process (SQLite, the default), or in DynamoDB Local (Java) for fidelity. */
+/** Where `npm start` keeps its data: in process (a SQLite table and files, the default), or in DynamoDB Local (Java) and s3rver for fidelity. */
 export type LocalStore = 'embedded' | 'dynamodb-local';
 const LOCAL_STORES: LocalStore[] = ['embedded', 'dynamodb-local'];
 

@@ -5,6 +5,8 @@ import { pipeline } from 'node:stream/promises';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { ApiHandler } from '../http/api-core';
 import { dashboardFile, DEFAULT_DASHBOARD_DIR } from './dashboard-files';
+import { DOWNLOAD_PATH } from './embedded/download-links';
+import type { BlobDownload } from './embedded/file-blobs';
 
 /** API Gateway refuses bodies above 10 MB; the local listener does the same. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -14,14 +16,42 @@ export interface HttpListener {
   close(): Promise<void>;
 }
 
+export interface HttpListenerOptions {
+  host: string;
+  port: number;
+  api: ApiHandler;
+  dashboardDir?: string;
+  /** Other origins the API's download links point to (an S3-compatible server). */
+  downloadOrigins?: string[];
+  /** Answers GETs of the embedded blob store's download links, under DOWNLOAD_PATH. */
+  downloads?: (url: URL) => Promise<BlobDownload>;
+}
+
 /**
  * Turns each HTTP request under /v1 into the API Gateway proxy event the Lambda receives, and calls the same
- * handler; other GETs are the dashboard's files, from `dashboardDir`.
+ * handler; GETs of download links go to `downloads`; other GETs are the dashboard's files, from `dashboardDir`.
  */
-export async function startHttpListener(options: { host: string; port: number; api: ApiHandler; dashboardDir?: string; downloadOrigins?: string[] }): Promise<HttpListener> {
+export async function startHttpListener(options: HttpListenerOptions): Promise<HttpListener> {
   const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if ((req.method === 'GET' || req.method === 'HEAD') && !path.startsWith('/v1')) {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    const isRead = req.method === 'GET' || req.method === 'HEAD';
+    if (isRead && options.downloads && path.startsWith(DOWNLOAD_PATH)) {
+      options
+        .downloads(url)
+        .then(async (download) => {
+          res.writeHead(download.status, download.headers);
+          if (Buffer.isBuffer(download.body)) return void res.end(req.method === 'HEAD' ? undefined : download.body);
+          if (req.method === 'HEAD') return void (download.body.destroy(), res.end());
+          await pipeline(download.body, res).catch((err: Error) => res.destroy(err));
+        })
+        .catch((err: Error) => {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { code: 'internal', message: err.message } }));
+        });
+      return;
+    }
+    if (isRead && !path.startsWith('/v1')) {
       void dashboardFile(options.dashboardDir ?? DEFAULT_DASHBOARD_DIR, path, options.downloadOrigins).then((file) => {
         res.writeHead(file.status, { ...file.headers, 'content-length': String(file.body.length) });
         res.end(req.method === 'HEAD' ? undefined : file.body);

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SESEvent } from 'aws-lambda';
 import type { Blobs, Logger } from '../ports';
+import { writeDurably } from './durable-files';
 import { sesEventFor } from './ses-stand-in';
 
 export interface Envelope {
@@ -112,15 +113,5 @@ export class InboundSpool {
         await new Promise((r) => setTimeout(r, RETRY_DELAY_MS[attempt - 1]));
       }
     }
-  }
-}
-
-async function writeDurably(path: string, data: Buffer): Promise<void> {
-  const file = await open(path, 'w', 0o600);
-  try {
-    await file.writeFile(data);
-    await file.sync();
-  } finally {
-    await file.close();
   }
 }

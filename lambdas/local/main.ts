@@ -18,7 +18,7 @@ async function main(): Promise<void> {
       `  SMTP       ${stack.smtp.host}:${stack.smtp.port}`,
       `  Domain     ${stack.domains.join(', ')}   (mail to any address there creates its inbox)`,
       `  Admin key  ${adminKeyLine}`,
-      `  Data       ${config.dataDir}   (${config.store === 'embedded' ? 'embedded table' : 'DynamoDB Local'}; MAILROOM_STORE=dynamodb-local for DynamoDB Local)`,
+      `  Data       ${config.dataDir}   (${config.store === 'embedded' ? 'embedded stores: SQLite table, files' : 'DynamoDB Local and s3rver'}; MAILROOM_STORE=dynamodb-local for DynamoDB Local and s3rver)`,
       '',
       `  curl -H "Authorization: Bearer $(cat ${config.dataDir}/admin.key)" ${stack.apiUrl}/v1/inboxes`,
       '',

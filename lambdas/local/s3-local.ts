@@ -28,7 +28,10 @@ export interface S3Local {
 export async function startS3Local(options: { dataDir: string; host: string; bucket: string }): Promise<S3Local> {
   mkdirSync(options.dataDir, { recursive: true });
   const config = { address: options.host, port: 0, directory: options.dataDir, configureBuckets: [{ name: options.bucket, configs: [DOWNLOADS_FROM_ANY_PAGE] }] };
-  const child = spawn(process.execPath, [join(__dirname, 's3rver-process.cjs'), JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // s3rver's continuation tokens use DES, which OpenSSL 3 only has in its legacy provider: without it, every listing
+  // longer than one page (1,000 keys) fails with InternalError.
+  const args = ['--openssl-legacy-provider', join(__dirname, 's3rver-process.cjs'), JSON.stringify(config)];
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

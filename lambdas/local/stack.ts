@@ -25,6 +25,8 @@ import type { Item, Logger } from '../ports';
 import type { LocalStore } from '../config';
 import { SqliteTable } from './embedded/sqlite-table';
 import { startEmbeddedTtl } from './embedded/embedded-ttl';
+import { DownloadLinks } from './embedded/download-links';
+import { FileBlobs } from './embedded/file-blobs';
 import { MAILROOM_VERSION } from '../version';
 import { ensureTable, LOCAL_REGION, startDynamoDbLocal } from './dynamodb-local';
 import { startHttpListener } from './http-listener';
@@ -58,7 +60,7 @@ export interface LocalStackOptions {
   webhookTimeoutMs?: number;
   /** Where mail for other domains is sent (an SMTP URL); without one it is only captured in the sending inbox. */
   smtpRelay?: string;
-  /** The embedded table (default) or DynamoDB Local. */
+  /** The embedded stores (default: SQLite table, files) or DynamoDB Local and s3rver. */
   store?: LocalStore;
   /** Keep the table in memory (tests); the default persists under the data dir. */
   inMemoryTable?: boolean;
@@ -91,7 +93,7 @@ export interface LocalStack {
 const TABLE = 'mailroom';
 const BUCKET = 'mailroom-mail';
 
-/** `npm start`: the table (embedded, or DynamoDB Local) + an S3-compatible server + SMTP + HTTP, running the Lambda handlers' code. */
+/** `npm start`: the stores (embedded, or DynamoDB Local and s3rver) + SMTP + HTTP, running the Lambda handlers' code. */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -102,10 +104,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const stop of stops.reverse()) await stop();
   };
   try {
-    const table = await openTable(options, dataDir);
-    stops.push(() => table.stop());
-    const s3 = await startS3Local({ host: options.host, dataDir: join(dataDir, 's3'), bucket: BUCKET });
-    stops.push(() => s3.stop());
+    const stores = await openStores(options, dataDir);
+    stops.push(() => stores.stop());
 
     const config = {
       tableName: TABLE,
@@ -125,9 +125,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         timeoutMs: options.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS,
       },
     };
-    // DynamoDB Local accepts any credentials, so s3rver's serve both servers.
-    const endpoints = { dynamodb: table.endpoint, s3: s3.endpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS };
-    const base = coreDepsFor(config, endpoints, { log, metrics }, { table: table.embedded });
+    const base = coreDepsFor(config, stores.endpoints, { log, metrics }, { table: stores.table, blobs: stores.blobs });
     const jobs = new LocalJobQueue(base.table, (job) => runJob(deps, job), log);
     // Sent mail for the local domains takes the inbound path, through the spool made below.
     const mailSender = new LocalMailSender(options.domains, (raw, envelope) => spool.accept(raw, envelope), options.smtpRelay);
@@ -137,7 +135,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     jobs.start();
     stops.push(() => jobs.stop());
 
-    const sweeper = table.startTtl(log, (item) => cleanUpAfterExpiry(deps, item));
+    const sweeper = stores.startTtl(log, (item) => cleanUpAfterExpiry(deps, item));
     stops.push(() => sweeper.stop());
 
     const { adminKey, adminKeySource } = await ensureAdminKey(deps, dataDir, options.adminKey);
@@ -150,11 +148,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (replayed) log.info('replaying mail accepted before the last stop', { count: replayed });
 
     const api = createApi(deps, { maxInlineDownloadBytes: config.maxInlineDownloadBytes, version: MAILROOM_VERSION });
-    const http = await startHttpListener({ host: options.host, port: options.httpPort, api, dashboardDir: options.dashboardDir, downloadOrigins: [s3.endpoint] });
+    const http = await startHttpListener({ host: options.host, port: options.httpPort, api, dashboardDir: options.dashboardDir, ...stores.downloads });
     stops.push(() => http.close());
+    const apiUrl = `http://${options.host}:${http.port}`;
+    stores.links?.serveFrom(apiUrl);
 
     return {
-      apiUrl: `http://${options.host}:${http.port}`,
+      apiUrl,
       smtp: { host: options.host, port: smtp.port },
       domains: options.domains,
       adminKey,
@@ -172,29 +172,47 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 }
 
 /**
- * The embedded SQLite table (`table.sqlite` in the data dir), or DynamoDB Local (a JVM) with its files under
- * `dynamodb/`; each with the TTL stand-in that fits it.
+ * The embedded stores (the SQLite table `table.sqlite` and objects as files under `blobs/`, links served by the
+ * HTTP listener), or DynamoDB Local (a JVM, files under `dynamodb/`) with s3rver (files under `s3/`, its own
+ * presigned links); each table with the TTL stand-in that fits it.
  */
-async function openTable(options: LocalStackOptions, dataDir: string) {
+async function openStores(options: LocalStackOptions, dataDir: string) {
   if ((options.store ?? 'embedded') === 'embedded') {
-    const embedded = new SqliteTable(options.inMemoryTable ? ':memory:' : join(dataDir, 'table.sqlite'));
+    const table = new SqliteTable(options.inMemoryTable ? ':memory:' : join(dataDir, 'table.sqlite'));
+    const links = new DownloadLinks();
+    const blobs = new FileBlobs(join(dataDir, 'blobs'), links);
     return {
-      embedded,
-      endpoint: undefined,
-      startTtl: (log: Logger, onExpired: (item: Item) => Promise<void>) => startEmbeddedTtl(embedded, log, onExpired),
-      stop: () => embedded.close(),
+      table,
+      blobs,
+      endpoints: {},
+      links,
+      downloads: { downloads: (url: URL) => blobs.serve(url) },
+      startTtl: (log: Logger, onExpired: (item: Item) => Promise<void>) => startEmbeddedTtl(table, log, onExpired),
+      stop: () => table.close(),
     };
   }
   const dynamo = await startDynamoDbLocal({ host: options.host, dataDir: options.inMemoryTable ? undefined : join(dataDir, 'dynamodb') });
-  await ensureTable(dynamo.client, TABLE).catch(async (err) => {
+  const s3 = await startS3Local({ host: options.host, dataDir: join(dataDir, 's3'), bucket: BUCKET }).catch(async (err) => {
     await dynamo.stop();
     throw err;
   });
+  const stop = async () => {
+    await s3.stop();
+    await dynamo.stop();
+  };
+  await ensureTable(dynamo.client, TABLE).catch(async (err) => {
+    await stop();
+    throw err;
+  });
   return {
-    embedded: undefined,
-    endpoint: dynamo.endpoint,
+    table: undefined,
+    blobs: undefined,
+    // DynamoDB Local accepts any credentials, so s3rver's serve both servers.
+    endpoints: { dynamodb: dynamo.endpoint, s3: s3.endpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS },
+    links: undefined,
+    downloads: { downloadOrigins: [s3.endpoint] },
     startTtl: (log: Logger, onExpired: (item: Item) => Promise<void>) => startTtlSweeper(dynamo.client, TABLE, log, onExpired),
-    stop: () => dynamo.stop(),
+    stop,
   };
 }
 

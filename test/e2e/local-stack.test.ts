@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { createMailroomClient } from '../../lib/client';
-import { startLocalStack, type LocalStack } from '../../lambdas/local/stack';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../lambdas/local/stack';
 import { sesEventFor } from '../../lambdas/local/ses-stand-in';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-function start(dataDir: string): Promise<LocalStack> {
-  return startLocalStack({ dataDir, host: '127.0.0.1', smtpPort: 0, httpPort: 0, domains: ['mailroom.test'], log: quiet });
+function start(dataDir: string, options: Partial<LocalStackOptions> = {}): Promise<LocalStack> {
+  return startLocalStack({ dataDir, host: '127.0.0.1', smtpPort: 0, httpPort: 0, domains: ['mailroom.test'], log: quiet, ...options });
 }
 
 function api(stack: LocalStack, path: string, init: RequestInit = {}): Promise<Response> {
@@ -237,5 +237,44 @@ describe('the local stack (npm start)', () => {
     expect(stack.adminKey).toBe(adminKey);
     const subjects = (await waitForMessages(stack, inbox.id, 2)).map((m: { subject: string }) => m.subject).sort();
     expect(subjects).toEqual(['accepted just before the crash', 'before restart']);
+  });
+});
+
+describe('the local stack’s download links', () => {
+  let dataDir: string;
+  let stack: LocalStack;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'mailroom-e2e-links-'));
+    // As API Gateway's payload limit does on AWS, a download above 1 KB is answered with a link.
+    stack = await start(dataDir, { maxInlineDownloadBytes: 1024 });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('redirects a large download to a signed link on its own listener, serving the exact bytes from the data dir', async () => {
+    // Prepare
+    const raw = Buffer.from(`From: a@example.com\r\nTo: links@mailroom.test\r\nSubject: large\r\n\r\n${'0123456789abcdef'.repeat(200)}\r\n`);
+    const transport = nodemailer.createTransport({ host: stack.smtp.host, port: stack.smtp.port, secure: false, ignoreTLS: true });
+    await transport.sendMail({ envelope: { from: 'a@example.com', to: ['links@mailroom.test'] }, raw });
+    transport.close();
+    await stack.drain();
+    const inbox = (await json(api(stack, '/v1/inboxes'))).data.find((i: { address: string }) => i.address === 'links@mailroom.test');
+    const [summary] = await waitForMessages(stack, inbox.id, 1);
+
+    // Act
+    const redirect = await api(stack, `/v1/inboxes/${inbox.id}/messages/${summary.id}/raw`, { redirect: 'manual' });
+    const download = await fetch(redirect.headers.get('location')!);
+
+    // Assess
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.get('location')).toMatch(new RegExp(`^${stack.apiUrl}/downloads/`));
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toBe('message/rfc822');
+    expect(download.headers.get('content-disposition')).toMatch(/^attachment; filename=/);
+    expect(Buffer.from(await download.arrayBuffer()).equals(raw)).toBe(true);
+    expect(existsSync(join(dataDir, 'blobs', 'objects'))).toBe(true);
+    expect(existsSync(join(dataDir, 's3'))).toBe(false);
   });
 });

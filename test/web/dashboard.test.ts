@@ -30,8 +30,10 @@ describe('the dashboard, in Chromium', () => {
     const build = spawnSync('npx', ['vite', 'build', 'web', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
     if (build.status !== 0) throw new Error(`the dashboard did not build: ${build.stderr}`);
     dataDir = mkdtempSync(join(tmpdir(), 'mailroom-web-'));
-    // Downloads above 512 bytes are redirected to a presigned link on s3rver (another origin), as on AWS above 4 MB.
-    stack = await startLocalStack({ dataDir, host: '127.0.0.1', smtpPort: 0, httpPort: 0, domains: ['mailroom.test'], log: quiet, inMemoryTable: true, maxInlineDownloadBytes: 512 });
+    // Downloads above 512 bytes are redirected to a presigned link on s3rver, another origin than the API's, as on
+    // AWS above 4 MB: the stores of the fidelity mode, so the page's security policy is tried as AWS serves it.
+    const stores = { store: 'dynamodb-local', inMemoryTable: true } as const;
+    stack = await startLocalStack({ dataDir, host: '127.0.0.1', smtpPort: 0, httpPort: 0, domains: ['mailroom.test'], log: quiet, ...stores, maxInlineDownloadBytes: 512 });
     tracker = await startReceiver();
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });

@@ -1,0 +1,27 @@
+import { open } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/** Writes `data` to `path` and syncs it to disk before resolving. */
+export async function writeDurably(path: string, data: Buffer): Promise<void> {
+  const file = await open(path, 'w', 0o600);
+  try {
+    await file.writeFile(data);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}
+
+/** fsync of `deepest` and each parent up to `highest`, so new entries in them survive a crash; a directory already gone is skipped. */
+export async function syncDirectories(deepest: string, highest: string): Promise<void> {
+  for (let d = deepest; ; d = dirname(d)) {
+    const handle = await open(d, 'r').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
+    if (!handle) return;
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (d === highest || d === dirname(d)) return;
+  }
+}

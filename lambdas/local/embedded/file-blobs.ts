@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { link, mkdir, open, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { contentDisposition } from '../../http/content-disposition';
+import type { Blobs, DownloadLink } from '../../ports';
+import { syncDirectories, writeDurably } from '../durable-files';
+import { pathOf, prefixPath, segmentOf } from './blob-file-names';
+import type { DownloadLinks } from './download-links';
+
+/** Directories are created again this often when a delete empties and removes one under a write. */
+const PLACE_ATTEMPTS = 5;
+const DELETE_PARALLELISM = 64;
+
+export interface BlobDownload {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer | Readable;
+}
+
+const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
+
+/**
+ * Objects as files under `root/objects` (see blob-file-names.ts), the laptop's default blob store. Each write
+ * goes to `root/tmp`, is synced, and is renamed into place, with its directory synced too: an object is whole or
+ * absent after a crash, and once `put` resolves it survives one (the table it is referenced from commits
+ * durably as well). A copy is a hard link, safe because no file is ever changed in place. Download links are
+ * served by the local HTTP listener (`serve`), signed and expiring as S3's presigned links are.
+ * `test/adapters/blob-contract.test.ts` holds it to the same tests as the S3 adapter.
+ */
+export class FileBlobs implements Blobs {
+  private readonly objects: string;
+  private readonly tmp: string;
+
+  constructor(
+    root: string,
+    private readonly links: DownloadLinks,
+  ) {
+    this.objects = join(root, 'objects');
+    this.tmp = join(root, 'tmp');
+    // A write cut short by a crash leaves only its temporary file, which no key names.
+    rmSync(this.tmp, { recursive: true, force: true });
+    mkdirSync(this.tmp, { recursive: true, mode: 0o700 });
+    mkdirSync(this.objects, { recursive: true, mode: 0o700 });
+  }
+
+  async put(key: string, body: Buffer): Promise<void> {
+    const target = this.fileOf(key);
+    const tmp = join(this.tmp, randomUUID());
+    await writeDurably(tmp, body);
+    await this.place(tmp, target);
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.fileOf(key).path);
+    } catch (err) {
+      if (code(err) === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async copy(fromKey: string, toKey: string): Promise<void> {
+    const tmp = join(this.tmp, randomUUID());
+    try {
+      await link(this.fileOf(fromKey).path, tmp);
+    } catch (err) {
+      if (code(err) === 'ENOENT') throw Object.assign(new Error(`no object has the key ${fromKey}`), { name: 'NoSuchKey' });
+      throw err;
+    }
+    await this.place(tmp, this.fileOf(toKey));
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    const { dirs, partial } = prefixPath(prefix);
+    const dir = join(this.objects, ...dirs);
+    const names = await readdir(dir).catch((err) => (code(err) === 'ENOENT' ? [] : Promise.reject(err)));
+    await Promise.all(names.filter((name) => segmentOf(name)?.startsWith(partial)).map((name) => rm(join(dir, name), { recursive: true, force: true })));
+    await this.prune(dir);
+  }
+
+  async deleteKeys(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += DELETE_PARALLELISM) {
+      const files = keys.slice(i, i + DELETE_PARALLELISM).map((key) => this.fileOf(key));
+      await Promise.all(files.map((f) => rm(f.path, { force: true })));
+      for (const dir of new Set(files.map((f) => f.dir))) await this.prune(dir);
+    }
+  }
+
+  async downloadUrl(key: string, link: DownloadLink): Promise<string> {
+    this.fileOf(key);
+    return this.links.url(key, link);
+  }
+
+  /** The answer to a GET of a download link: the object, or why not (403 as S3 gives for a bad or expired link). */
+  async serve(url: URL): Promise<BlobDownload> {
+    const allowed = this.links.check(url);
+    // As the bucket's CORS rule on AWS: the link is the credential, so any page may read what it grants.
+    const base = { 'access-control-allow-origin': '*', 'cache-control': 'no-store' };
+    const refuse = (status: number, errorCode: string, message: string): BlobDownload => ({
+      status,
+      headers: { ...base, 'content-type': 'application/json' },
+      body: Buffer.from(JSON.stringify({ error: { code: errorCode, message } })),
+    });
+    if ('refused' in allowed) return refuse(403, 'forbidden', allowed.refused);
+    let file;
+    try {
+      file = await open(this.fileOf(allowed.key).path, 'r');
+    } catch (err) {
+      if (code(err) === 'ENOENT') return refuse(404, 'not_found', 'the object no longer exists');
+      throw err;
+    }
+    const { size } = await file.stat();
+    return {
+      status: 200,
+      headers: {
+        ...base,
+        'content-type': allowed.contentType,
+        'content-length': String(size),
+        'content-disposition': contentDisposition('attachment', allowed.filename),
+        'x-content-type-options': 'nosniff',
+      },
+      body: file.createReadStream(),
+    };
+  }
+
+  private fileOf(key: string): { dir: string; path: string } {
+    const { dirs, file } = pathOf(key);
+    const dir = join(this.objects, ...dirs);
+    return { dir, path: join(dir, file) };
+  }
+
+  /** Renames a synced temporary file to `target`, then syncs each directory whose entries changed. */
+  private async place(tmp: string, target: { dir: string; path: string }): Promise<void> {
+    let created: string | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        created = await mkdir(target.dir, { recursive: true, mode: 0o700 });
+        await rename(tmp, target.path);
+        break;
+      } catch (err) {
+        // ENOENT: a delete removed the directory after emptying it, between the two steps; make it again.
+        if (code(err) !== 'ENOENT' || attempt === PLACE_ATTEMPTS) {
+          await rm(tmp, { force: true });
+          throw err;
+        }
+      }
+    }
+    await syncDirectories(target.dir, created ? dirname(created) : target.dir);
+  }
+
+  /** Removes `dir` and its parents while they are empty, as S3 has no directories to leave behind. */
+  private async prune(dir: string): Promise<void> {
+    for (let d = dir; d.startsWith(this.objects) && d !== this.objects; d = dirname(d)) {
+      try {
+        await rmdir(d);
+      } catch (err) {
+        if (code(err) !== 'ENOENT') return;
+      }
+    }
+  }
+}
