@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 
-/** Runs `npm start [-- args]` (tsx lambdas/local/main.ts) on free ports until it says it is ready, then calls `use` and stops it with Ctrl-C. */
+/** Runs `npm start [-- args]` (node --import tsx lambdas/local/main.ts) on free ports until it says it is ready, then calls `use` and stops it with Ctrl-C. */
 interface Run {
   stdout: () => string;
   stderr: () => string;
@@ -18,11 +18,11 @@ interface Run {
 /** A fresh data dir unless one is given (kept then, for the next run). */
 async function withNpmStart(args: string[], use: (run: Run) => Promise<void>, keptDataDir?: string, env: Record<string, string> = {}): Promise<number | null> {
   const dataDir = keptDataDir ?? mkdtempSync(join(tmpdir(), 'mailroom-start-'));
-  const child = spawn(join(__dirname, '../../node_modules/.bin/tsx'), ['lambdas/local/main.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'lambdas/local/main.ts', ...args], {
     cwd: join(__dirname, '../..'),
     env: { ...process.env, MAILROOM_DATA_DIR: dataDir, MAILROOM_SMTP_PORT: '0', MAILROOM_HTTP_PORT: '0', MAILROOM_DOMAIN: 'mailroom.test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    // A process group of its own: tsx runs Mailroom in a child process, which a kill must reach too.
+    // A process group of its own, so a kill reaches whatever the stack started (DynamoDB Local's JVM, s3rver) too.
     detached: true,
   });
   const killAll = () => {
@@ -137,18 +137,21 @@ describe('npm start', () => {
         const headers = { Authorization: `Bearer ${readFileSync(join(dataDir, 'admin.key'), 'utf8').trim()}` };
         const inboxes = await (await fetch(`${apiUrl}/v1/inboxes`, { headers })).json();
         const inbox = inboxes.data.find((i: { address: string }) => i.address === 'crash@mailroom.test');
-        let stored = new Set<string>();
+        let stored = new Map<string, string>();
         for (let i = 0; i < 100 && !accepted.every((s) => stored.has(s)); i++) {
           await new Promise((r) => setTimeout(r, 200));
-          stored = new Set<string>();
+          stored = new Map<string, string>();
           for (let cursor: string | null = ''; cursor !== null; ) {
-            const page: { data: { subject: string }[]; nextCursor: string | null } = await (await fetch(`${apiUrl}/v1/inboxes/${inbox.id}/messages?limit=100${cursor ? `&cursor=${cursor}` : ''}`, { headers })).json();
-            page.data.forEach((m) => stored.add(m.subject));
+            const page: { data: { id: string; subject: string }[]; nextCursor: string | null } = await (await fetch(`${apiUrl}/v1/inboxes/${inbox.id}/messages?limit=100${cursor ? `&cursor=${cursor}` : ''}`, { headers })).json();
+            page.data.forEach((m) => stored.set(m.subject, m.id));
             cursor = page.nextCursor;
           }
         }
         expect(accepted.length).toBeGreaterThanOrEqual(40);
         expect(accepted.filter((s) => !stored.has(s))).toEqual([]);
+        // The raw mail is whole in the blob store too.
+        const raws = await Promise.all(accepted.map(async (s) => (await fetch(`${apiUrl}/v1/inboxes/${inbox.id}/messages/${stored.get(s)}/raw`, { headers })).text()));
+        expect(accepted.filter((s, i) => !raws[i].includes(`Subject: ${s}`))).toEqual([]);
       }, dataDir);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
