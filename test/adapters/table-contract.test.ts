@@ -93,14 +93,14 @@ describe.each(stores)('%s', (_name, open) => {
 
     it('keeps every kind of value as the document client reads it back: binary as Uint8Array, sets as Set', async () => {
       // Prepare
-      const item = { pk: 'V', sk: 'kinds', s: 'é ✓ 🙂', n: -12.5, big: 2 ** 53 - 1, t: true, f: false, z: null, l: [1, 'a', [null]], m: { a: { b: 'c' } }, ss: new Set(['x', 'y']), bin: Buffer.from([0, 255]), empty: '' };
+      const item = { pk: 'V', sk: 'kinds', s: 'é ✓ 🙂', n: -12.5, big: 2 ** 53 - 1, t: true, f: false, z: null, l: [1, 'a', [null]], m: { a: { b: 'c', l: [{ n: 0 }] } }, ss: new Set(['x', 'y']), ns: new Set([1, 2.5]), bs: new Set([Buffer.from([7])]), bin: Buffer.from([0, 255]), empty: '' };
 
       // Act
       await table.put(item);
       const read = await table.get<Item & { bin: Uint8Array }>({ pk: 'V', sk: 'kinds' });
 
       // Assess
-      expect(read).toEqual({ ...item, bin: new Uint8Array([0, 255]) });
+      expect(read).toEqual({ ...item, bin: new Uint8Array([0, 255]), bs: new Set([new Uint8Array([7])]) });
       expect(Buffer.isBuffer(read!.bin)).toBe(false);
     });
 

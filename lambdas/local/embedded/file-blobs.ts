@@ -12,6 +12,9 @@ import type { DownloadLinks } from './download-links';
 /** Directories are created again this often when a delete empties and removes one under a write. */
 const PLACE_ATTEMPTS = 5;
 const DELETE_PARALLELISM = 64;
+/** Objects just written are kept in memory up to this much, as the parser reads mail back right after it is stored. */
+const RECENT_BYTES = 32 * 1024 * 1024;
+const RECENT_LARGEST = 1024 * 1024;
 
 export interface BlobDownload {
   status: number;
@@ -32,6 +35,9 @@ const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
 export class FileBlobs implements Blobs {
   private readonly objects: string;
   private readonly tmp: string;
+  /** Recently written objects by key, oldest first (a Map keeps insertion order). */
+  private readonly recent = new Map<string, Buffer>();
+  private recentBytes = 0;
 
   constructor(
     root: string,
@@ -49,10 +55,20 @@ export class FileBlobs implements Blobs {
     const target = this.fileOf(key);
     const tmp = join(this.tmp, randomUUID());
     await writeDurably(tmp, body);
-    await this.place(tmp, target);
+    await this.place(tmp, target, key, body);
+  }
+
+  /** Takes a file already synced to disk (the inbound spool's) as the object `key`, by a hard link: no second write. */
+  async adopt(key: string, file: string, body: Buffer): Promise<void> {
+    const tmp = join(this.tmp, randomUUID());
+    await link(file, tmp);
+    await this.place(tmp, this.fileOf(key), key, body);
   }
 
   async get(key: string): Promise<Buffer | undefined> {
+    const recent = this.recent.get(key);
+    // A copy, so a caller that changes what it was given cannot change the object.
+    if (recent) return Buffer.from(recent);
     try {
       return await readFile(this.fileOf(key).path);
     } catch (err) {
@@ -69,10 +85,12 @@ export class FileBlobs implements Blobs {
       if (code(err) === 'ENOENT') throw Object.assign(new Error(`no object has the key ${fromKey}`), { name: 'NoSuchKey' });
       throw err;
     }
+    this.forget(toKey);
     await this.place(tmp, this.fileOf(toKey));
   }
 
   async deletePrefix(prefix: string): Promise<void> {
+    for (const key of this.recent.keys()) if (key.startsWith(prefix)) this.forget(key);
     const { dirs, partial } = prefixPath(prefix);
     const dir = join(this.objects, ...dirs);
     const names = await readdir(dir).catch((err) => (code(err) === 'ENOENT' ? [] : Promise.reject(err)));
@@ -81,6 +99,7 @@ export class FileBlobs implements Blobs {
   }
 
   async deleteKeys(keys: string[]): Promise<void> {
+    for (const key of keys) this.forget(key);
     for (let i = 0; i < keys.length; i += DELETE_PARALLELISM) {
       const files = keys.slice(i, i + DELETE_PARALLELISM).map((key) => this.fileOf(key));
       await Promise.all(files.map((f) => rm(f.path, { force: true })));
@@ -125,14 +144,37 @@ export class FileBlobs implements Blobs {
     };
   }
 
+  private remember(key: string, body: Buffer): void {
+    this.forget(key);
+    if (body.length > RECENT_LARGEST) return;
+    this.recent.set(key, Buffer.from(body));
+    this.recentBytes += body.length;
+    for (const [oldest, bytes] of this.recent) {
+      if (this.recentBytes <= RECENT_BYTES) break;
+      this.recent.delete(oldest);
+      this.recentBytes -= bytes.length;
+    }
+  }
+
+  private forget(key: string): void {
+    const bytes = this.recent.get(key);
+    if (!bytes) return;
+    this.recent.delete(key);
+    this.recentBytes -= bytes.length;
+  }
+
   private fileOf(key: string): { dir: string; path: string } {
     const { dirs, file } = pathOf(key);
     const dir = join(this.objects, ...dirs);
     return { dir, path: join(dir, file) };
   }
 
-  /** Renames a synced temporary file to `target`, then syncs each directory whose entries changed. */
-  private async place(tmp: string, target: { dir: string; path: string }): Promise<void> {
+  /**
+   * Renames a synced temporary file to `target`, then syncs each directory whose entries changed. The bytes are
+   * remembered first, so a delete that comes in between forgets them rather than being outlived by them.
+   */
+  private async place(tmp: string, target: { dir: string; path: string }, key?: string, body?: Buffer): Promise<void> {
+    if (key !== undefined && body) this.remember(key, body);
     let created: string | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -142,6 +184,7 @@ export class FileBlobs implements Blobs {
       } catch (err) {
         // ENOENT: a delete removed the directory after emptying it, between the two steps; make it again.
         if (code(err) !== 'ENOENT' || attempt === PLACE_ATTEMPTS) {
+          if (key !== undefined) this.forget(key);
           await rm(tmp, { force: true });
           throw err;
         }

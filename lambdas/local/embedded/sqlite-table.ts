@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { TransactionConditionsFailed } from '../../core/errors';
 import type { ItemKey } from '../../core/table-keys';
 import { opCondition } from '../../adapters/write-op-conditions';
@@ -31,11 +31,38 @@ function encode(item: Item): string {
 }
 
 function decode(json: string): Item {
-  const marshalled = JSON.parse(json, (_key, value) =>
-    value && typeof value === 'object' && typeof value.$b64 === 'string' && Object.keys(value).length === 1 ? new Uint8Array(Buffer.from(value.$b64, 'base64')) : value,
-  );
-  return unmarshall(marshalled) as Item;
+  const marshalled = JSON.parse(json) as Record<string, AttributeValue>;
+  const item: Item = {} as Item;
+  for (const name in marshalled) item[name] = fromAttribute(marshalled[name]);
+  return item;
 }
+
+type AttributeValue = { S?: string; N?: string; B?: Stored64; SS?: string[]; NS?: string[]; BS?: Stored64[]; M?: Record<string, AttributeValue>; L?: AttributeValue[]; NULL?: true; BOOL?: boolean };
+type Stored64 = { $b64: string };
+
+/**
+ * A stored attribute value as util-dynamodb's unmarshall answers it (numbers as numbers, sets as Sets, binary as
+ * Uint8Array), in one walk: a JSON.parse reviver was a tenth of the CPU of serving a listing.
+ */
+function fromAttribute(av: AttributeValue): unknown {
+  if (av.S !== undefined) return av.S;
+  if (av.N !== undefined) return Number(av.N);
+  if (av.BOOL !== undefined) return av.BOOL;
+  if (av.NULL) return null;
+  if (av.M) {
+    const map: Record<string, unknown> = {};
+    for (const name in av.M) map[name] = fromAttribute(av.M[name]);
+    return map;
+  }
+  if (av.L) return av.L.map(fromAttribute);
+  if (av.B) return fromBase64(av.B);
+  if (av.SS) return new Set(av.SS);
+  if (av.NS) return new Set(av.NS.map(Number));
+  if (av.BS) return new Set(av.BS.map(fromBase64));
+  throw new Error(`a stored attribute value has no known type: ${JSON.stringify(av).slice(0, 80)}`);
+}
+
+const fromBase64 = (b: Stored64) => new Uint8Array(Buffer.from(b.$b64, 'base64'));
 
 /**
  * The first string after every string that starts with `prefix`, in UTF-8 byte order (code point order): the
@@ -65,11 +92,13 @@ export class SqliteTable implements Table {
   private readonly expiredItems: Database.Statement<[number, number], Row>;
   private readonly removeExpired: Database.Statement<[string, string, number]>;
   private readonly queries = new Map<string, Database.Statement<string[], Row>>();
+  private readonly durable: boolean;
 
   /** `file` is a path, or `:memory:` for a table that lives as long as the process. */
   constructor(file: string) {
     this.db = new Database(file);
-    if (file !== ':memory:') {
+    this.durable = file !== ':memory:';
+    if (this.durable) {
       this.db.pragma('journal_mode = WAL');
       // Each commit is on disk before the call returns: stored mail survives a crash of the machine, not only of Mailroom.
       this.db.pragma('synchronous = FULL');
@@ -191,11 +220,22 @@ export class SqliteTable implements Table {
   }
 
   async increment(key: ItemKey, attribute: string, by: number, options: { expiresAt?: number } = {}): Promise<number> {
-    return this.db.transaction(() => {
-      const next = applyUpdate({ update: key, upsert: true, add: { [attribute]: by }, setIfAbsent: { expiresAt: options.expiresAt } }, this.read(key));
-      this.write(this.encoded(next));
-      return next[attribute] as number;
-    })();
+    const count = () =>
+      this.db.transaction(() => {
+        const next = applyUpdate({ update: key, upsert: true, add: { [attribute]: by }, setIfAbsent: { expiresAt: options.expiresAt } }, this.read(key));
+        this.write(this.encoded(next));
+        return next[attribute] as number;
+      })();
+    if (!this.durable) return count();
+    // Counters (rate-limit windows, daily quotas) are counted on every API request: their commit is not synced on its
+    // own, which would cost each request a wait for the disk. The next synced commit carries it; a power cut loses
+    // at most a few counts, a crash of Mailroom none.
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return count();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   /**
