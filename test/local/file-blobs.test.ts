@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DownloadLinks } from '../../lambdas/local/embedded/download-links';
@@ -80,6 +80,20 @@ describe('the embedded file store', () => {
     // Assess
     for (const key of written) expect((await blobs.get(key))?.toString()).toBe(key);
     for (const key of deleted) expect(await blobs.get(key)).toBeUndefined();
+  });
+
+  it('takes a file already on disk as an object by linking it, which outlives the file', async () => {
+    // Prepare: a spooled message, as the inbound spool keeps it
+    const spooled = join(root, 'spooled.eml');
+    writeFileSync(spooled, 'From: a@example.com\r\n\r\nhi\r\n');
+
+    // Act
+    await blobs.adopt('inbound/abc', spooled, readFileSync(spooled));
+    rmSync(spooled);
+
+    // Assess: read back from memory and, by a store opened afresh, from disk
+    expect((await blobs.get('inbound/abc'))?.toString()).toBe('From: a@example.com\r\n\r\nhi\r\n');
+    expect((await new FileBlobs(root, links).get('inbound/abc'))?.toString()).toBe('From: a@example.com\r\n\r\nhi\r\n');
   });
 
   it('forgets a write cut short by a crash, and keeps what was written before it', async () => {
