@@ -49,6 +49,8 @@ export class InboundSpool {
     private readonly inboundPrefix: string,
     private readonly parse: (event: SESEvent) => Promise<unknown>,
     private readonly log: Logger,
+    /** Resolves once what the parser stored is on disk, where the store syncs in groups (the embedded table). */
+    private readonly stored: () => Promise<void> = () => Promise.resolve(),
   ) {
     this.dir = join(dataDir, 'spool');
     this.failedDir = join(this.dir, 'failed');
@@ -108,6 +110,8 @@ export class InboundSpool {
         if (this.blobs.adopt) await this.blobs.adopt(entry.rawKey, rawFile, raw);
         else await this.blobs.put(entry.rawKey, raw, 'message/rfc822');
         await this.parse(entry.event);
+        // The spool lets go of the mail only once the stores hold it durably.
+        await this.stored();
         await rm(join(this.dir, `${id}.json`));
         await rm(rawFile, { force: true });
         return;

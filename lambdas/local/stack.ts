@@ -140,7 +140,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const { adminKey, adminKeySource } = await ensureAdminKey(deps, dataDir, options.adminKey);
 
-    const spool = new InboundSpool(dataDir, deps.blobs, config.inboundPrefix, (event) => processSesEvent(deps, event), log);
+    const spool = new InboundSpool(dataDir, deps.blobs, config.inboundPrefix, (event) => processSesEvent(deps, event), log, stores.synced);
     const smtp = await startSmtpListener({ host: options.host, port: options.smtpPort, domains: options.domains, spool, log });
     stops.push(() => spool.drain());
     stops.push(() => smtp.close());
@@ -188,6 +188,7 @@ async function openStores(options: LocalStackOptions, dataDir: string) {
       links,
       downloads: { downloads: (url: URL) => blobs.serve(url) },
       startTtl: (log: Logger, onExpired: (item: Item) => Promise<void>) => startEmbeddedTtl(table, log, onExpired),
+      synced: () => table.synced(),
       stop: () => table.close(),
     };
   }
@@ -212,6 +213,8 @@ async function openStores(options: LocalStackOptions, dataDir: string) {
     links: undefined,
     downloads: { downloadOrigins: [s3.endpoint] },
     startTtl: (log: Logger, onExpired: (item: Item) => Promise<void>) => startTtlSweeper(dynamo.client, TABLE, log, onExpired),
+    // DynamoDB Local has answered each write once it is stored.
+    synced: undefined,
     stop,
   };
 }

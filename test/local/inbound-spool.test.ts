@@ -56,4 +56,26 @@ describe('the inbound spool (SES between "250 OK" and the parser, on a laptop)',
     expect(parsed.sort()).toEqual([...accepted].sort());
     expect(readdirSync(join(dir, 'data', 'spool')).filter((f) => f !== 'failed')).toEqual([]);
   });
+
+  it('keeps mail in the spool until the stores say what the parser stored is on disk', async () => {
+    // Prepare: stores that hold their sync back
+    let synced!: () => void;
+    const sync = new Promise<void>((resolve) => (synced = resolve));
+    let parsed = 0;
+    const spoolDir = join(dir, 'held');
+    const spool = new InboundSpool(spoolDir, new S3Blobs(s3.client, 'spool-test'), 'inbound/', async () => void parsed++, quiet, () => sync);
+    const raw = await compose({ from: 'a@example.com', to: 'p@mailroom.test', subject: 'held', text: 'hi' });
+
+    // Act
+    const id = await spool.accept(raw, { from: 'a@example.com', recipients: ['p@mailroom.test'] });
+    for (let waited = 0; parsed === 0 && waited < 5000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    const whileUnsynced = readdirSync(join(spoolDir, 'spool')).sort();
+    synced();
+    await spool.drain();
+
+    // Assess
+    expect(parsed).toBe(1);
+    expect(whileUnsynced).toEqual([`${id}.eml`, `${id}.json`, 'failed']);
+    expect(readdirSync(join(spoolDir, 'spool'))).toEqual(['failed']);
+  });
 });

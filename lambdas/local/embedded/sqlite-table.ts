@@ -13,6 +13,8 @@ const MAX_PARTITION_KEY_BYTES = 2048;
 const MAX_SORT_KEY_BYTES = 1024;
 const MAX_BATCH_WRITE = 25;
 const MAX_TRANSACTION_ITEMS = 100;
+/** How soon a commit nobody waits for is synced to disk. */
+const SYNC_EVERY_MS = 200;
 /** A Query stops once it has read this much (the item that crosses it is returned), and says where it stopped. */
 const MAX_PAGE_BYTES = 1024 * 1024;
 
@@ -93,15 +95,23 @@ export class SqliteTable implements Table {
   private readonly removeExpired: Database.Statement<[string, string, number]>;
   private readonly queries = new Map<string, Database.Statement<string[], Row>>();
   private readonly durable: boolean;
+  private readonly markSynced: Database.Statement<[number]>;
+  private readonly changes: Database.Statement<[], number>;
+  private changesAtSync = 0;
+  private pendingSync: Promise<void> | undefined;
+  private readonly syncTimer: NodeJS.Timeout | undefined;
 
   /** `file` is a path, or `:memory:` for a table that lives as long as the process. */
   constructor(file: string) {
-    this.db = new Database(file);
+    // No waiting on a lock: the only other holder can be another Mailroom on the same data dir.
+    this.db = new Database(file, { timeout: 0 });
     this.durable = file !== ':memory:';
     if (this.durable) {
       this.db.pragma('journal_mode = WAL');
-      // Each commit is on disk before the call returns: stored mail survives a crash of the machine, not only of Mailroom.
-      this.db.pragma('synchronous = FULL');
+      // A commit is in the write-ahead log when the call returns, which a crash of Mailroom cannot undo; it is on disk
+      // (surviving a crash of the machine) at the next sync: `synced()`, which the spool awaits before it lets go of
+      // mail, or within SYNC_EVERY_MS for everything else.
+      this.db.pragma('synchronous = NORMAL');
       // One process owns the data dir: a second `npm start` on it fails at once instead of sharing the file.
       this.db.pragma('locking_mode = EXCLUSIVE');
     }
@@ -111,7 +121,15 @@ export class SqliteTable implements Table {
         PRIMARY KEY (pk, sk)
       ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS items_by_expiry ON items (expires_at) WHERE expires_at IS NOT NULL;
+      CREATE TABLE IF NOT EXISTS synced (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);
     `);
+    this.markSynced = this.db.prepare('INSERT OR REPLACE INTO synced (id, at) VALUES (1, ?)');
+    this.changes = this.db.prepare<[], number>('SELECT total_changes()').pluck();
+    // A failed sync here fails again, visibly, in the next `synced()` the spool awaits or in `close()`.
+    const syncIfChanged = () => {
+      if (this.changes.get() !== this.changesAtSync) void this.synced().catch(() => undefined);
+    };
+    this.syncTimer = this.durable ? setInterval(syncIfChanged, SYNC_EVERY_MS).unref() : undefined;
     this.readItem = this.db.prepare('SELECT item, size FROM items WHERE pk = ? AND sk = ?');
     this.writeItem = this.db.prepare('INSERT OR REPLACE INTO items (pk, sk, item, size, expires_at) VALUES (?, ?, ?, ?, ?)');
     this.removeItem = this.db.prepare('DELETE FROM items WHERE pk = ? AND sk = ?');
@@ -120,6 +138,8 @@ export class SqliteTable implements Table {
   }
 
   close(): void {
+    clearInterval(this.syncTimer);
+    if (this.durable && this.db.open) this.syncNow();
     this.db.close();
   }
 
@@ -220,21 +240,40 @@ export class SqliteTable implements Table {
   }
 
   async increment(key: ItemKey, attribute: string, by: number, options: { expiresAt?: number } = {}): Promise<number> {
-    const count = () =>
-      this.db.transaction(() => {
-        const next = applyUpdate({ update: key, upsert: true, add: { [attribute]: by }, setIfAbsent: { expiresAt: options.expiresAt } }, this.read(key));
-        this.write(this.encoded(next));
-        return next[attribute] as number;
-      })();
-    if (!this.durable) return count();
-    // Counters (rate-limit windows, daily quotas) are counted on every API request: their commit is not synced on its
-    // own, which would cost each request a wait for the disk. The next synced commit carries it; a power cut loses
-    // at most a few counts, a crash of Mailroom none.
-    this.db.pragma('synchronous = NORMAL');
+    return this.db.transaction(() => {
+      const next = applyUpdate({ update: key, upsert: true, add: { [attribute]: by }, setIfAbsent: { expiresAt: options.expiresAt } }, this.read(key));
+      this.write(this.encoded(next));
+      return next[attribute] as number;
+    })();
+  }
+
+  /**
+   * Resolves once every commit made so far is on disk. Calls that come together share one sync (a group commit),
+   * so the inbound spool can wait for one before it lets go of mail without each message waiting for the disk.
+   */
+  synced(): Promise<void> {
+    if (!this.durable) return Promise.resolve();
+    return (this.pendingSync ??= new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        this.pendingSync = undefined;
+        try {
+          this.syncNow();
+          resolve();
+        } catch (err) {
+          reject(err);
+        }
+      });
+    }));
+  }
+
+  /** A commit in synchronous=FULL mode syncs the write-ahead log, and with it every commit made before it. */
+  private syncNow(): void {
+    this.db.pragma('synchronous = FULL');
     try {
-      return count();
+      this.markSynced.run(Date.now());
+      this.changesAtSync = this.changes.get()!;
     } finally {
-      this.db.pragma('synchronous = FULL');
+      this.db.pragma('synchronous = NORMAL');
     }
   }
 
