@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { readdir, readFile, rename, rm } from 'node:fs/promises';
+import { readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SESEvent } from 'aws-lambda';
 import type { Blobs, Logger } from '../ports';
@@ -73,9 +73,13 @@ export class InboundSpool {
 
   /** Re-processes whatever was accepted but not finished before the last stop. */
   async replay(): Promise<number> {
-    const pending = (await readdir(this.dir)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length));
+    const files = await readdir(this.dir);
+    const pending = new Set(files.filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)));
+    // Raw mail with no entry was cut off before its 250 (the entry is written second) or finished just before a stop.
+    const orphans = files.filter((f) => f.endsWith('.eml') && !pending.has(f.slice(0, -'.eml'.length)));
+    await Promise.all(orphans.map((f) => unlink(join(this.dir, f)).catch(() => undefined)));
     for (const id of pending) this.track(this.processInTurn(id));
-    return pending.length;
+    return pending.size;
   }
 
   /** Waits for everything accepted so far to be stored (or parked in failed/). */
@@ -112,8 +116,9 @@ export class InboundSpool {
         await this.parse(entry.event);
         // The spool lets go of the mail only once the stores hold it durably.
         await this.stored();
-        await rm(join(this.dir, `${id}.json`));
-        await rm(rawFile, { force: true });
+        // The entry goes first: once it is gone the mail is done, whatever happens to the rest.
+        await unlink(join(this.dir, `${id}.json`));
+        await unlink(rawFile).catch(() => undefined); // one left behind is removed by the next replay
         return;
       } catch (err) {
         if (attempt >= ATTEMPTS) {

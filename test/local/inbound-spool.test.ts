@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SESEvent } from 'aws-lambda';
@@ -76,6 +76,23 @@ describe('the inbound spool (SES between "250 OK" and the parser, on a laptop)',
     // Assess
     expect(parsed).toBe(1);
     expect(whileUnsynced).toEqual([`${id}.eml`, `${id}.json`, 'failed']);
+    expect(readdirSync(join(spoolDir, 'spool'))).toEqual(['failed']);
+  });
+
+  it('removes on replay raw mail that has no entry, which was never acknowledged or is already stored', async () => {
+    // Prepare: a raw file cut off before its entry was written, as a crash between the two leaves it
+    const spoolDir = join(dir, 'orphans');
+    const parse = jest.fn();
+    const spool = new InboundSpool(spoolDir, new S3Blobs(s3.client, 'spool-test'), 'inbound/', parse, quiet);
+    writeFileSync(join(spoolDir, 'spool', `${'a'.repeat(40)}.eml`), 'From: a@example.com\r\n\r\nhal');
+
+    // Act
+    const replayed = await spool.replay();
+    await spool.drain();
+
+    // Assess
+    expect(replayed).toBe(0);
+    expect(parse).not.toHaveBeenCalled();
     expect(readdirSync(join(spoolDir, 'spool'))).toEqual(['failed']);
   });
 });

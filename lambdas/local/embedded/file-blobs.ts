@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
-import { link, mkdir, open, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { contentDisposition } from '../../http/content-disposition';
@@ -102,7 +102,7 @@ export class FileBlobs implements Blobs {
     for (const key of keys) this.forget(key);
     for (let i = 0; i < keys.length; i += DELETE_PARALLELISM) {
       const files = keys.slice(i, i + DELETE_PARALLELISM).map((key) => this.fileOf(key));
-      await Promise.all(files.map((f) => rm(f.path, { force: true })));
+      await Promise.all(files.map((f) => unlink(f.path).catch((err) => (code(err) === 'ENOENT' ? undefined : Promise.reject(err)))));
       for (const dir of new Set(files.map((f) => f.dir))) await this.prune(dir);
     }
   }
@@ -176,18 +176,19 @@ export class FileBlobs implements Blobs {
   private async place(tmp: string, target: { dir: string; path: string }, key?: string, body?: Buffer): Promise<void> {
     if (key !== undefined && body) this.remember(key, body);
     let created: string | undefined;
+    // The rename is tried first: the directory is usually there already, and making sure of it costs a call.
     for (let attempt = 1; ; attempt++) {
       try {
-        created = await mkdir(target.dir, { recursive: true, mode: 0o700 });
         await rename(tmp, target.path);
         break;
       } catch (err) {
-        // ENOENT: a delete removed the directory after emptying it, between the two steps; make it again.
+        // ENOENT: the directory is not there (new, or removed by a delete that emptied it): make it, then again.
         if (code(err) !== 'ENOENT' || attempt === PLACE_ATTEMPTS) {
           if (key !== undefined) this.forget(key);
           await rm(tmp, { force: true });
           throw err;
         }
+        created = (await mkdir(target.dir, { recursive: true, mode: 0o700 })) ?? created;
       }
     }
     await syncDirectories(target.dir, created ? dirname(created) : target.dir);
