@@ -10,7 +10,7 @@ describe('the embedded table on disk', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('syncs the commits of callers that wait together once, and keeps them after it is closed and opened again', async () => {
+  it('syncs the commits of callers who wait together in two fsyncs at most (the one running, the next), and keeps them after a reopen', async () => {
     // Prepare
     const table = new SqliteTable(join(dir, 'table.sqlite'));
     await Promise.all(Array.from({ length: 20 }, (_, i) => table.put({ pk: 'P', sk: `s${i}` })));
@@ -22,7 +22,7 @@ describe('the embedded table on disk', () => {
     const reopened = new SqliteTable(join(dir, 'table.sqlite'));
 
     // Assess
-    expect(new Set(waits).size).toBe(1);
+    expect(new Set(waits).size).toBeLessThanOrEqual(2);
     expect((await reopened.query({ pk: 'P', skPrefix: 's', limit: 100 })).items).toHaveLength(20);
     reopened.close();
   });

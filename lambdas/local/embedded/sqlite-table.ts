@@ -1,3 +1,4 @@
+import { open, type FileHandle } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { TransactionConditionsFailed } from '../../core/errors';
@@ -80,7 +81,7 @@ function prefixEnd(prefix: string): string | undefined {
 }
 
 /**
- * The Mailroom table in one SQLite file (WAL, every commit synced), in process: the laptop's default store.
+ * The Mailroom table in one SQLite file (WAL, commits synced in groups), in process: the laptop's default store.
  * It keeps DynamoDB's semantics that the core relies on (conditions, all-or-nothing transactions of up to 100 ops
  * on distinct items, the 400 KB item limit, sort order by UTF-8 bytes, pages cut at `limit` items or 1 MB, binary
  * read back as Uint8Array); `test/adapters/table-contract.test.ts` holds it to the same tests as DynamoDB Local.
@@ -95,10 +96,13 @@ export class SqliteTable implements Table {
   private readonly removeExpired: Database.Statement<[string, string, number]>;
   private readonly queries = new Map<string, Database.Statement<string[], Row>>();
   private readonly durable: boolean;
-  private readonly markSynced: Database.Statement<[number]>;
+  private readonly wal: string;
+  private walFile: Promise<FileHandle> | undefined;
   private readonly changes: Database.Statement<[], number>;
   private changesAtSync = 0;
-  private pendingSync: Promise<void> | undefined;
+  /** The sync running, and the one that will follow it for callers who came while it ran. */
+  private syncing: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
   private readonly syncTimer: NodeJS.Timeout | undefined;
 
   /** `file` is a path, or `:memory:` for a table that lives as long as the process. */
@@ -106,6 +110,7 @@ export class SqliteTable implements Table {
     // No waiting on a lock: the only other holder can be another Mailroom on the same data dir.
     this.db = new Database(file, { timeout: 0 });
     this.durable = file !== ':memory:';
+    this.wal = `${file}-wal`;
     if (this.durable) {
       this.db.pragma('journal_mode = WAL');
       // A commit is in the write-ahead log when the call returns, which a crash of Mailroom cannot undo; it is on disk
@@ -121,11 +126,9 @@ export class SqliteTable implements Table {
         PRIMARY KEY (pk, sk)
       ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS items_by_expiry ON items (expires_at) WHERE expires_at IS NOT NULL;
-      CREATE TABLE IF NOT EXISTS synced (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);
     `);
-    this.markSynced = this.db.prepare('INSERT OR REPLACE INTO synced (id, at) VALUES (1, ?)');
     this.changes = this.db.prepare<[], number>('SELECT total_changes()').pluck();
-    // A failed sync here fails again, visibly, in the next `synced()` the spool awaits or in `close()`.
+    // A failed sync here fails again, visibly, in the next `synced()` the spool awaits.
     const syncIfChanged = () => {
       if (this.changes.get() !== this.changesAtSync) void this.synced().catch(() => undefined);
     };
@@ -137,9 +140,10 @@ export class SqliteTable implements Table {
     this.removeExpired = this.db.prepare('DELETE FROM items WHERE pk = ? AND sk = ? AND expires_at < ?');
   }
 
+  /** Closing checkpoints the log into the database file, synced (SQLite does this in synchronous=NORMAL). */
   close(): void {
     clearInterval(this.syncTimer);
-    if (this.durable && this.db.open) this.syncNow();
+    void this.walFile?.then((handle) => handle.close()).catch(() => undefined);
     this.db.close();
   }
 
@@ -248,32 +252,30 @@ export class SqliteTable implements Table {
   }
 
   /**
-   * Resolves once every commit made so far is on disk. Calls that come together share one sync (a group commit),
-   * so the inbound spool can wait for one before it lets go of mail without each message waiting for the disk.
+   * Resolves once every commit made so far is on disk: an fsync of the write-ahead log, in the thread pool, so the
+   * process goes on meanwhile. Callers that come while one runs share the next (a group commit), so the spool can
+   * wait for one before it lets go of mail without each message waiting for the disk in turn.
    */
   synced(): Promise<void> {
     if (!this.durable) return Promise.resolve();
-    return (this.pendingSync ??= new Promise<void>((resolve, reject) => {
-      setImmediate(() => {
-        this.pendingSync = undefined;
-        try {
-          this.syncNow();
-          resolve();
-        } catch (err) {
-          reject(err);
-        }
-      });
+    if (!this.syncing) return (this.syncing = this.syncLog());
+    return (this.queued ??= this.syncing.then(() => {
+      this.queued = undefined;
+      return (this.syncing ??= this.syncLog());
     }));
   }
 
-  /** A commit in synchronous=FULL mode syncs the write-ahead log, and with it every commit made before it. */
-  private syncNow(): void {
-    this.db.pragma('synchronous = FULL');
+  private async syncLog(): Promise<void> {
     try {
-      this.markSynced.run(Date.now());
       this.changesAtSync = this.changes.get()!;
+      // The log is one file for the table's life (one process holds it, and it is not truncated), so one handle does.
+      const wal = await (this.walFile ??= open(this.wal, 'r').catch((err) => {
+        this.walFile = undefined;
+        throw err;
+      }));
+      await wal.sync();
     } finally {
-      this.db.pragma('synchronous = NORMAL');
+      this.syncing = undefined;
     }
   }
 
