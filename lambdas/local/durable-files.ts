@@ -1,15 +1,9 @@
-import { open } from 'node:fs/promises';
+import { open, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-/** Writes `data` to `path` and syncs it to disk before resolving. */
+/** Writes `data` to `path` and syncs it to disk before resolving (`flush`: an fsync before the file is closed). */
 export async function writeDurably(path: string, data: Buffer): Promise<void> {
-  const file = await open(path, 'w', 0o600);
-  try {
-    await file.writeFile(data);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
+  await writeFile(path, data, { mode: 0o600, flush: true });
 }
 
 /** fsync of `deepest` and each parent up to `highest`, so new entries in them survive a crash; a directory already gone is skipped. */
