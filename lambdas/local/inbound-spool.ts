@@ -92,8 +92,10 @@ export class InboundSpool {
     void work.finally(() => this.inFlight.delete(work));
   }
 
-  /** `accepted` is the entry still in memory from `accept`; a replay reads it from disk. */
+  /** `accepted` is the entry still in memory from `accept`; a replay, or mail that waits its turn, reads it from disk. */
   private async processInTurn(id: string, accepted?: { entry: SpoolEntry; raw: Buffer }): Promise<void> {
+    // Mail waiting its turn is not held in memory: a burst of large messages would otherwise all be.
+    if (this.processing >= SPOOL_PARALLELISM) accepted = undefined;
     while (this.processing >= SPOOL_PARALLELISM) await new Promise<void>((resolve) => this.turns.push(resolve));
     this.processing++;
     try {

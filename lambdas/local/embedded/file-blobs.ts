@@ -27,8 +27,8 @@ const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
 /**
  * Objects as files under `root/objects` (see blob-file-names.ts), the laptop's default blob store. Each write
  * goes to `root/tmp`, is synced, and is renamed into place, with its directory synced too: an object is whole or
- * absent after a crash, and once `put` resolves it survives one (the table it is referenced from commits
- * durably as well). A copy is a hard link, safe because no file is ever changed in place. Download links are
+ * absent after a crash, and once `put` resolves it survives one (and the spool keeps mail until the table has
+ * synced what refers to it). A copy is a hard link, safe because no file is ever changed in place. Download links are
  * served by the local HTTP listener (`serve`), signed and expiring as S3's presigned links are.
  * `test/adapters/blob-contract.test.ts` holds it to the same tests as the S3 adapter.
  */
