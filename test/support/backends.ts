@@ -14,7 +14,10 @@ import { sesEventFor } from '../../lambdas/local/ses-stand-in';
 import { processSesEvent } from '../../lambdas/handlers/process-ses-event';
 import { S3_LOCAL_CREDENTIALS, startS3Local } from '../../lambdas/local/s3-local';
 import { runJob } from '../../lambdas/core/jobs';
-import type { Logger } from '../../lambdas/ports';
+import type { Blobs, Logger, Table } from '../../lambdas/ports';
+import { SqliteTable } from '../../lambdas/local/embedded/sqlite-table';
+import { FileBlobs } from '../../lambdas/local/embedded/file-blobs';
+import { DownloadLinks } from '../../lambdas/local/embedded/download-links';
 
 export interface Backends {
   deps: CoreDeps;
@@ -28,12 +31,41 @@ export interface Backends {
   stop(): Promise<void>;
 }
 
-/** Real DynamoDB Local (in memory) and s3rver (temp dir) behind the production adapters. */
+/**
+ * Real DynamoDB Local (in memory) and s3rver (temp dir) behind the production adapters; with
+ * MAILROOM_TEST_STORE=embedded, `npm start`'s embedded table and file store instead (suites that reach the servers
+ * directly then fail at once, as they have no endpoint).
+ */
 export async function startBackends(settings: Partial<CoreDeps['settings']> = {}, options: { smtpRelay?: string } = {}): Promise<Backends> {
   const dir = mkdtempSync(join(tmpdir(), 'mailroom-test-'));
+  if (process.env.MAILROOM_TEST_STORE === 'embedded') return assemble(dir, settings, options, embeddedStores(dir));
   const dynamo = await startDynamoDbLocal({ host: '127.0.0.1', shortLived: true });
   const s3 = await startS3Local({ host: '127.0.0.1', dataDir: join(dir, 's3'), bucket: 'mailroom-test' });
   await ensureTable(dynamo.client, 'mailroom-test');
+  return assemble(dir, settings, options, {
+    endpoints: { dynamodb: dynamo.endpoint, s3: s3.endpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS },
+    stop: async () => {
+      await s3.stop();
+      await dynamo.stop();
+    },
+  });
+}
+
+interface Stores {
+  endpoints: { dynamodb?: string; s3?: string; region?: string; credentials?: { accessKeyId: string; secretAccessKey: string } };
+  table?: Table;
+  blobs?: Blobs;
+  stop(): Promise<void> | void;
+}
+
+function embeddedStores(dir: string): Stores {
+  const table = new SqliteTable(':memory:');
+  const links = new DownloadLinks();
+  links.serveFrom('http://127.0.0.1:9');
+  return { endpoints: {}, table, blobs: new FileBlobs(join(dir, 'blobs'), links), stop: () => table.close() };
+}
+
+async function assemble(dir: string, settings: Partial<CoreDeps['settings']>, options: { smtpRelay?: string }, stores: Stores): Promise<Backends> {
   const logs: Backends['logs'] = [];
   const log: Logger = {
     info: (message, fields) => logs.push({ level: 'info', message, fields }),
@@ -55,8 +87,9 @@ export async function startBackends(settings: Partial<CoreDeps['settings']> = {}
       webhooks: { allowHttp: true, allowLoopback: true, retryDelaysMs: [20, 20, 20, 20, 20, 20, 20, 20], timeoutMs: 2000 },
       ...settings,
     },
-    { dynamodb: dynamo.endpoint, s3: s3.endpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS },
+    stores.endpoints,
     { log, metrics },
+    { table: stores.table, blobs: stores.blobs },
   );
   const jobs = new LocalJobQueue(base.table, (job) => runJob(deps, job), log, 20);
   // Sent mail for the local domains is received as SES would hand it over: stored raw, then parsed.
@@ -72,13 +105,12 @@ export async function startBackends(settings: Partial<CoreDeps['settings']> = {}
     deps,
     metrics,
     jobs,
-    dynamodbEndpoint: dynamo.endpoint,
-    s3Endpoint: s3.endpoint,
+    dynamodbEndpoint: stores.endpoints.dynamodb ?? '',
+    s3Endpoint: stores.endpoints.s3 ?? '',
     logs,
     stop: async () => {
       await jobs.stop();
-      await s3.stop();
-      await dynamo.stop();
+      await stores.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
