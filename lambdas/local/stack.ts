@@ -23,10 +23,8 @@ import { coreDepsFor } from '../handlers/runtime';
 import { createApi } from '../http/api';
 import type { Item, Logger } from '../ports';
 import type { LocalStore } from '../config';
-import { SqliteTable } from './embedded/sqlite-table';
 import { startEmbeddedTtl } from './embedded/embedded-ttl';
-import { DownloadLinks } from './embedded/download-links';
-import { FileBlobs } from './embedded/file-blobs';
+import { openEmbeddedStores } from './embedded/embedded-stores';
 import { MAILROOM_VERSION } from '../version';
 import { ensureTable, LOCAL_REGION, startDynamoDbLocal } from './dynamodb-local';
 import { startHttpListener } from './http-listener';
@@ -178,9 +176,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
  */
 async function openStores(options: LocalStackOptions, dataDir: string) {
   if ((options.store ?? 'embedded') === 'embedded') {
-    const table = new SqliteTable(options.inMemoryTable ? ':memory:' : join(dataDir, 'table.sqlite'));
-    const links = new DownloadLinks();
-    const blobs = new FileBlobs(join(dataDir, 'blobs'), links);
+    const { table, blobs, links } = openEmbeddedStores(dataDir, { inMemoryTable: options.inMemoryTable });
     return {
       table,
       blobs,

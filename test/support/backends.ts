@@ -15,9 +15,7 @@ import { processSesEvent } from '../../lambdas/handlers/process-ses-event';
 import { S3_LOCAL_CREDENTIALS, startS3Local } from '../../lambdas/local/s3-local';
 import { runJob } from '../../lambdas/core/jobs';
 import type { Blobs, Logger, Table } from '../../lambdas/ports';
-import { SqliteTable } from '../../lambdas/local/embedded/sqlite-table';
-import { FileBlobs } from '../../lambdas/local/embedded/file-blobs';
-import { DownloadLinks } from '../../lambdas/local/embedded/download-links';
+import { openEmbeddedStores } from '../../lambdas/local/embedded/embedded-stores';
 
 export interface Backends {
   deps: CoreDeps;
@@ -58,11 +56,10 @@ interface Stores {
   stop(): Promise<void> | void;
 }
 
+/** No HTTP listener serves these stores' download links, so asking for one fails, saying so. */
 function embeddedStores(dir: string): Stores {
-  const table = new SqliteTable(':memory:');
-  const links = new DownloadLinks();
-  links.serveFrom('http://127.0.0.1:9');
-  return { endpoints: {}, table, blobs: new FileBlobs(join(dir, 'blobs'), links), stop: () => table.close() };
+  const { table, blobs } = openEmbeddedStores(dir, { inMemoryTable: true });
+  return { endpoints: {}, table, blobs, stop: () => table.close() };
 }
 
 async function assemble(dir: string, settings: Partial<CoreDeps['settings']>, options: { smtpRelay?: string }, stores: Stores): Promise<Backends> {

@@ -24,10 +24,6 @@ function encodeSegment(segment: string): string {
   return out;
 }
 
-function decodeSegment(name: string): string {
-  return decodeURIComponent(name);
-}
-
 export class BlobKeyError extends Error {
   override name = 'BlobKeyError';
 }
@@ -55,6 +51,6 @@ export function prefixPath(prefix: string): { dirs: string[]; partial: string } 
 /** The key segment a directory entry stands for (an object or a directory), or undefined for anything else. */
 export function segmentOf(name: string): string | undefined {
   if (name === EMPTY_SEGMENT) return '';
-  if (name.endsWith(OBJECT_SUFFIX)) return decodeSegment(name.slice(0, -OBJECT_SUFFIX.length));
-  return name.includes('.') ? undefined : decodeSegment(name);
+  if (name.endsWith(OBJECT_SUFFIX)) return decodeURIComponent(name.slice(0, -OBJECT_SUFFIX.length));
+  return name.includes('.') ? undefined : decodeURIComponent(name);
 }

@@ -9,8 +9,8 @@ import { syncDirectories, writeDurably } from '../durable-files';
 import { pathOf, prefixPath, segmentOf } from './blob-file-names';
 import type { DownloadLinks } from './download-links';
 
-/** Directories are created again this often when a delete empties and removes one under a write. */
-const PLACE_ATTEMPTS = 5;
+/** A write finds its directory missing at most once more after making it: deletes leave directories being written to alone. */
+const PLACE_ATTEMPTS = 3;
 const DELETE_PARALLELISM = 64;
 /** Objects just written are kept in memory up to this much, as the parser reads mail back right after it is stored. */
 const RECENT_BYTES = 32 * 1024 * 1024;
@@ -38,6 +38,9 @@ export class FileBlobs implements Blobs {
   /** Recently written objects by key, oldest first (a Map keeps insertion order). */
   private readonly recent = new Map<string, Buffer>();
   private recentBytes = 0;
+  /** Directories a write is placing a file in (and their parents), with how many writes: not pruned meanwhile. */
+  private readonly writing = new Map<string, number>();
+  private pruning: Promise<void> = Promise.resolve();
 
   constructor(
     root: string,
@@ -175,28 +178,54 @@ export class FileBlobs implements Blobs {
    */
   private async place(tmp: string, target: { dir: string; path: string }, key?: string, body?: Buffer): Promise<void> {
     if (key !== undefined && body) this.remember(key, body);
-    let created: string | undefined;
-    // The rename is tried first: the directory is usually there already, and making sure of it costs a call.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await rename(tmp, target.path);
-        break;
-      } catch (err) {
-        // ENOENT: the directory is not there (new, or removed by a delete that emptied it): make it, then again.
-        if (code(err) !== 'ENOENT' || attempt === PLACE_ATTEMPTS) {
-          if (key !== undefined) this.forget(key);
-          await rm(tmp, { force: true });
-          throw err;
+    const dirs = this.dirsUpTo(target.dir);
+    for (const d of dirs) this.writing.set(d, (this.writing.get(d) ?? 0) + 1);
+    try {
+      let created: string | undefined;
+      // The rename is tried first: the directory is usually there already, and making sure of it costs a call.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await rename(tmp, target.path);
+          break;
+        } catch (err) {
+          // ENOENT: the directory is not there (new, or pruned just before this write began): make it, then again.
+          if (code(err) !== 'ENOENT' || attempt === PLACE_ATTEMPTS) {
+            if (key !== undefined) this.forget(key);
+            await rm(tmp, { force: true });
+            throw err;
+          }
+          created = (await mkdir(target.dir, { recursive: true, mode: 0o700 })) ?? created;
         }
-        created = (await mkdir(target.dir, { recursive: true, mode: 0o700 })) ?? created;
+      }
+      await syncDirectories(target.dir, created ? dirname(created) : target.dir);
+    } finally {
+      for (const d of dirs) {
+        const left = this.writing.get(d)! - 1;
+        if (left) this.writing.set(d, left);
+        else this.writing.delete(d);
       }
     }
-    await syncDirectories(target.dir, created ? dirname(created) : target.dir);
   }
 
-  /** Removes `dir` and its parents while they are empty, as S3 has no directories to leave behind. */
-  private async prune(dir: string): Promise<void> {
-    for (let d = dir; d.startsWith(this.objects) && d !== this.objects; d = dirname(d)) {
+  /** `dir` and its parents below the objects' root. */
+  private dirsUpTo(dir: string): string[] {
+    const dirs: string[] = [];
+    for (let d = dir; d.startsWith(this.objects) && d !== this.objects; d = dirname(d)) dirs.push(d);
+    return dirs;
+  }
+
+  /**
+   * Removes `dir` and its parents while they are empty and no write is placing a file there, as S3 has no
+   * directories. One prune runs at a time, so a write that begins while one runs can lose its directory only once.
+   */
+  private prune(dir: string): Promise<void> {
+    this.pruning = this.pruning.then(() => this.pruneNow(dir));
+    return this.pruning;
+  }
+
+  private async pruneNow(dir: string): Promise<void> {
+    for (const d of this.dirsUpTo(dir)) {
+      if (this.writing.has(d)) return;
       try {
         await rmdir(d);
       } catch (err) {

@@ -95,6 +95,8 @@ export class SqliteTable implements Table {
   private readonly expiredItems: Database.Statement<[number, number], Row>;
   private readonly removeExpired: Database.Statement<[string, string, number]>;
   private readonly queries = new Map<string, Database.Statement<string[], Row>>();
+  /** Runs `work` in one transaction; built once, as better-sqlite3 makes four wrappers for each `transaction()`. */
+  private readonly atomically: <T>(work: () => T) => T;
   private readonly durable: boolean;
   private readonly wal: string;
   private walFile: Promise<FileHandle> | undefined;
@@ -127,6 +129,7 @@ export class SqliteTable implements Table {
       ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS items_by_expiry ON items (expires_at) WHERE expires_at IS NOT NULL;
     `);
+    this.atomically = this.db.transaction((work: () => unknown) => work()) as <T>(work: () => T) => T;
     this.changes = this.db.prepare<[], number>('SELECT total_changes()').pluck();
     // A failed sync here fails again, visibly, in the next `synced()` the spool awaits.
     const syncIfChanged = () => {
@@ -158,40 +161,40 @@ export class SqliteTable implements Table {
   async put(item: Item, options: { ifNotExists?: boolean; ifUnchanged?: { attribute: string; value: unknown } } = {}): Promise<boolean> {
     const when = options.ifNotExists ? { itemExists: false } : options.ifUnchanged ? unchanged(options.ifUnchanged) : undefined;
     const stored = this.encoded(item);
-    return this.db.transaction(() => {
+    return this.atomically(() => {
       // Only a conditional put needs what is stored.
       if (when && !holds(when, this.read(item))) return false;
       this.write(stored);
       return true;
-    })();
+    });
   }
 
   async update<T extends Item>(key: ItemKey, set: Record<string, unknown>, remove: string[] = []): Promise<T | undefined> {
     refuseKeyChanges(remove);
-    return this.db.transaction(() => {
+    return this.atomically(() => {
       const stored = this.read(key);
       if (!stored) return undefined;
       const next = applyUpdate({ update: key, set }, stored);
       for (const name of remove) delete next[name];
       this.write(this.encoded(next));
       return next as T;
-    })();
+    });
   }
 
   async delete(key: ItemKey, options: { ifUnchanged?: { attribute: string; value: unknown } } = {}): Promise<boolean> {
     const when = options.ifUnchanged ? unchanged(options.ifUnchanged) : undefined;
-    return this.db.transaction(() => {
+    return this.atomically(() => {
       if (!holds(when, this.read(key))) return false;
       this.removeItem.run(key.pk, key.sk);
       return true;
-    })();
+    });
   }
 
   async putAll(items: Item[]): Promise<void> {
     if (items.length > MAX_BATCH_WRITE) throw new Error(`putAll takes at most ${MAX_BATCH_WRITE} items, not ${items.length}`);
     refuseRepeatedKeys(items, 'Provided list of item keys contains duplicates');
     const stored = items.map((item) => this.encoded(item));
-    this.db.transaction(() => stored.forEach((s) => this.write(s)))();
+    this.atomically(() => stored.forEach((s) => this.write(s)));
   }
 
   async query<T extends Item>(input: QueryInput): Promise<QueryPage<T>> {
@@ -226,7 +229,7 @@ export class SqliteTable implements Table {
     if (ops.length > MAX_TRANSACTION_ITEMS) throw new Error(`a transaction takes at most ${MAX_TRANSACTION_ITEMS} ops, not ${ops.length}`);
     refuseRepeatedKeys(ops.map(keyOfOp), 'Transaction request cannot include multiple operations on one item');
     const puts = ops.map((op) => ('put' in op ? this.encoded(op.put) : undefined));
-    this.db.transaction(() => {
+    this.atomically(() => {
       // A put with no condition neither needs nor changes what is stored before it.
       const stored = ops.map((op) => ('put' in op && !opCondition(op) ? undefined : this.read(keyOfOp(op))));
       const failed = ops.flatMap((op, i) => (holds(opCondition(op), stored[i]) ? [] : [i]));
@@ -240,15 +243,15 @@ export class SqliteTable implements Table {
         if ('delete' in op) this.removeItem.run(op.delete.pk, op.delete.sk);
         else if (writes[i]) this.write(writes[i]!);
       });
-    })();
+    });
   }
 
   async increment(key: ItemKey, attribute: string, by: number, options: { expiresAt?: number } = {}): Promise<number> {
-    return this.db.transaction(() => {
+    return this.atomically(() => {
       const next = applyUpdate({ update: key, upsert: true, add: { [attribute]: by }, setIfAbsent: { expiresAt: options.expiresAt } }, this.read(key));
       this.write(this.encoded(next));
       return next[attribute] as number;
-    })();
+    });
   }
 
   /**
