@@ -66,7 +66,9 @@ export class InboundSpool {
       rawKey: `${this.inboundPrefix}${messageId}`,
     };
     await writeDurably(join(this.dir, `${messageId}.eml`), raw);
-    await writeDurably(join(this.dir, `${messageId}.json`), Buffer.from(JSON.stringify(entry)));
+    // Written aside and renamed, so a crash mid-write never leaves a half entry for the replay to trip on.
+    await writeDurably(join(this.dir, `${messageId}.json.tmp`), Buffer.from(JSON.stringify(entry)));
+    await rename(join(this.dir, `${messageId}.json.tmp`), join(this.dir, `${messageId}.json`));
     this.track(this.processInTurn(messageId, { entry, raw }));
     return messageId;
   }
@@ -75,8 +77,9 @@ export class InboundSpool {
   async replay(): Promise<number> {
     const files = await readdir(this.dir);
     const pending = new Set(files.filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)));
-    // Raw mail with no entry was cut off before its 250 (the entry is written second) or finished just before a stop.
-    const orphans = files.filter((f) => f.endsWith('.eml') && !pending.has(f.slice(0, -'.eml'.length)));
+    // Raw mail with no entry was cut off before its 250 (the entry is written second) or finished just before a stop;
+    // an entry still aside was cut off before its 250 too.
+    const orphans = files.filter((f) => f.endsWith('.json.tmp') || (f.endsWith('.eml') && !pending.has(f.slice(0, -'.eml'.length))));
     await Promise.all(orphans.map((f) => unlink(join(this.dir, f)).catch(() => undefined)));
     for (const id of pending) this.track(this.processInTurn(id));
     return pending.size;
@@ -89,7 +92,7 @@ export class InboundSpool {
 
   private track(work: Promise<void>): void {
     this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
+    work.then(() => this.inFlight.delete(work), () => this.inFlight.delete(work));
   }
 
   /** `accepted` is the entry still in memory from `accept`; a replay, or mail that waits its turn, reads it from disk. */
@@ -108,9 +111,9 @@ export class InboundSpool {
 
   private async process(id: string, accepted?: { entry: SpoolEntry; raw: Buffer }): Promise<void> {
     const rawFile = join(this.dir, `${id}.eml`);
-    const entry = accepted?.entry ?? (JSON.parse(await readFile(join(this.dir, `${id}.json`), 'utf8')) as SpoolEntry);
     for (let attempt = 1; ; attempt++) {
       try {
+        const entry = accepted?.entry ?? (JSON.parse(await readFile(join(this.dir, `${id}.json`), 'utf8')) as SpoolEntry);
         // As SES does: the S3 action stores the raw object, then the Lambda action runs the parser.
         const raw = accepted?.raw ?? (await readFile(rawFile));
         if (this.blobs.adopt) await this.blobs.adopt(entry.rawKey, rawFile, raw);
@@ -123,10 +126,11 @@ export class InboundSpool {
         await unlink(rawFile).catch(() => undefined); // one left behind is removed by the next replay
         return;
       } catch (err) {
-        if (attempt >= ATTEMPTS) {
+        // An entry that does not parse will not on a second try either.
+        if (attempt >= ATTEMPTS || err instanceof SyntaxError) {
           this.log.error('inbound mail failed to process; kept in spool/failed', { id, error: (err as Error).message });
-          await rename(join(this.dir, `${id}.eml`), join(this.failedDir, `${id}.eml`));
-          await rename(join(this.dir, `${id}.json`), join(this.failedDir, `${id}.json`));
+          // Whatever is there is kept: the entry alone still says who the mail was for.
+          for (const file of [`${id}.eml`, `${id}.json`]) await rename(join(this.dir, file), join(this.failedDir, file)).catch(() => undefined);
           return;
         }
         this.log.warn('inbound mail processing failed; retrying', { id, attempt, error: (err as Error).message });

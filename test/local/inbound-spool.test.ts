@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { SESEvent } from 'aws-lambda';
 import { S3Blobs } from '../../lambdas/adapters/aws/s3-blobs';
 import { InboundSpool, SPOOL_PARALLELISM } from '../../lambdas/local/inbound-spool';
+import { sesEventFor } from '../../lambdas/local/ses-stand-in';
 import { startS3Local, type S3Local } from '../../lambdas/local/s3-local';
 import { compose } from '../support/mime';
 
@@ -75,7 +76,7 @@ describe('the inbound spool (SES between "250 OK" and the parser, on a laptop)',
 
     // Assess
     expect(parsed).toBe(1);
-    expect(whileUnsynced).toEqual([`${id}.eml`, `${id}.json`, 'failed']);
+    expect(whileUnsynced).toEqual([`${id}.eml`, `${id}.json`, 'failed'].sort());
     expect(readdirSync(join(spoolDir, 'spool'))).toEqual(['failed']);
   });
 
@@ -94,5 +95,51 @@ describe('the inbound spool (SES between "250 OK" and the parser, on a laptop)',
     expect(replayed).toBe(0);
     expect(parse).not.toHaveBeenCalled();
     expect(readdirSync(join(spoolDir, 'spool'))).toEqual(['failed']);
+  });
+
+  it('removes on replay an entry a crash cut off while it was being written, with its raw mail: neither was acknowledged', async () => {
+    // Prepare: the entry is written aside and renamed into place, so a crash mid-write leaves only the aside copy
+    const spoolDir = join(dir, 'cut-entry');
+    const parse = jest.fn();
+    const spool = new InboundSpool(spoolDir, new S3Blobs(s3.client, 'spool-test'), 'inbound/', parse, quiet);
+    const id = 'b'.repeat(40);
+    writeFileSync(join(spoolDir, 'spool', `${id}.eml`), 'From: a@example.com\r\n\r\nwhole');
+    writeFileSync(join(spoolDir, 'spool', `${id}.json.tmp`), '{"event":{"Rec');
+
+    // Act
+    const replayed = await spool.replay();
+    await spool.drain();
+
+    // Assess
+    expect(replayed).toBe(0);
+    expect(parse).not.toHaveBeenCalled();
+    expect(readdirSync(join(spoolDir, 'spool'))).toEqual(['failed']);
+  });
+
+  it('parks an entry it cannot read in failed/ at once, with its raw mail, and replays the rest', async () => {
+    // Prepare: one unreadable entry (a damaged disk) beside a whole one
+    const spoolDir = join(dir, 'damaged');
+    const parsed: string[] = [];
+    const log = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
+    const spool = new InboundSpool(spoolDir, new S3Blobs(s3.client, 'spool-test'), 'inbound/', async (event) => void parsed.push(event.Records[0].ses.mail.messageId), log);
+    const [damaged, whole] = ['c'.repeat(40), 'd'.repeat(40)];
+    const raw = await compose({ from: 'a@example.com', to: 'p@mailroom.test', subject: 'replayed', text: 'hi' });
+    writeFileSync(join(spoolDir, 'spool', `${damaged}.eml`), raw);
+    writeFileSync(join(spoolDir, 'spool', `${damaged}.json`), '{"event":');
+    writeFileSync(join(spoolDir, 'spool', `${whole}.eml`), raw);
+    const event = sesEventFor({ messageId: whole, receivedAt: new Date(), from: 'a@example.com', recipients: ['p@mailroom.test'] });
+    writeFileSync(join(spoolDir, 'spool', `${whole}.json`), JSON.stringify({ event, rawKey: `inbound/${whole}` }));
+
+    // Act
+    const replayed = await spool.replay();
+    await spool.drain();
+
+    // Assess
+    expect(replayed).toBe(2);
+    expect(parsed).toEqual([whole]);
+    expect(readdirSync(join(spoolDir, 'spool', 'failed')).sort()).toEqual([`${damaged}.eml`, `${damaged}.json`]);
+    expect(readdirSync(join(spoolDir, 'spool'))).toEqual(['failed']);
+    expect(log.error).toHaveBeenCalledWith('inbound mail failed to process; kept in spool/failed', expect.objectContaining({ id: damaged }));
+    expect(log.warn).not.toHaveBeenCalled();
   });
 });
