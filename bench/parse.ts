@@ -1,8 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { startBackends } from '../test/support/backends';
 import { bundleSizes, type BundleSize } from './lib/parse-bundle';
 import { loadWorkloads, type Workload } from './lib/parse-corpus';
 import type { VariantSamples } from './lib/parse-cpu';
 import { compareParsers, FIELDS, type FixtureFidelity } from './lib/parse-fidelity';
+import { compareWithPython, type PythonFidelity } from './lib/python-fidelity';
+import { COMPARED_FIELDS, type ComparedField } from '../test/support/python-email';
 import {
   HANDLER,
   handlerPlan,
@@ -65,6 +68,27 @@ function textDecoderProbe(): { input: string; expected: string; got: string; cor
   return { input: '0x80 0x93 0x94 0x85', expected: '€“”…', got, correct: got === '€“”…' };
 }
 
+function pythonTable(rows: PythonFidelity[]): string {
+  const cell = (f: PythonFidelity['fields'][ComparedField]) =>
+    ({ agree: '✓', 'python-fffd': 'Python: U+FFFD', known: `≠ ${f.note}`, differs: `✗ ${f.note}` })[f.verdict];
+  return markdownTable(['fixture', ...COMPARED_FIELDS], rows.map((r) => [`\`${r.fixture}\``, ...COMPARED_FIELDS.map((field) => cell(r.fields[field]))]));
+}
+
+function pythonSummary(rows: PythonFidelity[]): string {
+  const all = rows.flatMap((r) => COMPARED_FIELDS.map((field) => r.fields[field].verdict));
+  const count = (verdict: string) => all.filter((v) => v === verdict).length;
+  const compared = all.length - count('python-fffd');
+  return (
+    `Of ${compared} fields Python could decode, ${count('agree')} agree, ${count('known')} differ for the reasons given and ${count('differs')} differ unexplained; ` +
+    `${count('python-fffd')} fields are Python's U+FFFD (raw 8-bit headers that are not UTF-8, and charsets it does not know, such as x-sjis), ` +
+    'which Mailroom decodes (see `test/core/real-world-mail.test.ts`).'
+  );
+}
+
+function pythonVersion(): string {
+  return execFileSync('python3', ['--version'], { encoding: 'utf8' }).trim().replace(/^Python /, '');
+}
+
 export const run: Section = async (ctx) => {
   const { progress, quick } = ctx;
   const workloads = await loadWorkloads();
@@ -73,6 +97,10 @@ export const run: Section = async (ctx) => {
   // Fidelity.
   progress.start('parse: fidelity of both parsers on the corpus', corpus.names.length);
   const fidelity = await compareParsers(corpus.names, () => progress.tick());
+  progress.done();
+  progress.start("parse: the corpus beside Python's email package", 1);
+  const python = await compareWithPython(corpus.names);
+  progress.tick();
   progress.done();
 
   // Bundle sizes.
@@ -112,13 +140,14 @@ export const run: Section = async (ctx) => {
   const ioCalls = Object.fromEntries(outOfProcess.map((r) => [r.workload, r.ioCallsPerMessage]));
   const ioByPort = Object.fromEntries(outOfProcess.map((r) => [r.workload, r.ioCpuByPort]));
 
-  return render({ quick, workloads, fidelity, bundles, cpu: handlerOut, handlerIn, ioCalls, ioByPort });
+  return render({ quick, workloads, fidelity, python, bundles, cpu: handlerOut, handlerIn, ioCalls, ioByPort });
 };
 
 interface Results {
   quick: boolean;
   workloads: Workload[];
   fidelity: FixtureFidelity[];
+  python: PythonFidelity[];
   bundles: BundleSize[];
   /** Handler, I/O replay and the parsers alone, all sampled side by side in the child process. */
   cpu: Record<string, Record<string, Summary>>;
@@ -129,7 +158,7 @@ interface Results {
 }
 
 function render(r: Results): Awaited<ReturnType<Section>> {
-  const { workloads, fidelity, bundles, cpu, handlerIn } = r;
+  const { workloads, fidelity, python, bundles, cpu, handlerIn } = r;
   const med = (table: Record<string, Record<string, Summary>>, workload: string, variant: string) => table[workload]?.[variant]?.median ?? NaN;
 
   // CPU table.
@@ -370,6 +399,16 @@ function render(r: Results): Awaited<ReturnType<Section>> {
       (mpMeets === fidelity.length
         ? 'mailparser misses nothing the README states.'
         : `mailparser misses on ${fidelity.filter((f) => f.mailparserMisses.length).map((f) => `\`${f.fixture}\` (${f.mailparserMisses.join(', ')})`).join(', ')}.`),
+    '',
+    "### Fidelity: Mailroom vs Python's `email` package",
+    '',
+    `Subject, sender (name and address) and attachments (filename and sha256) of every corpus message, from Mailroom's \`parseMime\` and from ` +
+      `Python ${pythonVersion()}'s \`email\` package with \`policy=default\` (\`test/support/python-email-view.py\`). ✓: the same; ` +
+      `"Python: U+FFFD": Python could not decode the field, so it is not compared; "≠": they differ, and why.`,
+    '',
+    pythonTable(python),
+    '',
+    pythonSummary(python),
     '',
     '### Bundle size',
     '',

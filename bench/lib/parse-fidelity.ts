@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import PostalMime from 'postal-mime';
-import { parseMime, withUtf8TopLevelHeaders, type MailAddress } from '../../lambdas/core/mail/parse-mime';
+import { repairHeaders } from '../../lambdas/core/mail/header-repair';
+import { scanMimeSkeleton } from '../../lambdas/core/mail/mime-structure';
+import { parseMime, type MailAddress } from '../../lambdas/core/mail/parse-mime';
 import { attachmentFile, fixture } from '../../test/fixtures/generate';
 
 /**
@@ -386,7 +388,7 @@ export async function compareParsers(names: string[], onEach: () => void = () =>
     const { view: mp, outcome } = await mailparserView(raw);
     const email = await PostalMime.parse(raw);
     const pm = postalMimeView(email);
-    const pmWithStep = postalMimeView(await PostalMime.parse(withUtf8TopLevelHeaders(raw)));
+    const pmWithStep = postalMimeView(await PostalMime.parse(repairHeaders(raw, scanMimeSkeleton(raw).headerBlocks)));
     const { diff, normalisedAway } = differences(mp, pm);
     if ([...(email.to ?? []), ...(email.cc ?? [])].some((a) => a.group)) {
       normalisedAway.push('postal-mime returns the To group as a nested list (flattened here, as Mailroom does)');

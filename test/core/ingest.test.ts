@@ -13,7 +13,7 @@ import type { WriteOp } from '../../lambdas/ports';
 import { DEFAULT_ORG_ID, droppedMailCounter, messageContentKey } from '../../lambdas/core/table-keys';
 import { processSesEvent } from '../../lambdas/handlers/process-ses-event';
 import { startBackends, type Backends } from '../support/backends';
-import { deeplyNestedMessage, fixture, largeMessage, manyPartsMessage, messageWithHugeHeader } from '../fixtures/generate';
+import { attachmentFile, deeplyNestedMessage, fixture, largeMessage, manyPartsMessage, messageWithHugeHeader } from '../fixtures/generate';
 import { compose } from '../support/mime';
 import { deliver, newSesMessageId, sesEvent } from '../support/ses';
 import { storedEverything } from '../support/stored-everything';
@@ -327,6 +327,30 @@ describe('receiving mail from SES', () => {
 
     expect(result).toMatchObject({ dropped: [], stored: [{ duplicate: false }] });
     expect((await getAddressClaim(deps(), 'newcomer@mailroom.test'))?.inboxId).toBe(result.stored[0].inboxId);
+  });
+
+  it('serves the files old mailers uuencode, in a part or inside the text, with their real bytes', async () => {
+    // Prepare
+    const inbox = await createInbox(deps(), systemActor(DEFAULT_ORG_ID, 'test'), { localPart: 'usenet' });
+
+    // Act
+    const { result: inParts } = await deliver(deps(), fixture('uuencoded-parts'), ['usenet@mailroom.test']);
+    const { result: inText } = await deliver(deps(), fixture('uuencoded-in-text'), ['usenet@mailroom.test']);
+
+    // Assess
+    const files = async (messageId: string) => {
+      const message = await getMessage(deps(), DEFAULT_ORG_ID, inbox.id, messageId);
+      return Promise.all(message.attachments.map(async (a) => [a.filename, sha256((await attachmentBytes(deps(), inbox.id, messageId, a.id))!) === a.sha256, a.sha256]));
+    };
+    const original = (file: string) => sha256(attachmentFile(file));
+    expect(await files(inParts.stored[0].messageId)).toEqual([
+      ['checklist.txt', true, original('checklist.txt')],
+      ['chart.png', true, original('chart.png')],
+    ]);
+    expect(await files(inText.stored[0].messageId)).toEqual([
+      ['logo.png', true, original('logo.png')],
+      ['Q3 report.pdf', true, original('q3-report.pdf')],
+    ]);
   });
 
   it('keeps malformed MIME byte for byte, marked with the parse error instead of failing', async () => {

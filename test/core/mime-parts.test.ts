@@ -11,13 +11,13 @@ const corpus = ['emails', 'extraction', 'extraction-independent'].flatMap((dir) 
 );
 
 describe('cutting an attachment out of the raw message by its part number', () => {
-  it.each(corpus)('gives back every attachment of %s byte for byte, as the parser found it', async (_name, raw) => {
+  it.each(corpus)('gives back every attachment of %s byte for byte, as the parser found it', async (name, raw) => {
     const { message } = await parseMime(raw);
 
-    for (const attachment of message.attachments) {
-      expect(attachment.partId).not.toBeNull();
-      expect(cutPart(raw, attachment.partId!)).toEqual(attachment.content);
-    }
+    const ownParts = message.attachments.filter((a) => a.partId !== null);
+    // Only the files uuencoded inside a text part are not parts of their own.
+    expect(message.attachments.length - ownParts.length).toBe(name.endsWith('/uuencoded-in-text.eml') ? 2 : 0);
+    for (const attachment of ownParts) expect(cutPart(raw, attachment.partId!)).toEqual(attachment.content);
   });
 
   it('undoes quoted-printable and leaves 7bit as it is', async () => {

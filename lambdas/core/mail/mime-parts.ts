@@ -1,3 +1,5 @@
+import { UUENCODE_TRANSFER_ENCODINGS, uudecodePart } from './uuencode';
+
 /**
  * Cuts one MIME part's body out of a raw message, by its IMAP-style part number ("2", "1.3", as mailparser's
  * `partId` names attachments), and undoes its transfer encoding. It lets an attachment be served from the raw
@@ -113,7 +115,9 @@ function boundaryOf(contentType: string): string | undefined {
 }
 
 function decodeBody(body: Buffer, encoding: string | undefined): Buffer | undefined {
-  switch ((encoding ?? '7bit').trim().toLowerCase()) {
+  const name = (encoding ?? '7bit').trim().toLowerCase();
+  if (UUENCODE_TRANSFER_ENCODINGS.has(name)) return uudecodePart(body.toString('latin1'))?.content;
+  switch (name) {
     case 'base64':
       // Node's decoder skips line breaks and characters that are not base64, as mailparser's does.
       return Buffer.from(body.toString('latin1'), 'base64');

@@ -11,9 +11,19 @@ export interface MimeSkeleton {
   containers: number;
   /** Declared multipart boundaries with no delimiter line anywhere after their declaration. */
   missingBoundaries: string[];
+  /** Every header block found, as byte offsets: from its first line to the blank line that ends it. */
+  headerBlocks: HeaderBlock[];
+}
+
+export interface HeaderBlock {
+  start: number;
+  end: number;
+  /** The `charset` its Content-Type declares, if any. */
+  charset?: string;
 }
 
 const BOUNDARY_PARAM = /;\s*boundary\s*=\s*(?:"([^"]*)"|([^;\s]+))/i;
+const CHARSET_PARAM = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]+))/i;
 
 /** Scans `raw`; stops counting early once `stopAtContainers` is reached (the result is then partial). */
 export function scanMimeSkeleton(raw: Buffer, stopAtContainers = Infinity): MimeSkeleton {
@@ -23,13 +33,17 @@ export function scanMimeSkeleton(raw: Buffer, stopAtContainers = Infinity): Mime
   let inHeader = true;
   let contentType = ''; // of the header block being read
   let field = '';
+  const headerBlocks: HeaderBlock[] = [];
+  let blockStart = 0;
 
   const endField = () => {
     if (/^content-type\s*:/i.test(field)) contentType = field.slice(field.indexOf(':') + 1).trim();
     field = '';
   };
-  const endBlock = () => {
+  const endBlock = (end: number) => {
     endField();
+    const charset = CHARSET_PARAM.exec(contentType);
+    headerBlocks.push({ start: blockStart, end, ...(charset ? { charset: charset[1] ?? charset[2] } : {}) });
     const type = contentType.toLowerCase();
     if (type.startsWith('multipart/')) {
       containers++;
@@ -43,14 +57,17 @@ export function scanMimeSkeleton(raw: Buffer, stopAtContainers = Infinity): Mime
   };
 
   for (let start = 0; start < text.length && containers < stopAtContainers; ) {
+    const lineStart = start;
     const newline = text.indexOf('\n', start);
     const end = newline < 0 ? text.length : newline;
     const line = text.slice(start, end > start && text[end - 1] === '\r' ? end - 1 : end);
     start = end + 1;
 
     if (inHeader) {
-      if (line === '') endBlock();
-      else if (line[0] === ' ' || line[0] === '\t') field += line;
+      if (line === '') {
+        endBlock(lineStart);
+        blockStart = start;
+      } else if (line[0] === ' ' || line[0] === '\t') field += line;
       else {
         endField();
         field = line;
@@ -60,12 +77,13 @@ export function scanMimeSkeleton(raw: Buffer, stopAtContainers = Infinity): Mime
       if (declared.has(delimiter)) {
         declared.set(delimiter, true);
         inHeader = true;
+        blockStart = start;
       } else if (delimiter.endsWith('--') && declared.has(delimiter.slice(0, -2))) {
         declared.set(delimiter.slice(0, -2), true);
       }
     }
   }
-  if (inHeader) endBlock();
+  if (inHeader) endBlock(text.length);
 
-  return { containers, missingBoundaries: [...declared].filter(([, seen]) => !seen).map(([boundary]) => boundary) };
+  return { containers, missingBoundaries: [...declared].filter(([, seen]) => !seen).map(([boundary]) => boundary), headerBlocks };
 }

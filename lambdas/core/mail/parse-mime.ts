@@ -1,11 +1,13 @@
-import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { AddressObject, ParsedMail } from 'mailparser';
 // Required, not imported: mailparser's ESM build and its CommonJS-only dependency mailsplit would otherwise
 // bundle libmime twice (once per module format).
 import libmime = require('libmime');
 import mailparser = require('mailparser');
+import { repairHeaders } from './header-repair';
+import { cutParts } from './mime-parts';
 import { scanMimeSkeleton } from './mime-structure';
+import { findUuencodedBlocks, UUENCODE_TRANSFER_ENCODINGS, uudecodePart } from './uuencode';
 
 /**
  * The one place that knows which MIME parser Mailroom uses. Everything else sees `ParsedMessage`,
@@ -88,14 +90,14 @@ export async function parseMime(raw: Buffer, limits: Partial<ParseLimits> = {}):
     return failure(raw, 'too_deep', `message nests more than ${l.maxMultipartContainers} multipart containers`);
   }
   try {
-    const parsed = await mailparser.simpleParser(withUtf8TopLevelHeaders(raw), {
+    const parsed = await mailparser.simpleParser(repairHeaders(raw, skeleton.headerBlocks), {
       keepCidLinks: true,
       skipTextToHtml: true,
       skipImageLinks: true,
       maxHeadSize: l.maxHeaderBytes,
       maxChildNodes: l.maxParts,
     } as Parameters<typeof mailparser.simpleParser>[1]);
-    const message = toParsedMessage(parsed);
+    const message = withOldMailersAttachments(toParsedMessage(parsed), parsed, raw);
     if (skeleton.missingBoundaries.length > 0) {
       const names = skeleton.missingBoundaries.map((b) => `"${b}"`).join(', ');
       return { ok: false, code: 'malformed', reason: `multipart boundary ${names} never appears, so its parts are lost`, message };
@@ -113,26 +115,6 @@ function classify(err: unknown): ParseFailureCode {
   return 'malformed';
 }
 
-/**
- * mailparser reads raw 8-bit header bytes as UTF-8, turning Latin-1 into U+FFFD. Senders that put
- * raw bytes in headers almost always mean UTF-8 or Latin-1, so top-level header lines that are not
- * valid UTF-8 are re-encoded from Latin-1 before parsing. The stored raw message is untouched.
- */
-export function withUtf8TopLevelHeaders(raw: Buffer): Buffer {
-  const end = endOfHeaderBlock(raw.subarray(0, SALVAGE_HEADER_BYTES));
-  const head = raw.subarray(0, end >= 0 ? end : 0);
-  if (isUtf8(head)) return raw;
-  const lines: Buffer[] = [];
-  for (let start = 0; start < head.length; ) {
-    const newline = head.indexOf(0x0a, start);
-    const stop = newline < 0 ? head.length : newline + 1;
-    const line = head.subarray(start, stop);
-    lines.push(isUtf8(line) ? line : Buffer.from(line.toString('latin1'), 'utf8'));
-    start = stop;
-  }
-  return Buffer.concat([...lines, raw.subarray(head.length)]);
-}
-
 async function failure(raw: Buffer, code: ParseFailureCode, reason: string): Promise<ParseOutcome> {
   return { ok: false, code, reason, message: await salvageHeaders(raw) };
 }
@@ -144,7 +126,8 @@ async function salvageHeaders(raw: Buffer): Promise<ParsedMessage> {
   const end = endOfHeaderBlock(head);
   const block = head.subarray(0, end >= 0 ? end : head.lastIndexOf('\n') + 1);
   try {
-    const parsed = await mailparser.simpleParser(withUtf8TopLevelHeaders(Buffer.concat([block, Buffer.from('\r\n\r\n')])), { skipTextToHtml: true });
+    const headersOnly = Buffer.concat([block, Buffer.from('\r\n\r\n')]);
+    const parsed = await mailparser.simpleParser(repairHeaders(headersOnly, scanMimeSkeleton(headersOnly).headerBlocks), { skipTextToHtml: true });
     return { ...toParsedMessage(parsed), text: null, html: null, attachments: [] };
   } catch {
     return emptyMessage();
@@ -197,10 +180,47 @@ function toParsedMessage(parsed: ParsedMail): ParsedMessage {
       inline: a.contentDisposition === 'inline' || (a.related ?? false),
       content: a.content,
       partId: (a as { partId?: string | null }).partId ?? null,
-      size: a.content.length,
-      sha256: createHash('sha256').update(a.content).digest('hex'),
+      ...sized(a.content),
     })),
   };
+}
+
+const sized = (content: Buffer) => ({ size: content.length, sha256: createHash('sha256').update(content).digest('hex') });
+
+/**
+ * What mailparser leaves undone: uuencoded parts are decoded, `begin … end` blocks in the text become attachments
+ * of their own (the text keeps the rest), and an embedded message is its exact bytes as sent, which the header
+ * repair in front of mailparser may have changed.
+ */
+function withOldMailersAttachments(message: ParsedMessage, parsed: ParsedMail, raw: Buffer): ParsedMessage {
+  const embedded = message.attachments.map((a) => (/^message\/(?:rfc822|global)$/i.test(a.contentType) ? a.partId : null));
+  const exact = embedded.some((id) => id !== null) ? cutParts(raw, embedded.map((id) => id ?? '')) : [];
+  const attachments = message.attachments.map((a, i) => {
+    const asSent = exact[i];
+    if (embedded[i] && asSent) return { ...a, content: asSent, ...sized(asSent) };
+    const encoding = String(parsed.attachments[i].headers.get('content-transfer-encoding') ?? '').trim().toLowerCase();
+    const file = UUENCODE_TRANSFER_ENCODINGS.has(encoding) ? uudecodePart(a.content.toString('latin1')) : undefined;
+    return file ? { ...a, filename: a.filename ?? file.filename, content: file.content, ...sized(file.content) } : a;
+  });
+  const blocks = message.text === null ? [] : findUuencodedBlocks(message.text);
+  if (blocks.length === 0) return { ...message, attachments };
+  let text = '';
+  let at = 0;
+  for (const block of blocks) {
+    text += message.text!.slice(at, block.start);
+    at = block.end;
+  }
+  text += message.text!.slice(at);
+  const inText = blocks.map((b) => ({
+    filename: b.filename,
+    contentType: libmime.detectMimeType(b.filename),
+    contentId: null,
+    inline: false,
+    content: b.content,
+    partId: null,
+    ...sized(b.content),
+  }));
+  return { ...message, text, attachments: [...attachments, ...inText] };
 }
 
 /** Header lines arrive as binary strings; raw 8-bit headers are usually UTF-8, otherwise Latin-1. */
