@@ -136,6 +136,36 @@ describe('embedded messages', () => {
     expect(message.attachments[0].content.equals(attachmentFile('forwarded-8bit-original.eml'))).toBe(true);
     expect(files(message)).toEqual([original('Budget ete 2027.eml', 'forwarded-8bit-original.eml')]);
   });
+
+  it('lists a message forwarded inline as an attachment of its exact bytes too, while its text stays readable in the body', async () => {
+    const message = await parsed('forwarded-inline-old-style-addresses');
+
+    expect(message.attachments.map((a) => [a.contentType, a.partId, a.inline])).toEqual([['message/rfc822', '2', true]]);
+    expect(files(message)).toEqual([original(null, 'forwarded-inline-original.eml')]);
+    expect(message.text).toContain('The notes are ready.');
+  });
+
+  it("keeps a bounce's delivery report and returned headers as attachments, in MIME order, and its notice as the text", async () => {
+    const message = await parsed('delivery-status-bounce');
+
+    expect(message.attachments.map((a) => [a.contentType, a.partId])).toEqual([
+      ['message/delivery-status', '2'],
+      ['text/rfc822-headers', '3'],
+    ]);
+    expect(message.attachments[0].content.toString()).toContain('Status: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\r\n');
+    expect(message.text).toContain('550 5.1.1 User unknown');
+  });
+});
+
+describe('addresses as old mailers write them', () => {
+  it('takes the name from an old-style address comment, "address (Name)"', async () => {
+    const forwarded = await parsed('forwarded-inline-old-style-addresses');
+    const bounce = await parsed('delivery-status-bounce');
+
+    expect(forwarded.from).toEqual({ name: 'Grace Hopper', address: 'grace@example.com' });
+    expect(forwarded.to).toEqual([{ name: 'The Reader', address: 'reader@mailroom.test' }]);
+    expect(bounce.from).toEqual({ name: 'Mail Delivery System', address: 'MAILER-DAEMON@mx.example.net' });
+  });
 });
 
 describe('parts that are named or typed the way mailers do it', () => {

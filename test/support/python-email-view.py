@@ -23,7 +23,8 @@ def leaves(part):
 
 def content_bytes(part):
     if part.get_content_maintype() == 'message' and part.is_multipart():
-        return part.get_payload(0).as_bytes(policy=part.policy.clone(linesep='\r\n'))
+        # Python parses an embedded message (or a delivery report's header blocks): its bytes are the part's, after its headers.
+        return part.as_bytes(policy=part.policy.clone(linesep='\r\n')).split(b'\r\n\r\n', 1)[1]
     return part.get_payload(decode=True) or b''
 
 

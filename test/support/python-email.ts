@@ -29,6 +29,11 @@ export const KNOWN_DIFFERENCES: Record<string, { field: ComparedField; why: stri
     { field: 'attachments', why: 'Python does not strip the tabs around "BASE64", so it leaves chart.png undecoded' },
   ],
   'uuencoded-in-text': [{ field: 'attachments', why: 'Python leaves begin … end blocks in the text; Mailroom makes them attachments' }],
+  'delivery-status-bounce': [
+    { field: 'from', why: 'Python takes no name from an old-style address\'s comment, "MAILER-DAEMON@… (Mail Delivery System)"; mail readers and Mailroom do' },
+    { field: 'attachments', why: "Python turns the text/rfc822-headers part's CRLF line ends into LF" },
+  ],
+  'forwarded-inline-old-style-addresses': [{ field: 'from', why: 'Python takes no name from an old-style address\'s comment, "grace@example.com (Grace Hopper)"' }],
   'uuencoded-parts': [{ field: 'attachments', why: "Python names a part from its headers only; Mailroom takes a nameless part's name from its begin line" }],
 };
 
@@ -57,10 +62,15 @@ export function mailroomView(message: ParsedMessage): EmailView {
   };
 }
 
-/** Where the two differ, leaving out every field in which Python itself produced U+FFFD (it could not decode it). */
+/**
+ * Where the two differ, leaving out every field in which Python itself produced U+FFFD (it could not decode it).
+ * Runs of white space count as one space and ends are trimmed: Python keeps a folded line's tab and trailing
+ * spaces, mailparser makes them one space.
+ */
 export function disagreements(mailroom: EmailView, python: EmailView): Disagreement[] {
+  const spaced = (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? v.replace(/\s+/g, ' ').trim() : v));
   return COMPARED_FIELDS.flatMap((field) => {
-    const [ours, theirs] = [JSON.stringify(mailroom[field]), JSON.stringify(python[field])];
+    const [ours, theirs] = [spaced(mailroom[field]), spaced(python[field])];
     if (theirs.includes('\ufffd')) return [];
     return ours === theirs ? [] : [{ field, mailroom: ours, python: theirs }];
   });

@@ -18,6 +18,23 @@ export function cutParts(raw: Buffer, partIds: string[]): (Buffer | undefined)[]
   return partIds.map((partId) => cutFromText(raw, text, partId));
 }
 
+/** The parts inside multiparts that are messages themselves (message/rfc822, message/delivery-status, …), with their header fields. */
+export function messageParts(raw: Buffer): { partId: string; headers: Map<string, string> }[] {
+  const text = raw.toString('latin1');
+  const found: { partId: string; headers: Map<string, string> }[] = [];
+  const walk = (entity: Entity, partId: string) => {
+    const { headers, bodyStart } = readHeaders(text, entity);
+    const contentType = (headers.get('content-type') ?? 'text/plain').toLowerCase();
+    if (contentType.startsWith('message/') && partId) found.push({ partId, headers });
+    if (!contentType.startsWith('multipart/')) return;
+    const boundary = boundaryOf(headers.get('content-type')!);
+    if (boundary === undefined) return;
+    partsOf(text, bodyStart, entity.end, boundary).forEach((child, i) => walk(child, partId ? `${partId}.${i + 1}` : String(i + 1)));
+  };
+  walk({ start: 0, end: text.length }, '');
+  return found;
+}
+
 function cutFromText(raw: Buffer, text: string, partId: string): Buffer | undefined {
   let entity: Entity | undefined = { start: 0, end: text.length };
   for (const step of partId.split('.').map(Number)) {

@@ -13,6 +13,8 @@ export interface MimeSkeleton {
   missingBoundaries: string[];
   /** Every header block found, as byte offsets: from its first line to the blank line that ends it. */
   headerBlocks: HeaderBlock[];
+  /** Parts declared message/* (an embedded message, a delivery report). */
+  messageParts: number;
 }
 
 export interface HeaderBlock {
@@ -30,6 +32,7 @@ export function scanMimeSkeleton(raw: Buffer, stopAtContainers = Infinity): Mime
   const text = raw.toString('latin1');
   const declared = new Map<string, boolean>(); // boundary → delimiter seen
   let containers = 0;
+  let messageParts = 0;
   let inHeader = true;
   let contentType = ''; // of the header block being read
   let field = '';
@@ -51,6 +54,7 @@ export function scanMimeSkeleton(raw: Buffer, stopAtContainers = Infinity): Mime
       const boundary = match?.[1] ?? match?.[2];
       if (boundary && !declared.has(boundary)) declared.set(boundary, false);
     }
+    if (type.startsWith('message/')) messageParts++;
     // An embedded message's body starts with its own header block.
     inHeader = type.startsWith('message/rfc822') || type.startsWith('message/global');
     contentType = '';
@@ -85,5 +89,5 @@ export function scanMimeSkeleton(raw: Buffer, stopAtContainers = Infinity): Mime
   }
   if (inHeader) endBlock(text.length);
 
-  return { containers, missingBoundaries: [...declared].filter(([, seen]) => !seen).map(([boundary]) => boundary), headerBlocks };
+  return { containers, missingBoundaries: [...declared].filter(([, seen]) => !seen).map(([boundary]) => boundary), headerBlocks, messageParts };
 }

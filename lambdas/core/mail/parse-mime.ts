@@ -5,7 +5,7 @@ import type { AddressObject, ParsedMail } from 'mailparser';
 import libmime = require('libmime');
 import mailparser = require('mailparser');
 import { repairHeaders } from './header-repair';
-import { cutParts } from './mime-parts';
+import { cutParts, messageParts } from './mime-parts';
 import { scanMimeSkeleton } from './mime-structure';
 import { findUuencodedBlocks, UUENCODE_TRANSFER_ENCODINGS, uudecodePart } from './uuencode';
 
@@ -97,7 +97,7 @@ export async function parseMime(raw: Buffer, limits: Partial<ParseLimits> = {}):
       maxHeadSize: l.maxHeaderBytes,
       maxChildNodes: l.maxParts,
     } as Parameters<typeof mailparser.simpleParser>[1]);
-    const message = withOldMailersAttachments(toParsedMessage(parsed), parsed, raw);
+    const message = withOldMailersAttachments(toParsedMessage(parsed), parsed, raw, skeleton.messageParts > 0);
     if (skeleton.missingBoundaries.length > 0) {
       const names = skeleton.missingBoundaries.map((b) => `"${b}"`).join(', ');
       return { ok: false, code: 'malformed', reason: `multipart boundary ${names} never appears, so its parts are lost`, message };
@@ -185,23 +185,67 @@ function toParsedMessage(parsed: ParsedMail): ParsedMessage {
   };
 }
 
+/** By part number ("2" < "2.1" < "10"); files that are not parts of their own come last, as they were. */
+function inMimeOrder(a: ParsedAttachment, b: ParsedAttachment): number {
+  if (a.partId === null || b.partId === null) return (a.partId === null ? 1 : 0) - (b.partId === null ? 1 : 0);
+  const [x, y] = [a.partId.split('.').map(Number), b.partId.split('.').map(Number)];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+
+/** The message/* parts mailparser showed inline rather than listing them. */
+function inlineMessageParts(raw: Buffer, listed: ParsedAttachment[]): ParsedAttachment[] {
+  const parts = messageParts(raw).filter((p) => !listed.some((a) => a.partId === p.partId));
+  const bodies = cutParts(raw, parts.map((p) => p.partId));
+  return parts.flatMap(({ partId, headers }, i) => {
+    const content = bodies[i];
+    if (!content) return [];
+    const type = libmime.parseHeaderValue(headers.get('content-type') ?? '');
+    const disposition = libmime.parseHeaderValue(headers.get('content-disposition') ?? '');
+    const name = disposition.params.filename ?? type.params.name;
+    return [
+      {
+        filename: name === undefined ? null : decodeHeaderText(name),
+        contentType: type.value.toLowerCase(),
+        contentId: headers.get('content-id') ?? null,
+        inline: disposition.value.toLowerCase() !== 'attachment',
+        content,
+        partId,
+        ...sized(content),
+      },
+    ];
+  });
+}
+
+/** A header value cut from the raw message (one character per byte): raw UTF-8 and encoded words decoded. */
+function decodeHeaderText(binary: string): string {
+  try {
+    return libmime.decodeWords(decodeEightBit(binary));
+  } catch {
+    return decodeEightBit(binary);
+  }
+}
+
 const sized = (content: Buffer) => ({ size: content.length, sha256: createHash('sha256').update(content).digest('hex') });
 
 /**
  * What mailparser leaves undone: uuencoded parts are decoded, `begin … end` blocks in the text become attachments
- * of their own (the text keeps the rest), and an embedded message is its exact bytes as sent, which the header
- * repair in front of mailparser may have changed.
+ * of their own (the text keeps the rest), and an embedded message (or delivery report) is an attachment of its
+ * exact bytes as sent, which the header repair in front of mailparser may have changed, even where mailparser
+ * shows it inline in the text instead.
  */
-function withOldMailersAttachments(message: ParsedMessage, parsed: ParsedMail, raw: Buffer): ParsedMessage {
+function withOldMailersAttachments(message: ParsedMessage, parsed: ParsedMail, raw: Buffer, hasMessageParts: boolean): ParsedMessage {
   const embedded = message.attachments.map((a) => (/^message\/(?:rfc822|global)$/i.test(a.contentType) ? a.partId : null));
   const exact = embedded.some((id) => id !== null) ? cutParts(raw, embedded.map((id) => id ?? '')) : [];
-  const attachments = message.attachments.map((a, i) => {
+  const attachments: ParsedAttachment[] = message.attachments.map((a, i) => {
     const asSent = exact[i];
     if (embedded[i] && asSent) return { ...a, content: asSent, ...sized(asSent) };
     const encoding = String(parsed.attachments[i].headers.get('content-transfer-encoding') ?? '').trim().toLowerCase();
     const file = UUENCODE_TRANSFER_ENCODINGS.has(encoding) ? uudecodePart(a.content.toString('latin1')) : undefined;
     return file ? { ...a, filename: a.filename ?? file.filename, content: file.content, ...sized(file.content) } : a;
   });
+  if (hasMessageParts) attachments.push(...inlineMessageParts(raw, attachments));
+  attachments.sort(inMimeOrder);
   const blocks = message.text === null ? [] : findUuencodedBlocks(message.text);
   if (blocks.length === 0) return { ...message, attachments };
   let text = '';
