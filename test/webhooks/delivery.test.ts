@@ -115,6 +115,40 @@ describe('webhook delivery', () => {
     expect(audit[0]).toMatchObject({ actor: { type: 'system', id: 'webhook-delivery' }, target: { id: hook.id } });
   });
 
+  it('turns an endpoint off when it answers 410 Gone to a test event, and records why in the audit log', async () => {
+    const target = await receiver(() => ({ status: 410 }));
+    const hook = await endpoint(target.url);
+
+    const test = await call('POST', `/v1/webhooks/${hook.id}/test`, { key });
+
+    expect(test.json).toMatchObject({ status: 'failed', eventType: 'webhook.test', attempts: [expect.objectContaining({ trigger: 'manual', statusCode: 410 })] });
+    const state = (await call('GET', `/v1/webhooks/${hook.id}`, { key })).json;
+    expect(state).toMatchObject({ enabled: false, disabledReason: 'the endpoint answered 410 Gone' });
+    const audit = (await call('GET', '/v1/audit-events', { key, query: { action: 'webhook.disabled' } })).json.data;
+    expect(audit[0]).toMatchObject({ target: { id: hook.id }, details: expect.objectContaining({ reason: 'the endpoint answered 410 Gone' }) });
+    // Disabled, it gets no more events.
+    await inboxWithMail('after the test');
+    await backends.jobs.idle();
+    expect(target.received).toHaveLength(1);
+  });
+
+  it('turns an endpoint off when it answers 410 Gone to a manual retry', async () => {
+    let gone = false;
+    const target = await receiver(() => ({ status: gone ? 410 : 200 }));
+    const hook = await endpoint(target.url);
+    await inboxWithMail('delivered, then replayed');
+    await backends.jobs.idle();
+    const [delivered] = await deliveries(hook.id);
+    expect(delivered).toMatchObject({ status: 'succeeded' });
+
+    gone = true;
+    const replay = await call('POST', `/v1/webhooks/${hook.id}/deliveries/${delivered.id}/retry`, { key });
+
+    expect(replay.json.attempts.at(-1)).toMatchObject({ trigger: 'manual', statusCode: 410 });
+    const state = (await call('GET', `/v1/webhooks/${hook.id}`, { key })).json;
+    expect(state).toMatchObject({ enabled: false, disabledReason: 'the endpoint answered 410 Gone' });
+  });
+
   it('treats a redirect as a failure and does not follow it', async () => {
     const elsewhere = await receiver();
     const target = await receiver((n) => (n === 0 ? { status: 302, headers: { location: elsewhere.url } } : { status: 200 }));
