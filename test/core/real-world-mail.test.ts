@@ -157,6 +157,33 @@ describe('embedded messages', () => {
   });
 });
 
+describe('parts mailparser would show only inline', () => {
+  it('lists each message of a digest as a message/rfc822 attachment of its exact bytes: digest parts are messages unless they say otherwise', async () => {
+    const message = await parsed('mailing-list-digest');
+
+    expect(message.attachments.map((a) => [a.contentType, a.partId, a.inline])).toEqual([
+      ['message/rfc822', '2.1', true],
+      ['message/rfc822', '2.2', true],
+    ]);
+    expect(files(message)).toEqual([original(null, 'digest-message-1.eml'), original(null, 'digest-message-2.eml')]);
+  });
+
+  it('lists text files attached inline with a name, decoded, while their text stays in the body', async () => {
+    const message = await parsed('inline-text-files');
+
+    expect(files(message)).toEqual([original('meeting-notes.txt', 'meeting-notes.txt'), original('checklist.txt', 'checklist.txt')]);
+    expect(message.attachments.map((a) => a.inline)).toEqual([true, true]);
+    expect(message.text).toContain('- order more brass');
+  });
+
+  it('reads a Content-Type with no subtype ("text") as text/plain, so the part is text, not a file', async () => {
+    const message = await parsed('inline-text-files');
+
+    expect(message.text!.trimEnd().endsWith('Grace')).toBe(true);
+    expect(message.attachments.map((a) => a.filename)).not.toContain(null);
+  });
+});
+
 describe('addresses as old mailers write them', () => {
   it('takes the name from an old-style address comment, "address (Name)"', async () => {
     const forwarded = await parsed('forwarded-inline-old-style-addresses');

@@ -21,14 +21,17 @@ def leaves(part):
         yield part
 
 
-def content_bytes(part):
+def content_bytes(part, linesep):
     if part.get_content_maintype() == 'message' and part.is_multipart():
-        # Python parses an embedded message (or a delivery report's header blocks): its bytes are the part's, after its headers.
-        return part.as_bytes(policy=part.policy.clone(linesep='\r\n')).split(b'\r\n\r\n', 1)[1]
+        # Python parses an embedded message (or a delivery report's header blocks) and writes it out again.
+        written = part.policy.clone(linesep=linesep)
+        if part.get_content_subtype() in ('rfc822', 'global'):
+            return part.get_payload(0).as_bytes(policy=written)
+        return part.as_bytes(policy=written).split(linesep.encode() * 2, 1)[1]
     return part.get_payload(decode=True) or b''
 
 
-def attachments(message):
+def attachments(message, linesep):
     out = []
     for part in leaves(message):
         # A multipart whose boundary never appears is a leaf to Python (a defect it records), and no attachment.
@@ -36,21 +39,22 @@ def attachments(message):
             continue
         named = part.get_filename() is not None
         if part.get_content_disposition() == 'attachment' or named or part.get_content_type() not in BODY_TYPES:
-            body = content_bytes(part)
+            body = content_bytes(part, linesep)
             out.append({'filename': part.get_filename(), 'sha256': hashlib.sha256(body).hexdigest()})
     return out
 
 
 def view(path):
     with open(path, 'rb') as f:
-        message = BytesParser(policy=policy.default).parse(f)
+        raw = f.read()
+    message = BytesParser(policy=policy.default).parsebytes(raw)
     sender = message['from']
     first = sender.addresses[0] if sender is not None and len(sender.addresses) > 0 else None
     return {
         'file': path,
         'subject': str(message['subject'] or ''),
         'from': None if first is None else {'name': first.display_name, 'address': first.addr_spec},
-        'attachments': attachments(message),
+        'attachments': attachments(message, '\r\n' if b'\r\n' in raw else '\n'),
     }
 
 

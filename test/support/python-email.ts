@@ -24,14 +24,12 @@ export interface Disagreement {
  * the corpus, wherever Python does not itself produce U+FFFD; each place where they differ is listed here, with why.
  */
 export const KNOWN_DIFFERENCES: Record<string, { field: ComparedField; why: string }[]> = {
-  'calendar-invite': [{ field: 'attachments', why: "Python turns a 7bit part's CRLF line ends into LF; Mailroom keeps the file's bytes" }],
   'transfer-encoding-odd-case': [
     { field: 'attachments', why: 'Python does not strip the tabs around "BASE64", so it leaves chart.png undecoded' },
   ],
   'uuencoded-in-text': [{ field: 'attachments', why: 'Python leaves begin … end blocks in the text; Mailroom makes them attachments' }],
   'delivery-status-bounce': [
     { field: 'from', why: 'Python takes no name from an old-style address\'s comment, "MAILER-DAEMON@… (Mail Delivery System)"; mail readers and Mailroom do' },
-    { field: 'attachments', why: "Python turns the text/rfc822-headers part's CRLF line ends into LF" },
   ],
   'forwarded-inline-old-style-addresses': [{ field: 'from', why: 'Python takes no name from an old-style address\'s comment, "grace@example.com (Grace Hopper)"' }],
   'uuencoded-parts': [{ field: 'attachments', why: "Python names a part from its headers only; Mailroom takes a nameless part's name from its begin line" }],

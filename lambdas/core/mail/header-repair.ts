@@ -11,7 +11,8 @@ import type { HeaderBlock } from './mime-structure';
  * - UTF-7 encoded words, which libmime refuses to decode, are decoded here and written as UTF-8 words;
  * - raw 8-bit bytes outside encoded words are kept when they are valid UTF-8 (RFC 6532), and otherwise read,
  *   per header field, in the charset the part declares, the message's first declared charset, or Windows-1252
- *   (a superset of Latin-1's printable range; for the five bytes it leaves undefined, Latin-1).
+ *   (a superset of Latin-1's printable range; for the five bytes it leaves undefined, Latin-1);
+ * - a Content-Type that is not `type/subtype` (`Content-Type: text`) is text/plain, as RFC 2045 §5.2 says.
  * The stored raw message is never touched: this is the parser's input only.
  */
 export function repairHeaders(raw: Buffer, blocks: HeaderBlock[]): Buffer {
@@ -20,9 +21,11 @@ export function repairHeaders(raw: Buffer, blocks: HeaderBlock[]): Buffer {
   let copied = 0;
   for (const block of blocks) {
     const text = raw.toString('latin1', block.start, block.end);
-    if (!NEEDS_REPAIR.test(text)) continue;
+    const badType = block.contentType !== undefined && !MEDIA_TYPE.test(block.contentType);
+    if (!badType && !NEEDS_REPAIR.test(text)) continue;
     const fallback = declaredEightBit(block.charset) ?? messageCharset ?? 'windows-1252';
-    pieces.push(raw.subarray(copied, block.start), Buffer.concat(fieldsOf(text).map((field) => repairField(field, fallback))));
+    const fields = fieldsOf(text).map((field) => (badType ? field.replace(CONTENT_TYPE_VALUE, '$1text/plain') : field));
+    pieces.push(raw.subarray(copied, block.start), Buffer.concat(fields.map((field) => repairField(field, fallback))));
     copied = block.end;
   }
   if (copied === 0) return raw;
@@ -33,6 +36,8 @@ export function repairHeaders(raw: Buffer, blocks: HeaderBlock[]): Buffer {
 /** An encoded word as mailers write it: raw 8-bit bytes and white space inside included. */
 const ENCODED_WORD = /=\?([^?\s]+)\?([QqBb])\?([^?]*)\?=/g;
 const NEEDS_REPAIR = /[\x80-\xff]|=\?[^?\s]+\?[QqBb]\?[^?]*[\s\x80-\xff][^?]*\?=|=\?(?:unicode-1-1-)?utf-?7[?*]/i;
+const MEDIA_TYPE = /^[!#$%&'*+.^`|~\w-]+\/[!#$%&'*+.^`|~\w-]+\s*(?:;|$)/;
+const CONTENT_TYPE_VALUE = /^(content-type[ \t]*:[ \t]*)[^;\r\n]*/i;
 const UTF7 = /^(?:unicode-1-1-)?utf-?7$/i;
 const UNICODE_OR_ASCII = /^(?:utf-?8|(?:us-)?ascii|utf-?7|unicode-1-1-utf-7)$/i;
 const LATIN1 = /^(?:iso[-_]?8859-1|latin-?1|l1|iso_8859-1:1987|cp819|ibm819)$/i;

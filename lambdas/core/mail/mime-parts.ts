@@ -18,20 +18,31 @@ export function cutParts(raw: Buffer, partIds: string[]): (Buffer | undefined)[]
   return partIds.map((partId) => cutFromText(raw, text, partId));
 }
 
-/** The parts inside multiparts that are messages themselves (message/rfc822, message/delivery-status, …), with their header fields. */
-export function messageParts(raw: Buffer): { partId: string; headers: Map<string, string> }[] {
+/**
+ * Parts inside multiparts that mailparser shows inline in the text rather than listing: messages themselves
+ * (message/rfc822, message/delivery-status, …, and every part of a multipart/digest, whose parts are messages
+ * unless they say otherwise) and text parts that carry a filename.
+ */
+export function partsShownInline(raw: Buffer): { partId: string; contentType: string; headers: Map<string, string> }[] {
   const text = raw.toString('latin1');
-  const found: { partId: string; headers: Map<string, string> }[] = [];
-  const walk = (entity: Entity, partId: string) => {
+  const found: { partId: string; contentType: string; headers: Map<string, string> }[] = [];
+  const walk = (entity: Entity, partId: string, defaultType: string) => {
     const { headers, bodyStart } = readHeaders(text, entity);
-    const contentType = (headers.get('content-type') ?? 'text/plain').toLowerCase();
-    if (contentType.startsWith('message/') && partId) found.push({ partId, headers });
-    if (!contentType.startsWith('multipart/')) return;
-    const boundary = boundaryOf(headers.get('content-type')!);
-    if (boundary === undefined) return;
-    partsOf(text, bodyStart, entity.end, boundary).forEach((child, i) => walk(child, partId ? `${partId}.${i + 1}` : String(i + 1)));
+    const declared = headers.get('content-type');
+    const contentType = (declared?.split(';')[0].trim() || defaultType).toLowerCase();
+    if (contentType.startsWith('multipart/')) {
+      const boundary = boundaryOf(declared!);
+      if (boundary === undefined) return;
+      const childType = contentType === 'multipart/digest' ? 'message/rfc822' : 'text/plain';
+      partsOf(text, bodyStart, entity.end, boundary).forEach((child, i) => walk(child, partId ? `${partId}.${i + 1}` : String(i + 1), childType));
+      return;
+    }
+    const named = /(?:^|;)\s*(?:file)?name\*?(?:\d+\*?)?\s*=/i;
+    const attached = /^\s*attachment\b/i.test(headers.get('content-disposition') ?? '');
+    const namedText = contentType.startsWith('text/') && !attached && (named.test(headers.get('content-disposition') ?? '') || named.test(declared ?? ''));
+    if (partId && (contentType.startsWith('message/') || namedText)) found.push({ partId, contentType, headers });
   };
-  walk({ start: 0, end: text.length }, '');
+  walk({ start: 0, end: text.length }, '', 'text/plain');
   return found;
 }
 

@@ -13,8 +13,8 @@ export interface MimeSkeleton {
   missingBoundaries: string[];
   /** Every header block found, as byte offsets: from its first line to the blank line that ends it. */
   headerBlocks: HeaderBlock[];
-  /** Parts declared message/* (an embedded message, a delivery report). */
-  messageParts: number;
+  /** Parts mailparser may show inline in the text instead of listing: declared message/*, digests, parts with a name. */
+  partsMaybeInline: number;
 }
 
 export interface HeaderBlock {
@@ -22,6 +22,8 @@ export interface HeaderBlock {
   end: number;
   /** The `charset` its Content-Type declares, if any. */
   charset?: string;
+  /** Its Content-Type, unfolded (the first, if there are several). */
+  contentType?: string;
 }
 
 const BOUNDARY_PARAM = /;\s*boundary\s*=\s*(?:"([^"]*)"|([^;\s]+))/i;
@@ -32,21 +34,23 @@ export function scanMimeSkeleton(raw: Buffer, stopAtContainers = Infinity): Mime
   const text = raw.toString('latin1');
   const declared = new Map<string, boolean>(); // boundary → delimiter seen
   let containers = 0;
-  let messageParts = 0;
+  let partsMaybeInline = 0;
   let inHeader = true;
   let contentType = ''; // of the header block being read
   let field = '';
   const headerBlocks: HeaderBlock[] = [];
   let blockStart = 0;
 
+  let named = false; // the header block's Content-Disposition names a file
   const endField = () => {
-    if (/^content-type\s*:/i.test(field)) contentType = field.slice(field.indexOf(':') + 1).trim();
+    if (/^content-type\s*:/i.test(field) && !contentType) contentType = field.slice(field.indexOf(':') + 1).trim();
+    else if (/^content-disposition\s*:.*\bfilename/i.test(field)) named = true;
     field = '';
   };
   const endBlock = (end: number) => {
     endField();
     const charset = CHARSET_PARAM.exec(contentType);
-    headerBlocks.push({ start: blockStart, end, ...(charset ? { charset: charset[1] ?? charset[2] } : {}) });
+    headerBlocks.push({ start: blockStart, end, ...(charset ? { charset: charset[1] ?? charset[2] } : {}), ...(contentType ? { contentType } : {}) });
     const type = contentType.toLowerCase();
     if (type.startsWith('multipart/')) {
       containers++;
@@ -54,10 +58,11 @@ export function scanMimeSkeleton(raw: Buffer, stopAtContainers = Infinity): Mime
       const boundary = match?.[1] ?? match?.[2];
       if (boundary && !declared.has(boundary)) declared.set(boundary, false);
     }
-    if (type.startsWith('message/')) messageParts++;
+    if (type.startsWith('message/') || type.startsWith('multipart/digest') || /\bname\*?(?:\d+\*?)?\s*=/i.test(contentType) || named) partsMaybeInline++;
     // An embedded message's body starts with its own header block.
     inHeader = type.startsWith('message/rfc822') || type.startsWith('message/global');
     contentType = '';
+    named = false;
   };
 
   for (let start = 0; start < text.length && containers < stopAtContainers; ) {
@@ -89,5 +94,5 @@ export function scanMimeSkeleton(raw: Buffer, stopAtContainers = Infinity): Mime
   }
   if (inHeader) endBlock(text.length);
 
-  return { containers, missingBoundaries: [...declared].filter(([, seen]) => !seen).map(([boundary]) => boundary), headerBlocks, messageParts };
+  return { containers, missingBoundaries: [...declared].filter(([, seen]) => !seen).map(([boundary]) => boundary), headerBlocks, partsMaybeInline };
 }

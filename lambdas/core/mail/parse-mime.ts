@@ -5,7 +5,7 @@ import type { AddressObject, ParsedMail } from 'mailparser';
 import libmime = require('libmime');
 import mailparser = require('mailparser');
 import { repairHeaders } from './header-repair';
-import { cutParts, messageParts } from './mime-parts';
+import { cutParts, partsShownInline } from './mime-parts';
 import { scanMimeSkeleton } from './mime-structure';
 import { findUuencodedBlocks, UUENCODE_TRANSFER_ENCODINGS, uudecodePart } from './uuencode';
 
@@ -97,7 +97,7 @@ export async function parseMime(raw: Buffer, limits: Partial<ParseLimits> = {}):
       maxHeadSize: l.maxHeaderBytes,
       maxChildNodes: l.maxParts,
     } as Parameters<typeof mailparser.simpleParser>[1]);
-    const message = withOldMailersAttachments(toParsedMessage(parsed), parsed, raw, skeleton.messageParts > 0);
+    const message = withOldMailersAttachments(toParsedMessage(parsed), parsed, raw, skeleton.partsMaybeInline > 0);
     if (skeleton.missingBoundaries.length > 0) {
       const names = skeleton.missingBoundaries.map((b) => `"${b}"`).join(', ');
       return { ok: false, code: 'malformed', reason: `multipart boundary ${names} never appears, so its parts are lost`, message };
@@ -193,20 +193,20 @@ function inMimeOrder(a: ParsedAttachment, b: ParsedAttachment): number {
   return x.length - y.length;
 }
 
-/** The message/* parts mailparser showed inline rather than listing them. */
-function inlineMessageParts(raw: Buffer, listed: ParsedAttachment[]): ParsedAttachment[] {
-  const parts = messageParts(raw).filter((p) => !listed.some((a) => a.partId === p.partId));
+/** The parts mailparser showed inline in the text rather than listing them, as attachments too. */
+function inlineParts(raw: Buffer, listed: ParsedAttachment[]): ParsedAttachment[] {
+  const parts = partsShownInline(raw).filter((p) => !listed.some((a) => a.partId === p.partId));
   const bodies = cutParts(raw, parts.map((p) => p.partId));
-  return parts.flatMap(({ partId, headers }, i) => {
+  return parts.flatMap(({ partId, contentType, headers }, i) => {
     const content = bodies[i];
     if (!content) return [];
-    const type = libmime.parseHeaderValue(headers.get('content-type') ?? '');
+    const type = libmime.parseHeaderValue(headers.get('content-type') ?? contentType);
     const disposition = libmime.parseHeaderValue(headers.get('content-disposition') ?? '');
     const name = disposition.params.filename ?? type.params.name;
     return [
       {
         filename: name === undefined ? null : decodeHeaderText(name),
-        contentType: type.value.toLowerCase(),
+        contentType,
         contentId: headers.get('content-id') ?? null,
         inline: disposition.value.toLowerCase() !== 'attachment',
         content,
@@ -230,11 +230,11 @@ const sized = (content: Buffer) => ({ size: content.length, sha256: createHash('
 
 /**
  * What mailparser leaves undone: uuencoded parts are decoded, `begin … end` blocks in the text become attachments
- * of their own (the text keeps the rest), and an embedded message (or delivery report) is an attachment of its
- * exact bytes as sent, which the header repair in front of mailparser may have changed, even where mailparser
- * shows it inline in the text instead.
+ * of their own (the text keeps the rest), an embedded message (or delivery report) is an attachment of its exact
+ * bytes as sent, which the header repair in front of mailparser may have changed, and the parts mailparser shows
+ * inline in the text (embedded messages, digests, text files with a name) are listed as attachments too.
  */
-function withOldMailersAttachments(message: ParsedMessage, parsed: ParsedMail, raw: Buffer, hasMessageParts: boolean): ParsedMessage {
+function withOldMailersAttachments(message: ParsedMessage, parsed: ParsedMail, raw: Buffer, mayShowPartsInline: boolean): ParsedMessage {
   const embedded = message.attachments.map((a) => (/^message\/(?:rfc822|global)$/i.test(a.contentType) ? a.partId : null));
   const exact = embedded.some((id) => id !== null) ? cutParts(raw, embedded.map((id) => id ?? '')) : [];
   const attachments: ParsedAttachment[] = message.attachments.map((a, i) => {
@@ -244,7 +244,7 @@ function withOldMailersAttachments(message: ParsedMessage, parsed: ParsedMail, r
     const file = UUENCODE_TRANSFER_ENCODINGS.has(encoding) ? uudecodePart(a.content.toString('latin1')) : undefined;
     return file ? { ...a, filename: a.filename ?? file.filename, content: file.content, ...sized(file.content) } : a;
   });
-  if (hasMessageParts) attachments.push(...inlineMessageParts(raw, attachments));
+  if (mayShowPartsInline) attachments.push(...inlineParts(raw, attachments));
   attachments.sort(inMimeOrder);
   const blocks = message.text === null ? [] : findUuencodedBlocks(message.text);
   if (blocks.length === 0) return { ...message, attachments };
