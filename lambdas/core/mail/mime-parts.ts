@@ -11,11 +11,12 @@ export function cutPart(raw: Buffer, partId: string): Buffer | undefined {
   return cutParts(raw, [partId])[0];
 }
 
-/** Several parts of one message, reading it as text once. */
+/**
+ * Several parts of one message. The walk reads header lines and delimiter lines from the bytes (latin1: one character
+ * per byte) and jumps over everything else, so a large message is never turned into one string.
+ */
 export function cutParts(raw: Buffer, partIds: string[]): (Buffer | undefined)[] {
-  // latin1 maps each byte to one character, so offsets in the text are offsets in the bytes.
-  const text = raw.toString('latin1');
-  return partIds.map((partId) => cutFromText(raw, text, partId));
+  return partIds.map((partId) => cutOne(raw, partId));
 }
 
 /**
@@ -24,17 +25,16 @@ export function cutParts(raw: Buffer, partIds: string[]): (Buffer | undefined)[]
  * unless they say otherwise) and text parts that carry a filename.
  */
 export function partsShownInline(raw: Buffer): { partId: string; contentType: string; headers: Map<string, string> }[] {
-  const text = raw.toString('latin1');
   const found: { partId: string; contentType: string; headers: Map<string, string> }[] = [];
   const walk = (entity: Entity, partId: string, defaultType: string) => {
-    const { headers, bodyStart } = readHeaders(text, entity);
+    const { headers, bodyStart } = readHeaders(raw, entity);
     const declared = headers.get('content-type');
     const contentType = (declared?.split(';')[0].trim() || defaultType).toLowerCase();
     if (contentType.startsWith('multipart/')) {
       const boundary = boundaryOf(declared!);
       if (boundary === undefined) return;
       const childType = contentType === 'multipart/digest' ? 'message/rfc822' : 'text/plain';
-      partsOf(text, bodyStart, entity.end, boundary).forEach((child, i) => walk(child, partId ? `${partId}.${i + 1}` : String(i + 1), childType));
+      partsOf(raw, bodyStart, entity.end, boundary).forEach((child, i) => walk(child, partId ? `${partId}.${i + 1}` : String(i + 1), childType));
       return;
     }
     const named = /(?:^|;)\s*(?:file)?name\*?(?:\d+\*?)?\s*=/i;
@@ -42,18 +42,18 @@ export function partsShownInline(raw: Buffer): { partId: string; contentType: st
     const namedText = contentType.startsWith('text/') && !attached && (named.test(headers.get('content-disposition') ?? '') || named.test(declared ?? ''));
     if (partId && (contentType.startsWith('message/') || namedText)) found.push({ partId, contentType, headers });
   };
-  walk({ start: 0, end: text.length }, '', 'text/plain');
+  walk({ start: 0, end: raw.length }, '', 'text/plain');
   return found;
 }
 
-function cutFromText(raw: Buffer, text: string, partId: string): Buffer | undefined {
-  let entity: Entity | undefined = { start: 0, end: text.length };
+function cutOne(raw: Buffer, partId: string): Buffer | undefined {
+  let entity: Entity | undefined = { start: 0, end: raw.length };
   for (const step of partId.split('.').map(Number)) {
     if (!entity || !Number.isInteger(step) || step < 1) return undefined;
-    entity = childOf(text, entity, step);
+    entity = childOf(raw, entity, step);
   }
   if (!entity) return undefined;
-  const { headers, bodyStart } = readHeaders(text, entity);
+  const { headers, bodyStart } = readHeaders(raw, entity);
   return decodeBody(raw.subarray(bodyStart, entity.end), headers.get('content-transfer-encoding'));
 }
 
@@ -64,30 +64,30 @@ interface Entity {
 }
 
 /** Part `n` of a multipart entity; of an embedded message (message/rfc822), part `n` of its body; part 1 of a leaf is itself. */
-function childOf(text: string, entity: Entity, n: number): Entity | undefined {
-  const { headers, bodyStart } = readHeaders(text, entity);
+function childOf(raw: Buffer, entity: Entity, n: number): Entity | undefined {
+  const { headers, bodyStart } = readHeaders(raw, entity);
   const contentType = (headers.get('content-type') ?? 'text/plain').toLowerCase();
   if (contentType.startsWith('multipart/')) {
     const boundary = boundaryOf(headers.get('content-type')!);
-    return boundary === undefined ? undefined : partsOf(text, bodyStart, entity.end, boundary)[n - 1];
+    return boundary === undefined ? undefined : partsOf(raw, bodyStart, entity.end, boundary)[n - 1];
   }
-  if (contentType.startsWith('message/rfc822')) return childOf(text, { start: bodyStart, end: entity.end }, n);
+  if (contentType.startsWith('message/rfc822')) return childOf(raw, { start: bodyStart, end: entity.end }, n);
   return n === 1 ? entity : undefined;
 }
 
 /** The parts between the delimiter lines of `boundary`; a part ends at the line break before the next delimiter. */
-function partsOf(text: string, from: number, to: number, boundary: string): Entity[] {
+function partsOf(raw: Buffer, from: number, to: number, boundary: string): Entity[] {
   const delimiter = `--${boundary}`;
   const parts: Entity[] = [];
   let partStart = -1;
   // Jumps from one occurrence of the delimiter to the next: a large attachment's lines are never walked one by one.
-  for (let at = text.indexOf(delimiter, from); at >= 0 && at < to; at = text.indexOf(delimiter, at + 1)) {
-    if (at > from && text[at - 1] !== '\n') continue;
-    const lineEnd = Math.min(nextLineEnd(text, at), to);
-    const rest = text.slice(at + delimiter.length, lineEnd).replace(/\r?\n$/, '');
+  for (let at = raw.indexOf(delimiter, from, 'latin1'); at >= 0 && at < to; at = raw.indexOf(delimiter, at + 1, 'latin1')) {
+    if (at > from && raw[at - 1] !== 0x0a) continue;
+    const lineEnd = Math.min(nextLineEnd(raw, at), to);
+    const rest = raw.toString('latin1', at + delimiter.length, lineEnd).replace(/\r?\n$/, '');
     const closing = rest.startsWith('--');
     if (!closing && rest.trim() !== '') continue;
-    if (partStart >= 0) parts.push({ start: partStart, end: lineBreakBefore(text, at, partStart) });
+    if (partStart >= 0) parts.push({ start: partStart, end: lineBreakBefore(raw, at, partStart) });
     if (closing) return parts;
     partStart = lineEnd;
   }
@@ -96,21 +96,21 @@ function partsOf(text: string, from: number, to: number, boundary: string): Enti
   return parts;
 }
 
-const nextLineEnd = (text: string, at: number): number => {
-  const lf = text.indexOf('\n', at);
-  return lf < 0 ? text.length : lf + 1;
+const nextLineEnd = (raw: Buffer, at: number): number => {
+  const lf = raw.indexOf(0x0a, at);
+  return lf < 0 ? raw.length : lf + 1;
 };
 
 /** Where the line break that ends a part begins (it belongs to the delimiter after it). */
-function lineBreakBefore(text: string, delimiterAt: number, partStart: number): number {
+function lineBreakBefore(raw: Buffer, delimiterAt: number, partStart: number): number {
   let end = delimiterAt;
-  if (end > partStart && text[end - 1] === '\n') end--;
-  if (end > partStart && text[end - 1] === '\r') end--;
+  if (end > partStart && raw[end - 1] === 0x0a) end--;
+  if (end > partStart && raw[end - 1] === 0x0d) end--;
   return end;
 }
 
 /** Header fields by lowercased name (the first of each, unfolded), and where the body begins. */
-function readHeaders(text: string, entity: Entity): { headers: Map<string, string>; bodyStart: number } {
+function readHeaders(raw: Buffer, entity: Entity): { headers: Map<string, string>; bodyStart: number } {
   const headers = new Map<string, string>();
   let at = entity.start;
   let field = '';
@@ -123,8 +123,8 @@ function readHeaders(text: string, entity: Entity): { headers: Map<string, strin
     field = '';
   };
   while (at < entity.end) {
-    const lineEnd = Math.min(nextLineEnd(text, at), entity.end);
-    const line = text.slice(at, lineEnd).replace(/\r?\n$/, '');
+    const lineEnd = Math.min(nextLineEnd(raw, at), entity.end);
+    const line = raw.toString('latin1', at, lineEnd).replace(/\r?\n$/, '');
     at = lineEnd;
     if (line === '') break;
     if (/^[ \t]/.test(line)) field += ` ${line.trim()}`;

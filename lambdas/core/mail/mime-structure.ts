@@ -13,7 +13,7 @@ export interface MimeSkeleton {
   missingBoundaries: string[];
   /** Every header block found, as byte offsets: from its first line to the blank line that ends it. */
   headerBlocks: HeaderBlock[];
-  /** Parts mailparser may show inline in the text instead of listing: declared message/*, digests, parts with a name. */
+  /** Parts mailparser may show inline in the text instead of listing: declared message/*, digests, text with a name. */
   partsMaybeInline: number;
 }
 
@@ -31,7 +31,8 @@ const CHARSET_PARAM = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]+))/i;
 
 /** Scans `raw`; stops counting early once `stopAtContainers` is reached (the result is then partial). */
 export function scanMimeSkeleton(raw: Buffer, stopAtContainers = Infinity): MimeSkeleton {
-  const text = raw.toString('latin1');
+  // Lines are read from the bytes one at a time (latin1: one character per byte): a multi-megabyte message is never
+  // turned into one string, which costs more than the scan.
   const declared = new Map<string, boolean>(); // boundary → delimiter seen
   let containers = 0;
   let partsMaybeInline = 0;
@@ -41,10 +42,10 @@ export function scanMimeSkeleton(raw: Buffer, stopAtContainers = Infinity): Mime
   const headerBlocks: HeaderBlock[] = [];
   let blockStart = 0;
 
-  let named = false; // the header block's Content-Disposition names a file
+  let disposition = ''; // of the header block being read
   const endField = () => {
     if (/^content-type\s*:/i.test(field) && !contentType) contentType = field.slice(field.indexOf(':') + 1).trim();
-    else if (/^content-disposition\s*:.*\bfilename/i.test(field)) named = true;
+    else if (/^content-disposition\s*:/i.test(field)) disposition = field.slice(field.indexOf(':') + 1).trim();
     field = '';
   };
   const endBlock = (end: number) => {
@@ -58,18 +59,25 @@ export function scanMimeSkeleton(raw: Buffer, stopAtContainers = Infinity): Mime
       const boundary = match?.[1] ?? match?.[2];
       if (boundary && !declared.has(boundary)) declared.set(boundary, false);
     }
-    if (type.startsWith('message/') || type.startsWith('multipart/digest') || /\bname\*?(?:\d+\*?)?\s*=/i.test(contentType) || named) partsMaybeInline++;
+    const namedText = (type.startsWith('text/') || !type) && !/^attachment\b/i.test(disposition) && /(?:^|[;\s])(?:file)?name\*?(?:\d+\*?)?\s*=/i.test(`${contentType};${disposition}`);
+    if (type.startsWith('message/') || type.startsWith('multipart/digest') || namedText) partsMaybeInline++;
     // An embedded message's body starts with its own header block.
     inHeader = type.startsWith('message/rfc822') || type.startsWith('message/global');
     contentType = '';
-    named = false;
+    disposition = '';
   };
 
-  for (let start = 0; start < text.length && containers < stopAtContainers; ) {
+  for (let start = 0; start < raw.length && containers < stopAtContainers; ) {
+    if (!inHeader) {
+      // In a body only delimiter lines count: jump to the next line that starts with "--" (a body never starts the message).
+      const next = raw.indexOf('\n--', start - 1);
+      if (next < 0) break;
+      start = next + 1;
+    }
     const lineStart = start;
-    const newline = text.indexOf('\n', start);
-    const end = newline < 0 ? text.length : newline;
-    const line = text.slice(start, end > start && text[end - 1] === '\r' ? end - 1 : end);
+    const newline = raw.indexOf(0x0a, start);
+    const end = newline < 0 ? raw.length : newline;
+    const line = raw.toString('latin1', start, end > start && raw[end - 1] === 0x0d ? end - 1 : end);
     start = end + 1;
 
     if (inHeader) {
@@ -92,7 +100,7 @@ export function scanMimeSkeleton(raw: Buffer, stopAtContainers = Infinity): Mime
       }
     }
   }
-  if (inHeader) endBlock(text.length);
+  if (inHeader) endBlock(raw.length);
 
   return { containers, missingBoundaries: [...declared].filter(([, seen]) => !seen).map(([boundary]) => boundary), headerBlocks, partsMaybeInline };
 }

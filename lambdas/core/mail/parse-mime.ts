@@ -97,7 +97,7 @@ export async function parseMime(raw: Buffer, limits: Partial<ParseLimits> = {}):
       maxHeadSize: l.maxHeaderBytes,
       maxChildNodes: l.maxParts,
     } as Parameters<typeof mailparser.simpleParser>[1]);
-    const message = withOldMailersAttachments(toParsedMessage(parsed), parsed, raw, skeleton.partsMaybeInline > 0);
+    const message = completeAttachments(toParsedMessage(parsed), parsed, raw, skeleton.partsMaybeInline > 0);
     if (skeleton.missingBoundaries.length > 0) {
       const names = skeleton.missingBoundaries.map((b) => `"${b}"`).join(', ');
       return { ok: false, code: 'malformed', reason: `multipart boundary ${names} never appears, so its parts are lost`, message };
@@ -234,8 +234,8 @@ const sized = (content: Buffer) => ({ size: content.length, sha256: createHash('
  * bytes as sent, which the header repair in front of mailparser may have changed, and the parts mailparser shows
  * inline in the text (embedded messages, digests, text files with a name) are listed as attachments too.
  */
-function withOldMailersAttachments(message: ParsedMessage, parsed: ParsedMail, raw: Buffer, mayShowPartsInline: boolean): ParsedMessage {
-  const embedded = message.attachments.map((a) => (/^message\/(?:rfc822|global)$/i.test(a.contentType) ? a.partId : null));
+function completeAttachments(message: ParsedMessage, parsed: ParsedMail, raw: Buffer, mayShowPartsInline: boolean): ParsedMessage {
+  const embedded = message.attachments.map((a) => (/^message\//i.test(a.contentType) ? a.partId : null));
   const exact = embedded.some((id) => id !== null) ? cutParts(raw, embedded.map((id) => id ?? '')) : [];
   const attachments: ParsedAttachment[] = message.attachments.map((a, i) => {
     const asSent = exact[i];
