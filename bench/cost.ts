@@ -6,7 +6,7 @@ import { FUNCTION_MEMORY_MB } from '../lib/constructs/function-memory';
 import { DEFAULT_RETENTION_DAYS } from '../lambdas/config';
 import type { CoreDeps } from '../lambdas/core/deps';
 import { generateApiKey } from '../lambdas/core/api-keys';
-import { LATE_MAIL_MS } from '../lambdas/core/wait-for-message';
+import { LATE_MAIL_MS } from '../lambdas/core/messages/wait-for-message';
 import { registerApiKey } from '../lambdas/core/key-registry';
 import { DEFAULT_ORG_ID, messageKey } from '../lambdas/core/table-keys';
 import { createApi } from '../lambdas/http/api';

@@ -5,7 +5,7 @@ import type { CoreDeps } from './deps';
 import { newId } from './ids';
 import { createInbox, type InboxItem } from './inboxes';
 import { queryAll } from './listing';
-import type { MessageItem } from './messages';
+import type { MessageItem } from './messages/messages';
 import { METRIC } from './metric-names';
 import { canaryHoldKey, canaryProbeKey, canaryProbePrefix, inboxKey, messageListPrefix } from './table-keys';
 

@@ -3,7 +3,7 @@ import { METRIC, type MetricName } from './metric-names';
 import type { CoreDeps } from './deps';
 import { hashId } from './ids';
 import { listNewestFirst, type ListPage, type ListRequest } from './listing';
-import { toSummary, type DeliveryStatus, type MessageItem } from './messages';
+import { toSummary, type DeliveryStatus, type MessageItem } from './messages/messages';
 import { messageKey, sentMessageKey, suppressionKey, suppressionListPrefix } from './table-keys';
 import { auditWrite, type Actor } from './audit';
 import { notFound } from './errors';

@@ -1,7 +1,7 @@
 import type { Item } from '../ports';
 import type { CoreDeps } from './deps';
 import { purgeInboxContents } from './inbox-deletion';
-import type { MessageItem } from './messages';
+import type { MessageItem } from './messages/messages';
 import { releaseStoredBytes } from './raw-mail';
 
 /** Item types whose expiry leaves something outside the item to delete. */

@@ -6,7 +6,7 @@ import { inboxEvenIfDeleting, removeInbox } from './inboxes';
 import type { DeliveryItem } from './webhook-delivery';
 import { allWebhooks } from './webhooks';
 import { deleteRange, queryAll } from './listing';
-import type { MessageItem } from './messages';
+import type { MessageItem } from './messages/messages';
 import { releaseRawObjects } from './raw-mail';
 import {
   apiKeyByHash,

@@ -1,7 +1,7 @@
 import type { CoreDeps } from './deps';
 import { getInbox, toInbox } from './inboxes';
 import { isLive } from './listing';
-import { fullMessage, type MessageItem } from './messages';
+import { fullMessage, type MessageItem } from './messages/messages';
 import { readAhead, type ReadAheadLimits } from './read-ahead';
 import { rawKeyOf } from './raw-mail';
 import { messageListPrefix, type ItemKey } from './table-keys';

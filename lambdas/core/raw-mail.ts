@@ -1,7 +1,7 @@
 import type { Item } from '../ports';
 import type { CoreDeps } from './deps';
 import { TransactionConditionsFailed } from './errors';
-import type { MessageItem } from './messages';
+import type { MessageItem } from './messages/messages';
 import { INBOUND_BACKSTOP_DAYS } from './retention';
 import { blobKeys, rawUsersKey } from './table-keys';
 

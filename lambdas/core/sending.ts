@@ -9,8 +9,8 @@ import { messageSentEvent } from './events';
 import { newId } from './ids';
 import { getInbox, type InboxItem } from './inboxes';
 import type { ParsedMessage } from './mail/parse-mime';
-import { getMessage, toSummary, type Message, type MessageItem, type MessageSummary, type Verdicts } from './messages';
-import { writeMessage } from './message-writer';
+import { getMessage, toSummary, type Message, type MessageItem, type MessageSummary, type Verdicts } from './messages/messages';
+import { writeMessage } from './messages/message-writer';
 import { messageKey, sendCounterKey, sentMessageKey } from './table-keys';
 import { suppressedAmong } from './delivery-feedback';
 

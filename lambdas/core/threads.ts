@@ -7,7 +7,7 @@ import { hashId } from './ids';
 import { getInbox } from './inboxes';
 import { isLive, listNewestFirst, queryAll, type ListPage, type ListRequest } from './listing';
 import type { ParsedMessage } from './mail/parse-mime';
-import { toSummary, type MessageItem, type MessageSummary } from './messages';
+import { toSummary, type MessageItem, type MessageSummary } from './messages/messages';
 import { messageKey, messageListPrefix, threadKey, threadLookupKey, threadMemberKey, threadMemberPrefix } from './table-keys';
 
 /** A conversation in an inbox: what lists show, kept beside the messages it groups. */

@@ -1,6 +1,6 @@
 import type { SESEvent, SESEventRecord } from 'aws-lambda';
 import type { InboundMail } from '../core/ingest';
-import type { VerdictStatus } from '../core/messages';
+import type { VerdictStatus } from '../core/messages/messages';
 
 /** Maps one SES receipt record to the core's view of received mail; the S3 action stored it at prefix + messageId. */
 export function inboundMailFromSes(record: SESEventRecord, inboundPrefix: string): InboundMail {

@@ -2,7 +2,7 @@ import type * as z from 'zod';
 import type { Actor } from '../core/audit';
 import type { Principal, Scope } from '../core/auth';
 import type { CoreDeps } from '../core/deps';
-import type { StoredBytes } from '../core/messages';
+import type { StoredBytes } from '../core/messages/messages';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

@@ -1,6 +1,6 @@
 import type { Actor } from '../core/audit';
 import type { CoreDeps } from '../core/deps';
-import type { MessageSummary } from '../core/messages';
+import type { MessageSummary } from '../core/messages/messages';
 import type { ReplyInput, SendInput } from '../core/sending';
 import { inboxParams, messageParams, messageSummarySchema, replyBody, sendBody } from './schemas';
 import { route, type Route } from './route';

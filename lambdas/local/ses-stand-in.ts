@@ -1,5 +1,5 @@
 import type { SESEvent } from 'aws-lambda';
-import type { Verdicts } from '../core/messages';
+import type { Verdicts } from '../core/messages/messages';
 
 /**
  * The SES receipt event the local SMTP server hands to the parser, shaped as SES sends it to Lambda.

@@ -1,6 +1,6 @@
 import { systemActor } from '../../lambdas/core/audit';
 import { createInbox } from '../../lambdas/core/inboxes';
-import { deleteMessage } from '../../lambdas/core/message-deletion';
+import { deleteMessage } from '../../lambdas/core/messages/message-deletion';
 import { getThread, listThreads } from '../../lambdas/core/threads';
 import { DEFAULT_ORG_ID, threadKey } from '../../lambdas/core/table-keys';
 import { useBackends } from '../support/backends';

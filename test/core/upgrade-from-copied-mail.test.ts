@@ -1,8 +1,8 @@
 import { systemActor } from '../../lambdas/core/audit';
 import { createInbox } from '../../lambdas/core/inboxes';
 import { exportInbox } from '../../lambdas/core/inbox-export';
-import { deleteMessage } from '../../lambdas/core/message-deletion';
-import { getMessage, getMessageItem, type MessageItem } from '../../lambdas/core/messages';
+import { deleteMessage } from '../../lambdas/core/messages/message-deletion';
+import { getMessage, getMessageItem, type MessageItem } from '../../lambdas/core/messages/messages';
 import { blobKeys, DEFAULT_ORG_ID } from '../../lambdas/core/table-keys';
 import { useBackends } from '../support/backends';
 import { attachmentBytes, rawBytes } from '../support/downloads';

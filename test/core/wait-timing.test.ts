@@ -1,6 +1,6 @@
 import { encodeTime } from 'ulid';
 import type { CoreDeps } from '../../lambdas/core/deps';
-import { waitForMessage } from '../../lambdas/core/wait-for-message';
+import { waitForMessage } from '../../lambdas/core/messages/wait-for-message';
 import { LocalArrivals } from '../../lambdas/local/local-arrivals';
 import type { Item, QueryInput, Table } from '../../lambdas/ports';
 

@@ -1,5 +1,5 @@
 import type { CoreDeps } from '../../lambdas/core/deps';
-import { locateAttachment, locateRaw } from '../../lambdas/core/messages';
+import { locateAttachment, locateRaw } from '../../lambdas/core/messages/messages';
 import { DEFAULT_ORG_ID } from '../../lambdas/core/table-keys';
 
 /** A message's raw bytes, from wherever the message says they are kept. */

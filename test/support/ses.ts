@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SESEvent } from 'aws-lambda';
 import type { CoreDeps } from '../../lambdas/core/deps';
-import type { Verdicts, VerdictStatus } from '../../lambdas/core/messages';
+import type { Verdicts, VerdictStatus } from '../../lambdas/core/messages/messages';
 import { sesEventFor } from '../../lambdas/local/ses-stand-in';
 import { processSesEvent } from '../../lambdas/handlers/process-ses-event';
 

@@ -1,4 +1,4 @@
-import { isoTime } from './listing';
+import { isoTime } from '../listing';
 
 /** What a caller can ask of a message list or a wait; every field narrows. */
 export interface MessageFilter {

@@ -1,5 +1,5 @@
-import type { Extracted } from './mail/extract';
-import type { MailAddress } from './mail/parse-mime';
+import type { Extracted } from '../mail/extract';
+import type { MailAddress } from '../mail/parse-mime';
 
 /**
  * A message item must stay far below DynamoDB's 400 KB item limit, yet its summary fields come

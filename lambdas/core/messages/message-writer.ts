@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { CoreDeps } from './deps';
-import { inOrder } from './in-order';
-import type { InboxItem } from './inboxes';
-import type { Extracted } from './mail/extract';
-import type { ParseOutcome } from './mail/parse-mime';
+import type { CoreDeps } from '../deps';
+import { inOrder } from '../in-order';
+import type { InboxItem } from '../inboxes';
+import type { Extracted } from '../mail/extract';
+import type { ParseOutcome } from '../mail/parse-mime';
 import {
   boundedAddress,
   boundedAddressList,
@@ -13,13 +13,13 @@ import {
   INLINE_ATTACHMENT_LIST_BYTES,
 } from './message-bounds';
 import { packContentJson } from './message-content-packing';
-import { cutParts } from './mail/mime-parts';
+import { cutParts } from '../mail/mime-parts';
 import type { AttachmentMeta, DeliveryStatus, MessageContent, MessageContentItem, MessageItem, Verdicts } from './messages';
-import { TransactionConditionsFailed } from './errors';
-import type { WriteOp } from '../ports';
-import { blobKeys, inboxKey, messageContentKey, messageKey, messageTombstoneKey } from './table-keys';
-import { releaseStoredBytes } from './raw-mail';
-import { exactThreadWrite, threadIdFor, threadWrites } from './threads';
+import { TransactionConditionsFailed } from '../errors';
+import type { WriteOp } from '../../ports';
+import { blobKeys, inboxKey, messageContentKey, messageKey, messageTombstoneKey } from '../table-keys';
+import { releaseStoredBytes } from '../raw-mail';
+import { exactThreadWrite, threadIdFor, threadWrites } from '../threads';
 
 /**
  * Packed text/html/headers up to this size get an item of their own; larger ones go to the bucket. Beyond about

@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
-import type { Item } from '../ports';
-import { inOrder } from './in-order';
-import type { CoreDeps } from './deps';
-import { notFound } from './errors';
-import { getInbox } from './inboxes';
-import { isLive, listNewestFirst, timeSlice, type ListPage, type ListRequest } from './listing';
+import type { Item } from '../../ports';
+import { inOrder } from '../in-order';
+import type { CoreDeps } from '../deps';
+import { notFound } from '../errors';
+import { getInbox } from '../inboxes';
+import { isLive, listNewestFirst, timeSlice, type ListPage, type ListRequest } from '../listing';
 import { messageMatcher, type MessageFilter } from './message-filter';
-import type { Extracted, ExtractedLink } from './mail/extract';
-import type { HeaderField, MailAddress, ParseFailureCode } from './mail/parse-mime';
+import type { Extracted, ExtractedLink } from '../mail/extract';
+import type { HeaderField, MailAddress, ParseFailureCode } from '../mail/parse-mime';
 import { unpackContent } from './message-content-packing';
-import { cutPart } from './mail/mime-parts';
-import { rawKeyOf } from './raw-mail';
-import { blobKeys, messageContentKey, messageKey, messageListPrefix } from './table-keys';
+import { cutPart } from '../mail/mime-parts';
+import { rawKeyOf } from '../raw-mail';
+import { blobKeys, messageContentKey, messageKey, messageListPrefix } from '../table-keys';
 
 export type VerdictStatus = 'PASS' | 'FAIL' | 'GRAY' | 'PROCESSING_FAILED' | 'DISABLED';
 

@@ -1,11 +1,11 @@
-import { auditWrite, type Actor } from './audit';
-import type { CoreDeps } from './deps';
-import type { Item } from '../ports';
-import { MailroomError } from './errors';
+import { auditWrite, type Actor } from '../audit';
+import type { CoreDeps } from '../deps';
+import type { Item } from '../../ports';
+import { MailroomError } from '../errors';
 import { getMessageItem, type MessageItem } from './messages';
-import { releaseStoredBytes } from './raw-mail';
-import { messageContentKey, messageKey, messageTombstoneKey } from './table-keys';
-import { recountThreadOf, threadMembershipDeletion, type ThreadRef } from './threads';
+import { releaseStoredBytes } from '../raw-mail';
+import { messageContentKey, messageKey, messageTombstoneKey } from '../table-keys';
+import { recountThreadOf, threadMembershipDeletion, type ThreadRef } from '../threads';
 
 /** SQS keeps a dead letter 14 days at most: no delivery of a deleted message can be redriven later than that. */
 const LATEST_REDRIVE_SECONDS = 14 * 86400;

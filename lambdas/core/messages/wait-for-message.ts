@@ -1,10 +1,10 @@
-import type { CoreDeps } from './deps';
-import { inOrder } from './in-order';
-import { getInbox } from './inboxes';
-import { isLive, isoTime, timeSlice } from './listing';
+import type { CoreDeps } from '../deps';
+import { inOrder } from '../in-order';
+import { getInbox } from '../inboxes';
+import { isLive, isoTime, timeSlice } from '../listing';
 import { messageMatcher, type MessageFilter } from './message-filter';
 import { toSummary, type MessageItem, type MessageSummary } from './messages';
-import { messageListPrefix, type ItemKey } from './table-keys';
+import { messageListPrefix, type ItemKey } from '../table-keys';
 
 export interface WaitRequest extends Pick<MessageFilter, 'from' | 'subjectContains' | 'since'> {
   timeoutSeconds: number;
