@@ -7,6 +7,7 @@ import { DEFAULT_RETENTION_DAYS } from '../lambdas/config';
 import type { CoreDeps } from '../lambdas/core/deps';
 import { generateApiKey } from '../lambdas/core/api-keys';
 import { LATE_MAIL_MS } from '../lambdas/core/messages/wait-for-message';
+import { SEARCH_READ_AHEAD } from '../lambdas/core/messages/messages';
 import { registerApiKey } from '../lambdas/core/key-registry';
 import { DEFAULT_ORG_ID, messageKey } from '../lambdas/core/table-keys';
 import { createApi } from '../lambdas/http/api';
@@ -256,6 +257,41 @@ export const run: Section = async ({ progress, quick }) => {
     const waiting = await measureWaiting(backends.deps, key, waitInboxes, waitPlan);
     progress.tick();
     progress.done();
+    // Searching reads the inbox's summaries newest first and matches them in the API function: nothing is written for
+    // it when mail arrives. A search that matches nothing reads the whole inbox (up to 1,000 items per request).
+    const searchPlan = quick ? 3 : 10;
+    progress.start(`searching the ${emails}-message inbox ${searchPlan} times for what it does not hold`, searchPlan);
+    const searchMs: number[] = [];
+    for (let i = 0; i < searchPlan; i++) {
+      meter.phase = 'search';
+      const started = performance.now();
+      const res = await call('GET', `/v1/inboxes/${inbox.id}/messages`, { ...client, query: { q: `from:nobody-${i} "never written" -has:attachment` } });
+      searchMs.push(Math.ceil(performance.now() - started));
+      meter.phase = 'idle';
+      if (res.status !== 200 || res.json.data.length !== 0) throw new Error(`search failed: ${res.status}`);
+      progress.tick();
+    }
+    progress.done();
+    const searched = meter.counts('search');
+    const search = {
+      searches: searchPlan,
+      messages: emails,
+      readUnits: searched.dynamodb.rru / searchPlan,
+      writeUnits: searched.dynamodb.wru / searchPlan,
+      queries: searched.dynamodb.query / searchPlan,
+      itemsRead: searched.dynamodb.queryItems / searchPlan,
+      meanMs: searchMs.reduce((a, b) => a + b, 0) / searchPlan,
+    };
+    const perThousandSearches = (rate: Rate, quantity: number) => costOf({ rate, quantity: quantity * 1000 });
+    const searchCost = {
+      apiGateway: perThousandSearches('apiGatewayRestRequest', 1),
+      lambdaRequests: perThousandSearches('lambdaRequest', 1),
+      lambdaDuration: perThousandSearches('lambdaArmGbSecond', (search.meanMs / 1000) * (API_MEMORY_MB / 1024)),
+      reads: perThousandSearches('dynamodbReadUnit', search.readUnits),
+      writes: perThousandSearches('dynamodbWriteUnit', search.writeUnits),
+    };
+    const searchTotal = Object.values(searchCost).reduce((a, b) => a + b, 0);
+
     const unitChecks = await checkUnitsAgainstDynamoDbLocal(backends.dynamodbEndpoint, TABLE_NAME, messageKey(DEFAULT_ORG_ID, inbox.id, lastMessageId), LIST_PAGE);
     const unitsAgree = unitChecks.every((c) => c.estimated === c.reported);
 
@@ -563,6 +599,18 @@ export const run: Section = async ({ progress, quick }) => {
       '',
       markdownTable(['component', 'per 1,000 waits answered after 1 s', 'per hour of waits that find nothing'], waitingRows),
       '',
+      `**Searching** (\`GET …/messages?q=\`). On AWS a search is a Query of the inbox's summary items, newest first and limited to the ` +
+        `time slice its after:/before: terms allow, read ${SEARCH_READ_AHEAD} at a time and matched in the API function (no Scan, and no index ` +
+        `to keep: receiving pays $0 for search). Its cost grows with the mail it has to look through: a search of the ${emails}-message inbox ` +
+        `that matches nothing read ${num(search.itemsRead, 0)} items in ${num(search.queries, 1)} Queries, ${num(search.readUnits, 1)} RRU ` +
+        `(${num((search.readUnits * 1000) / emails, 1)} RRU per 1,000 messages searched) and ${num(search.meanMs, 1)} ms in the API handler: ` +
+        `${usd(searchTotal)} per 1,000 such searches (API Gateway ${usd(searchCost.apiGateway)}, Lambda ${usd(searchCost.lambdaRequests + searchCost.lambdaDuration)}, ` +
+        `DynamoDB reads ${usd(searchCost.reads)}, the rate-limit counter ${usd(searchCost.writes)}). A page that fills early reads less; one request ` +
+        'reads at most 1,000 items and hands back a cursor for the rest. A per-inbox word index would make each search a few reads but add a ' +
+        'write per distinct word to every received message, which the receive-and-store budget cannot carry; an OpenSearch Serverless ' +
+        'collection never scales below 1 OCU (0.5 indexing + 0.5 search, without standby replicas) or 2 with them: about $175–350 a month ' +
+        'at $0.24 per OCU-hour, whatever the volume.',
+      '',
       `A listing reads summary items only (bodies and headers have items of their own): ${num(api.dynamodb.queryBytes / Math.max(api.dynamodb.queryItems, 1) / 1024)} KB per ` +
         `listed message, so a page of ${round(api.dynamodb.queryItems / queries, 1)} items costs ` +
         `${round(api.dynamodb.queryRru / queries, 1)} RRU (${round((100 * api.dynamodb.queryRru) / Math.max(api.dynamodb.rru, 1), 1)} % of the API's reads). ` +
@@ -611,6 +659,7 @@ export const run: Section = async ({ progress, quick }) => {
         apiMs: { ...apiDist, billedMsTotal: apiBilledMs, requests: apiMs.length },
         responseBytes,
         waiting,
+        search: { ...search, usdPerThousand: searchTotal, usdPerThousandByComponent: searchCost },
         unitChecks,
         lines: costed.map(({ group, component, quantity, rate, unitScale, costUsd }) => ({ group, component, quantity, rate, unitScale, costUsd })),
         totals: { beyondSesUsd: beyondSes, receiveAndStoreUsd: receiveAndStore, readsPerThousandRequestsUsd: readsPerThousandRequests, sesUsd: sesTotal, withSesUsd: beyondSes + sesTotal, ...Object.fromEntries(groups.map((g) => [g, subtotal(g)])) },

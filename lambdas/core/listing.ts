@@ -14,19 +14,28 @@ export interface ListPage<T> {
   nextCursor: string | null;
 }
 
-/** Queries a key range newest first, skipping items `keep` rejects (expired, hidden) until a page is full. */
+/**
+ * Queries a key range newest first, skipping items `keep` rejects (expired, hidden, not matching) until a page is
+ * full. `readAhead` reads at least that many items per query, for a `keep` that rejects most (a search).
+ */
 export async function listNewestFirst<T extends Item>(
   table: Table,
   range: { pk: string; skPrefix: string; skFrom?: string; skTo?: string },
   request: ListRequest,
   keep: (item: T) => boolean,
+  readAhead = 0,
 ): Promise<{ items: T[]; nextCursor: string | null }> {
   const items: T[] = [];
   let startAfter = decodeCursor(request.cursor, range.pk, range.skPrefix);
   // Bounded so a long run of expired items costs a few reads, not a scan; the cursor resumes after them.
   for (let reads = 0; reads < 10 && items.length < request.limit; reads++) {
-    const page = await table.query<T>({ ...range, limit: request.limit - items.length, startAfter, newestFirst: true });
-    items.push(...page.items.filter(keep));
+    const page = await table.query<T>({ ...range, limit: Math.max(request.limit - items.length, readAhead), startAfter, newestFirst: true });
+    for (const [i, item] of page.items.entries()) {
+      if (!keep(item)) continue;
+      items.push(item);
+      // A full page with more read behind it: the next one starts after this item.
+      if (items.length === request.limit && (i < page.items.length - 1 || page.lastKey)) return { items, nextCursor: encodeCursor({ pk: item.pk, sk: item.sk }) };
+    }
     startAfter = page.lastKey;
     if (!startAfter) return { items, nextCursor: null };
   }

@@ -6,6 +6,7 @@ import { EVENT_TYPES } from '../core/events';
 import { LINK_KINDS } from '../core/mail/link-kinds';
 import { CREDENTIAL_NAME, CREDENTIAL_TYPES, TOTP_ALGORITHMS } from '../core/vault';
 import { ID_PATTERN } from '../core/ids';
+import { MAX_SEARCH_LENGTH } from '../core/messages/message-search';
 import { DEFAULT_ORG_ID } from '../core/table-keys';
 
 /** Request and response shapes: one source for validation and for `GET /v1/openapi.json`. */
@@ -44,6 +45,17 @@ export const messageListQuery = listQuery.extend({
   hasAttachments: optionalFlag.describe('only messages with (true) or without (false) attachments'),
   unread: optionalFlag.describe('only unread (true) or read (false) messages'),
   direction: z.enum(['inbound', 'outbound']).optional().describe('only received (inbound) or sent (outbound) mail; sent mail that was only captured locally is the outbox'),
+  q: z
+    .string()
+    .min(1)
+    .max(MAX_SEARCH_LENGTH)
+    .optional()
+    .describe(
+      'a search, ANDed with the other filters: from:, to: (To and Cc), subject:, label:, has:attachment, is:unread, is:read, ' +
+        'after:/before: (YYYY-MM-DD or an ISO time; after is on or after), and words looked for in the subject and snippet; ' +
+        '"quoted values" keep their spaces, -term or !term negates. Example: from:ada has:attachment after:2026-12-01 invoice -draft. ' +
+        'A page may hold fewer than limit while nextCursor is set',
+    ),
 });
 
 export const exportQuery = z.object({

@@ -10,7 +10,7 @@ Inboxes
   inbox list                                                    list inboxes
   inbox delete <inboxId>                                        delete an inbox and its mail
 Messages
-  messages list <inboxId> [--from x] [--subject x]              newest first
+  messages list <inboxId> [--from x] [--subject x] [--search q] newest first; q as in the API (from:ada has:attachment invoice)
   messages get <inboxId> <messageId>                            one message with its text
   messages raw <inboxId> <messageId>                            the message as received (to stdout)
   wait --inbox <inboxId> [--from x] [--subject x] [--since iso] [--timeout 60] [--code]
@@ -40,6 +40,7 @@ const OPTIONS = {
   'ttl-minutes': { type: 'string' },
   from: { type: 'string' },
   subject: { type: 'string' },
+  search: { type: 'string' },
   since: { type: 'string' },
   inbox: { type: 'string' },
   timeout: { type: 'string' },
@@ -121,7 +122,7 @@ async function dispatch(api: MailroomClient, out: Output, stderr: NodeJS.Writabl
     }
     case 'messages list': {
       const inboxId = needed(rest[0], '<inboxId>');
-      const page = await dataOf(api.GET('/v1/inboxes/{inboxId}/messages', { params: { path: { inboxId }, query: { limit: 50, from: opts.from, subjectContains: opts.subject } } }));
+      const page = await dataOf(api.GET('/v1/inboxes/{inboxId}/messages', { params: { path: { inboxId }, query: { limit: 50, from: opts.from, subjectContains: opts.subject, q: opts.search } } }));
       return out.result(page.data, page.data.map(line).join('\n'));
     }
     case 'messages get': {

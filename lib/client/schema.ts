@@ -2398,6 +2398,8 @@ export interface operations {
                 includeQuarantined?: "true" | "false";
                 /** @description page size (1–100) */
                 limit?: number;
+                /** @description a search, ANDed with the other filters: from:, to: (To and Cc), subject:, label:, has:attachment, is:unread, is:read, after:/before: (YYYY-MM-DD or an ISO time; after is on or after), and words looked for in the subject and snippet; "quoted values" keep their spaces, -term or !term negates. Example: from:ada has:attachment after:2026-12-01 invoice -draft. A page may hold fewer than limit while nextCursor is set */
+                q?: string;
                 /** @description received at or after this time */
                 since?: string;
                 /** @description part of the subject, any case */

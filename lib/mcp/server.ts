@@ -81,19 +81,24 @@ function registerTools(tool: Register, api: MailroomClient): void {
   tool(
     'list_messages',
     'messages:read',
-    `List messages in an inbox, newest first, as summaries (sender, subject, time, extracted codes). Filters narrow the list.${MAIL_TEXT_NOTE}`,
+    `List or search messages in an inbox, newest first, as summaries (sender, subject, time, extracted codes). Filters and the query narrow the list.${MAIL_TEXT_NOTE}`,
     {
       inboxId,
+      query: z
+        .string()
+        .max(500)
+        .optional()
+        .describe('a search: from:, to:, subject:, label:, has:attachment, is:unread, after:/before: YYYY-MM-DD, free words in subject and snippet; -term negates; e.g. from:acme after:2026-12-01 invoice'),
       from: z.string().optional().describe('part of the sender address or name'),
       subjectContains: z.string().optional(),
       since: z.string().optional().describe('ISO time'),
       unread: z.boolean().optional(),
       limit: z.number().int().min(1).max(50).default(10),
     },
-    async ({ inboxId, limit, unread, ...filters }) => {
+    async ({ inboxId, limit, unread, query, ...filters }) => {
       const page = await dataOf(
         api.GET('/v1/inboxes/{inboxId}/messages', {
-          params: { path: { inboxId }, query: { limit, ...filters, ...(unread === undefined ? {} : { unread: String(unread) as 'true' | 'false' }) } },
+          params: { path: { inboxId }, query: { limit, q: query || undefined, ...filters, ...(unread === undefined ? {} : { unread: String(unread) as 'true' | 'false' }) } },
         }),
       );
       return withUntrusted(page.data.map(summary), page.data.length ? Object.fromEntries(page.data.map((m) => [m.id, mailOf(m)])) : undefined);

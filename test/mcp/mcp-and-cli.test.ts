@@ -94,6 +94,10 @@ describe('the MCP server (mailroom mcp)', () => {
 
     const code = await agent.callTool({ name: 'get_verification_code', arguments: { inboxId: inbox.id, since, timeoutSeconds: 0 } });
     expect(JSON.parse(text(code))).toEqual({ messageId: arrived.id, code: '731904', otherCodes: [] });
+
+    const searched = (query: string) => agent.callTool({ name: 'list_messages', arguments: { inboxId: inbox.id, query } }).then((r) => read(r).trusted.map((m: { id: string }) => m.id));
+    expect(await searched('from:service sign-up')).toEqual([arrived.id]);
+    expect(await searched('-from:service')).toEqual([]);
   });
 
   it('returns mail that tries prompt injection as marked, untrusted data, and nothing happens because of it', async () => {
@@ -195,6 +199,10 @@ describe('the command line (mailroom …)', () => {
 
     const listed = await cli(key, 'messages', 'list', inbox.id, '--json');
     expect(JSON.parse(listed.stdout).map((m: { subject: string }) => m.subject)).toEqual(['Your login code']);
+    const searched = await cli(key, 'messages', 'list', inbox.id, '--search', 'from:service login -has:attachment', '--json');
+    expect(JSON.parse(searched.stdout).map((m: { subject: string }) => m.subject)).toEqual(['Your login code']);
+    const unreadable = await cli(key, 'messages', 'list', inbox.id, '--search', 'after:someday');
+    expect(unreadable).toMatchObject({ code: 1, stderr: expect.stringContaining('"after:someday" is not a date') });
     expect((await cli(key, 'inbox', 'list')).stdout).toContain(inbox.address);
   });
 

@@ -90,6 +90,19 @@ describe('the dashboard, in Chromium', () => {
 
     expect(await page.evaluate(() => (window as unknown as { stillTheSamePage?: boolean }).stillTheSamePage)).toBe(true);
     await shot('inbox');
+
+    // The search box takes the API's search syntax, and says what it cannot read.
+    const search = page.getByLabel('Search messages');
+    await search.fill('-has:attachment');
+    await page.getByRole('button', { name: /Your sign-in code/ }).waitFor({ state: 'detached' });
+    const before = consoleMessages.length;
+    await search.fill('after:someday');
+    await page.getByRole('alert').filter({ hasText: 'is not a date' }).waitFor();
+    // The browser logs that 400, which is this step's own doing, not a page error the later checks look for.
+    expect(consoleMessages.splice(before)).toEqual([expect.stringContaining('400 (Bad Request)')]);
+    await search.fill('from:ada has:attachment');
+    await page.getByRole('button', { name: /Your sign-in code/ }).waitFor();
+    await search.fill('');
   });
 
   it('opens a message with its checks, code and attachments, and downloads an attachment whose sha256 matches', async () => {

@@ -9,13 +9,13 @@ const RETRY_MS = 3000;
 /**
  * An inbox's messages, newest first, kept current while open: after each listing it waits (`POST …/wait`, up to
  * 25 s) for mail newer than any seen, then lists again, so new mail shows at once without polling. Filters for
- * unread mail and the subject.
+ * unread mail and a search (the API's `q`: from:, subject:, has:attachment, words…).
  */
 export function MessageList(props: { session: Session; inbox: Inbox; selected: string | null; onSelect: (id: string) => void; onBack: () => void; onVault?: () => void }) {
   const { session, inbox, selected, onSelect } = props;
   const [messages, setMessages] = useState<MessageSummary[] | null>(null);
   const [unreadOnly, setUnreadOnly] = useState(false);
-  const [subject, setSubject] = useState('');
+  const [search, setSearch] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [composing, setComposing] = useState(false);
 
@@ -23,8 +23,8 @@ export function MessageList(props: { session: Session; inbox: Inbox; selected: s
     const aborter = new AbortController();
     const { signal } = aborter;
     const path = { inboxId: inbox.id };
-    const subjectContains = subject.trim() || undefined;
-    const query = { limit: 50, ...(unreadOnly ? { unread: 'true' as const } : {}), ...(subjectContains ? { subjectContains } : {}) };
+    const q = search.trim() || undefined;
+    const query = { limit: 50, ...(unreadOnly ? { unread: 'true' as const } : {}), ...(q ? { q } : {}) };
     const follow = async () => {
       // Received time of the newest mail the wait has reported; the next wait is for anything after it.
       let since: string | undefined;
@@ -37,7 +37,8 @@ export function MessageList(props: { session: Session; inbox: Inbox; selected: s
             setError(null);
             listed = true;
           }
-          const body = { timeoutSeconds: 25, ...(subjectContains ? { subjectContains } : {}), ...(since ? { since } : {}) };
+          // Any new mail lists again; the listing applies the search.
+          const body = { timeoutSeconds: 25, ...(since ? { since } : {}) };
           const waited = await dataOf(session.client.POST('/v1/inboxes/{inboxId}/wait', { params: { path }, body, signal }));
           if (waited.message) {
             since = new Date(Date.parse(waited.message.receivedAt) + 1).toISOString();
@@ -46,6 +47,8 @@ export function MessageList(props: { session: Session; inbox: Inbox; selected: s
         } catch (err) {
           if (signal.aborted) return;
           setError((err as Error).message);
+          // A search the API cannot read stays unreadable until it is changed.
+          if ((err as Error).message.startsWith('validation_error')) return;
           listed = false;
           await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
         }
@@ -53,7 +56,7 @@ export function MessageList(props: { session: Session; inbox: Inbox; selected: s
     };
     void follow();
     return () => aborter.abort();
-  }, [session, inbox.id, unreadOnly, subject, selected]);
+  }, [session, inbox.id, unreadOnly, search, selected]);
 
   return (
     <section class="pane messages" aria-label={`Messages in ${inbox.address}`}>
@@ -76,7 +79,14 @@ export function MessageList(props: { session: Session; inbox: Inbox; selected: s
       </div>
       {composing ? <Compose session={session} inbox={inbox} onDone={() => setComposing(false)} /> : null}
       <div class="filters">
-        <input type="search" aria-label="Subject contains" placeholder="Subject contains" value={subject} onInput={(e) => setSubject(e.currentTarget.value)} />
+        <input
+          type="search"
+          aria-label="Search messages"
+          placeholder="Search: from:ada has:attachment invoice"
+          title="from:, to:, subject:, label:, has:attachment, is:unread, after:/before: YYYY-MM-DD, words; -term negates"
+          value={search}
+          onInput={(e) => setSearch(e.currentTarget.value)}
+        />
         <label>
           <input type="checkbox" checked={unreadOnly} onChange={(e) => setUnreadOnly(e.currentTarget.checked)} /> Unread
         </label>

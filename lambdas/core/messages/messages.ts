@@ -4,8 +4,9 @@ import { inOrder } from '../in-order';
 import type { CoreDeps } from '../deps';
 import { notFound } from '../errors';
 import { getInbox } from '../inboxes';
-import { isLive, listNewestFirst, timeSlice, type ListPage, type ListRequest } from '../listing';
+import { isLive, isoTime, listNewestFirst, timeSlice, type ListPage, type ListRequest } from '../listing';
 import { messageMatcher, type MessageFilter } from './message-filter';
+import { parseSearch, searchMatcher, searchTimeRange } from './message-search';
 import type { Extracted, ExtractedLink } from '../mail/extract';
 import type { HeaderField, MailAddress, ParseFailureCode } from '../mail/parse-mime';
 import { unpackContent } from './message-content-packing';
@@ -159,7 +160,12 @@ function currentExtracted(stored: Extracted | { codes: string[]; links: (string 
 
 export interface ListMessagesRequest extends ListRequest, MessageFilter {
   includeQuarantined?: boolean;
+  /** A search (see message-search.ts), ANDed with the other filters. */
+  q?: string;
 }
+
+/** Items a search reads per query: it keeps few of them, and fewer, larger queries cost less than many small ones. */
+export const SEARCH_READ_AHEAD = 100;
 
 export async function listMessages(
   deps: CoreDeps,
@@ -169,10 +175,15 @@ export async function listMessages(
 ): Promise<ListPage<MessageSummary>> {
   const live = isLive(deps.clock.now());
   const matches = messageMatcher(request, request.includeQuarantined);
-  const range = { ...messageListPrefix(orgId, inboxId), ...timeSlice('M#', 'msg', request.since, request.until) };
+  const terms = request.q === undefined ? [] : parseSearch(request.q);
+  const found = searchMatcher(terms);
+  const searched = searchTimeRange(terms);
+  const since = [request.since && isoTime(request.since, 'since'), searched.since].filter(Boolean).sort().at(-1);
+  const until = [request.until && isoTime(request.until, 'until'), searched.until].filter(Boolean).sort()[0];
+  const range = { ...messageListPrefix(orgId, inboxId), ...timeSlice('M#', 'msg', since, until) };
   const [, { items, nextCursor }] = await inOrder([
     getInbox(deps, orgId, inboxId),
-    listNewestFirst<MessageItem>(deps.table, range, request, (m) => live(m) && matches(m)),
+    listNewestFirst<MessageItem>(deps.table, range, request, (m) => live(m) && matches(m) && found(m), terms.length ? SEARCH_READ_AHEAD : 0),
   ]);
   return { data: items.map(toSummary), nextCursor };
 }
