@@ -78,6 +78,17 @@ describe('raw 8-bit bytes in headers, guessed per header field', () => {
     expect(czech.from).toEqual({ name: 'Jiří Dvořák', address: 'jiri@example.cz' });
   });
 
+  it("reads a part's raw 8-bit filename the same way", async () => {
+    const raw = Buffer.concat([
+      Buffer.from('From: a@example.com\r\nSubject: f\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\n'),
+      Buffer.from('Content-Type: application/pdf\r\nContent-Disposition: attachment; filename="Pr\xfcfung \x96 Q3.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n--b--\r\n', 'latin1'),
+    ]);
+
+    const outcome = await parseMime(raw);
+
+    expect(outcome.message.attachments.map((a) => a.filename)).toEqual(['Prüfung – Q3.pdf']);
+  });
+
   it('never changes a header of valid UTF-8, even when the message declares another charset', async () => {
     const raw = Buffer.from('From: Zoë <z@example.org>\r\nSubject: Grüße 🎉\r\nContent-Type: text/plain; charset=iso-8859-2\r\n\r\nx\r\n', 'utf8');
 
