@@ -39,7 +39,7 @@ async function* messagesOldestFirst(deps: CoreDeps, orgId: string, inboxId: stri
   do {
     const page = await deps.table.query<MessageItem>({ ...messageListPrefix(orgId, inboxId), limit: PAGE, startAfter });
     const live = isLive(deps.clock.now());
-    for (const item of page.items) if (live(item) && (includeQuarantined || !item.quarantined)) yield item;
+    for (const item of page.items) if (live(item) && (includeQuarantined || !item.quarantined) && !item.blockedBy) yield item;
     startAfter = page.lastKey;
   } while (startAfter);
 }

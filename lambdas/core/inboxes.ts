@@ -7,6 +7,7 @@ import { MailroomError, invalid, notFound } from './errors';
 import { newId } from './ids';
 import { isLive, listNewestFirst, type ListPage, type ListRequest } from './listing';
 import { DOMAIN_PATTERN, LOCAL_PART_PATTERN } from './mail/addresses';
+import type { Rule } from './rules/rule-matching';
 import { addressClaimKey, inboxKey, inboxListPrefix } from './table-keys';
 
 export interface InboxItem extends Item {
@@ -22,6 +23,11 @@ export interface InboxItem extends Item {
   /** Extract codes even from mail that failed DMARC or was flagged as spam (off unless set). */
   codesFromUnverifiedMail?: boolean;
   sending?: SendingGuardrails;
+  /** The inbox's own allow and block rules, in order (see rules/). */
+  rules?: Rule[];
+  rulesVersion?: number;
+  /** Received mail its rules or its org's kept out. */
+  blockedMessages?: number;
   createdAt: string;
   updatedAt: string;
   /** Epoch seconds; set for temporary inboxes. */
@@ -50,6 +56,7 @@ export interface Inbox {
   retentionDays: number;
   codesFromUnverifiedMail: boolean;
   sending: SendingGuardrails;
+  blockedMessages: number;
   expiresAt: string | null;
   createdAt: string;
   updatedAt: string;
@@ -85,6 +92,7 @@ export function toInbox(item: InboxItem, defaultRetentionDays: number): Inbox {
     retentionDays: item.retentionDays ?? defaultRetentionDays,
     codesFromUnverifiedMail: item.codesFromUnverifiedMail ?? false,
     sending: item.sending ?? NO_GUARDRAILS,
+    blockedMessages: item.blockedMessages ?? 0,
     expiresAt: item.expiresAt ? new Date(item.expiresAt * 1000).toISOString() : null,
     createdAt: item.createdAt,
     updatedAt: item.updatedAt,

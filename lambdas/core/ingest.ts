@@ -13,8 +13,10 @@ import { parseMime, type ParseOutcome } from './mail/parse-mime';
 import type { Verdicts } from './messages/messages';
 import { writeMessage } from './messages/message-writer';
 import { shareRaw } from './raw-mail';
-import { extractFromMail } from './mail/extract';
-import { DEFAULT_ORG_ID, droppedMailCounter, inboxKey, messageTombstoneKey } from './table-keys';
+import { extractFromMail, type Extracted } from './mail/extract';
+import { blockingRule, type BlockingRule, type Rule } from './rules/rule-matching';
+import { orgRules, ruleLists, type OrgRulesItem } from './rules/rules';
+import { DEFAULT_ORG_ID, droppedMailCounter, inboxKey, messageTombstoneKey, orgRulesKey } from './table-keys';
 
 /** One received mail as SES (or the local SMTP server) hands it over: raw bytes already stored at `rawKey`. */
 export interface InboundMail {
@@ -27,7 +29,8 @@ export interface InboundMail {
 }
 
 export interface IngestResult {
-  stored: { orgId: string; inboxId: string; messageId: string; duplicate: boolean }[];
+  /** `blocked`: kept out of the inbox by a rule (stored apart, not announced). */
+  stored: { orgId: string; inboxId: string; messageId: string; duplicate: boolean; blocked: boolean }[];
   dropped: string[];
   parseError: string | null;
 }
@@ -38,6 +41,8 @@ export const SES_SETUP_NOTIFICATION = 'AMAZON_SES_SETUP_NOTIFICATION';
 
 interface Target {
   inbox: InboxItem;
+  /** The rules of the inbox's org (its own are on the inbox). */
+  orgRules: Rule[];
   recipient: Recipient;
 }
 
@@ -74,17 +79,18 @@ export async function ingestMail(deps: CoreDeps, mail: InboundMail): Promise<Ing
   const shared = new Set(mail.recipients.map((r) => r.toLowerCase())).size > 1;
   if (shared) await shareRaw(deps, mail.rawKey, targets.map(({ inbox }) => ({ orgId: inbox.orgId, inboxId: inbox.id, id: copyId(mail, inbox) })));
   for (const target of targets) {
-    const { message, outcome } = await storeCopy(deps, mail, raw, parsed, target, shared);
+    const blockedBy = blockingRule(ruleLists(target.orgRules, target.inbox), 'receiving', parsed.message.from?.address ?? null) ?? undefined;
+    const { message, outcome } = await storeCopy(deps, mail, raw, parsed, target, shared, blockedBy);
     if (outcome === 'inbox-gone') {
       result.dropped.push(target.recipient.address);
       await countDropped(deps, mail, [target.recipient.address]);
       continue;
     }
-    // A copy its owner deleted before this delivery stays deleted, and is not announced.
-    if (outcome !== 'deleted') await deps.events.publish(messageReceivedEvent(message));
-    result.stored.push({ orgId: target.inbox.orgId, inboxId: target.inbox.id, messageId: message.id, duplicate: outcome !== 'stored' });
+    // A copy its owner deleted before this delivery stays deleted, and is not announced; nor is blocked mail.
+    if (outcome !== 'deleted' && !message.blockedBy) await deps.events.publish(messageReceivedEvent(message));
+    result.stored.push({ orgId: target.inbox.orgId, inboxId: target.inbox.id, messageId: message.id, duplicate: outcome !== 'stored', blocked: Boolean(message.blockedBy) });
     if (outcome === 'stored') {
-      deps.metrics.count(METRIC.messagesReceived);
+      deps.metrics.count(message.blockedBy ? METRIC.messagesBlocked : METRIC.messagesReceived);
       if (message.quarantined) deps.metrics.count(METRIC.messagesQuarantined);
     }
   }
@@ -107,6 +113,7 @@ interface FoundRecipient {
   raw: string;
   recipient: Recipient | null;
   inbox: InboxItem | undefined;
+  orgRules: Rule[];
 }
 
 /** Each envelope recipient with its inbox, if it has one; all looked up at once. */
@@ -114,8 +121,8 @@ function findRecipientInboxes(deps: CoreDeps, recipients: string[]): Promise<Fou
   return Promise.all(
     recipients.map(async (raw) => {
       const recipient = parseRecipient(raw);
-      const inbox = recipient && deps.settings.domains.includes(recipient.domain) ? await findInbox(deps, recipient.address) : undefined;
-      return { raw, recipient, inbox };
+      const found = recipient && deps.settings.domains.includes(recipient.domain) ? await findInbox(deps, recipient.address) : undefined;
+      return { raw, recipient, inbox: found?.inbox, orgRules: found?.orgRules ?? [] };
     }),
   );
 }
@@ -125,26 +132,30 @@ function findRecipientInboxes(deps: CoreDeps, recipients: string[]): Promise<Fou
  * when tags make several recipients of it); recipients without one are dropped.
  */
 async function withCreatedInboxes(deps: CoreDeps, found: FoundRecipient[]): Promise<{ targets: Target[]; dropped: string[] }> {
-  const creating = new Map<string, Promise<InboxItem | undefined>>();
+  const creating = new Map<string, Promise<InboxWithRules | undefined>>();
   const create = (recipient: Recipient) => {
     if (!creating.has(recipient.address)) creating.set(recipient.address, createAutoInbox(deps, recipient));
     return creating.get(recipient.address)!;
   };
-  const resolved = await inOrder(found.map(async (f) => ({ ...f, inbox: f.inbox ?? (f.recipient ? await create(f.recipient) : undefined) })));
+  const resolved = await inOrder(found.map(async (f) => (f.inbox ? { ...f, inbox: f.inbox } : { raw: f.raw, recipient: f.recipient, ...(f.recipient ? await create(f.recipient) : undefined) })));
   const targets = new Map<string, Target>();
   const dropped: string[] = [];
-  for (const { raw, recipient, inbox } of resolved) {
+  for (const { raw, recipient, inbox, orgRules } of resolved) {
     if (!inbox || !recipient) dropped.push(raw);
-    else if (!targets.has(inbox.id)) targets.set(inbox.id, { inbox, recipient });
+    else if (!targets.has(inbox.id)) targets.set(inbox.id, { inbox, orgRules: orgRules ?? [], recipient });
   }
   return { targets: [...targets.values()], dropped };
 }
 
-async function createAutoInbox(deps: CoreDeps, recipient: Recipient): Promise<InboxItem | undefined> {
+async function createAutoInbox(deps: CoreDeps, recipient: Recipient): Promise<InboxWithRules | undefined> {
   const { domains, autoCreateDomains } = deps.settings;
   if (!domains.includes(recipient.domain) || !autoCreateDomains.includes(recipient.domain) || !LOCAL_PART_PATTERN.test(recipient.localPart)) return undefined;
   try {
-    return await createInbox(deps, systemActor(DEFAULT_ORG_ID, 'inbound-mail'), { localPart: recipient.localPart, domain: recipient.domain });
+    const [inbox, rules] = await inOrder([
+      createInbox(deps, systemActor(DEFAULT_ORG_ID, 'inbound-mail'), { localPart: recipient.localPart, domain: recipient.domain }),
+      orgRules(deps, DEFAULT_ORG_ID),
+    ]);
+    return { inbox, orgRules: rules };
   } catch (err) {
     // Two messages for a new address raced; the other one created the inbox.
     if (err instanceof MailroomError && err.code === 'conflict') return findInbox(deps, recipient.address);
@@ -152,12 +163,18 @@ async function createAutoInbox(deps: CoreDeps, recipient: Recipient): Promise<In
   }
 }
 
-async function findInbox(deps: CoreDeps, address: string): Promise<InboxItem | undefined> {
+interface InboxWithRules {
+  inbox: InboxItem;
+  orgRules: Rule[];
+}
+
+/** The address's live inbox, read in one request with its org's rules. */
+async function findInbox(deps: CoreDeps, address: string): Promise<InboxWithRules | undefined> {
   const claim = await getAddressClaim(deps, address);
   // A retired address has no inbox: its mail is dropped like mail for an unknown one.
   if (!claim?.inboxId) return undefined;
-  const inbox = await deps.table.get<InboxItem>(inboxKey(claim.orgId, claim.inboxId));
-  return inbox && isLive(deps.clock.now())(inbox) && !inbox.deleting ? inbox : undefined;
+  const [inbox, rules] = (await deps.table.getAll([inboxKey(claim.orgId, claim.inboxId), orgRulesKey(claim.orgId)])) as [InboxItem | undefined, OrgRulesItem | undefined];
+  return inbox && isLive(deps.clock.now())(inbox) && !inbox.deleting ? { inbox, orgRules: rules?.rules ?? [] } : undefined;
 }
 
 async function countDropped(deps: CoreDeps, mail: InboundMail, dropped: string[]): Promise<void> {
@@ -170,8 +187,9 @@ async function countDropped(deps: CoreDeps, mail: InboundMail, dropped: string[]
   });
 }
 
-async function storeCopy(deps: CoreDeps, mail: InboundMail, raw: Buffer, parsed: ParseOutcome, { inbox, recipient }: Target, shared: boolean) {
+async function storeCopy(deps: CoreDeps, mail: InboundMail, raw: Buffer, parsed: ParseOutcome, { inbox, recipient }: Target, shared: boolean, blockedBy?: BlockingRule) {
   return writeMessage(deps, {
+    blockedBy,
     inbox,
     id: copyId(mail, inbox),
     direction: 'inbound',
@@ -182,12 +200,17 @@ async function storeCopy(deps: CoreDeps, mail: InboundMail, raw: Buffer, parsed:
     recipient,
     verdicts: mail.verdicts,
     providerMessageId: mail.sesMessageId,
-    extracted: extractFromMail(
-      { subject: parsed.message.subject, text: parsed.message.text, html: parsed.message.html, listUnsubscribe: headerValue(parsed.message.headers, 'list-unsubscribe') },
-      { dmarc: mail.verdicts.dmarc, spam: mail.verdicts.spam, codesFromUnverifiedMail: inbox.codesFromUnverifiedMail },
-    ),
+    // Nobody acts on blocked mail, so nothing is taken from it (a code in it must not reach an agent).
+    extracted: blockedBy
+      ? NOTHING_EXTRACTED
+      : extractFromMail(
+          { subject: parsed.message.subject, text: parsed.message.text, html: parsed.message.html, listUnsubscribe: headerValue(parsed.message.headers, 'list-unsubscribe') },
+          { dmarc: mail.verdicts.dmarc, spam: mail.verdicts.spam, codesFromUnverifiedMail: inbox.codesFromUnverifiedMail },
+        ),
   });
 }
+
+const NOTHING_EXTRACTED: Extracted = { codes: [], links: [], codesWithheld: null };
 
 function headerValue(headers: { name: string; value: string }[], name: string): string | null {
   return headers.find((h) => h.name.toLowerCase() === name)?.value ?? null;

@@ -7,6 +7,8 @@ export const METRIC = {
   messagesReceived: 'MessagesReceived',
   /** Stored inbound copies SES flagged as carrying a virus (kept, hidden from lists). */
   messagesQuarantined: 'MessagesQuarantined',
+  /** Stored inbound copies an org's or inbox's rules kept out of the inbox. */
+  messagesBlocked: 'MessagesBlocked',
   /** Recipients of inbound mail with no inbox to take it. */
   messagesDropped: 'MessagesDropped',
   /** Inbound mail stored with a parse error (raw kept, fields empty). */

@@ -13,6 +13,9 @@ import { getMessage, toSummary, type Message, type MessageItem, type MessageSumm
 import { writeMessage } from './messages/message-writer';
 import { messageKey, sendCounterKey, sentMessageKey } from './table-keys';
 import { suppressedAmong } from './delivery-feedback';
+import { inOrder } from './in-order';
+import { blockingRule, type Rule } from './rules/rule-matching';
+import { orgRules, ruleLists } from './rules/rules';
 
 export interface OutgoingAttachment {
   filename: string;
@@ -52,11 +55,11 @@ const NOT_CHECKED: Verdicts = { spam: 'DISABLED', virus: 'DISABLED', spf: 'DISAB
  * the inbox like a received one, hands it to the mail sender, and announces `message.sent`.
  */
 export async function sendMessage(deps: CoreDeps, actor: Actor, inboxId: string, input: SendInput, threading: Threading = {}): Promise<MessageSummary> {
-  const inbox = await getInbox(deps, actor.orgId, inboxId);
+  const [inbox, org] = await inOrder([getInbox(deps, actor.orgId, inboxId), orgRules(deps, actor.orgId)]);
   const recipients = [...input.to, ...(input.cc ?? []), ...(input.bcc ?? [])].map((a) => a.toLowerCase());
   checkMessage(input, recipients);
   await refusalsCounted(deps, async () => {
-    checkRecipients(inbox, recipients);
+    checkRecipients(inbox, recipients, org);
     await checkSuppressions(deps, inbox.orgId, recipients);
     await countAgainstDailyLimit(deps, inbox);
   });
@@ -152,17 +155,25 @@ function checkMessage(input: SendInput, recipients: string[]): void {
   if (bytes > MAX_ATTACHMENT_BYTES) throw new MailroomError('payload_too_large', `attachments come to ${bytes} bytes; at most ${MAX_ATTACHMENT_BYTES}`);
 }
 
-/** The inbox's recipient lists: an address or its domain; the block list wins, and a non-empty allow list admits only itself. */
-function checkRecipients(inbox: InboxItem, recipients: string[]): void {
+/**
+ * The org's and the inbox's sending rules, then the inbox's recipient lists (an address or its domain; the block
+ * list wins, and a non-empty allow list admits only itself).
+ */
+function checkRecipients(inbox: InboxItem, recipients: string[], org: Rule[]): void {
   const matches = (list: string[], address: string) => list.some((entry) => entry === address || (!entry.includes('@') && address.endsWith(`@${entry}`)));
   const block = inbox.sending?.blockList ?? [];
   const allow = inbox.sending?.allowList ?? [];
-  const refused = recipients
-    .map((address) => ({
-      address,
-      reason: matches(block, address) ? 'on the inbox’s block list' : allow.length > 0 && !matches(allow, address) ? 'not on the inbox’s allow list' : null,
-    }))
-    .filter((r) => r.reason !== null);
+  const lists = ruleLists(org, inbox);
+  const refusal = (address: string): { reason: string; ruleId?: string } | null => {
+    const rule = blockingRule(lists, 'sending', address);
+    if (rule) return { reason: `blocked by the ${rule.level === 'org' ? 'org’s' : 'inbox’s'} rule ${rule.ruleId}`, ruleId: rule.ruleId };
+    if (matches(block, address)) return { reason: 'on the inbox’s block list' };
+    return allow.length > 0 && !matches(allow, address) ? { reason: 'not on the inbox’s allow list' } : null;
+  };
+  const refused = recipients.flatMap((address) => {
+    const why = refusal(address);
+    return why ? [{ address, ...why }] : [];
+  });
   if (refused.length > 0) {
     throw new MailroomError('unprocessable', `not sent: ${refused.map((r) => `${r.address} is ${r.reason}`).join('; ')}`, { refused });
   }

@@ -14,6 +14,9 @@ export const DEFAULT_ORG_ID = 'org_default';
 export const orgKey = (orgId: string): ItemKey => ({ pk: 'ORGS', sk: `O#${orgId}` });
 export const orgListPrefix = { pk: 'ORGS', skPrefix: 'O#' };
 
+/** The org's allow and block rules, one list (an inbox's own are on the inbox item). */
+export const orgRulesKey = (orgId: string): ItemKey => ({ pk: `O#${orgId}`, sk: 'RULES' });
+
 export const inboxKey = (orgId: string, inboxId: string): ItemKey => ({ pk: `O#${orgId}`, sk: `I#${inboxId}` });
 export const inboxListPrefix = (orgId: string) => ({ pk: `O#${orgId}`, skPrefix: 'I#' });
 /** Everything kept in the org's own partition: inboxes, keys, webhooks, idempotency records. */

@@ -216,7 +216,7 @@ export async function listThreads(deps: CoreDeps, orgId: string, inboxId: string
   // Collected first (the filter must be synchronous), then kept where the message is its thread's newest.
   const [, page] = await inOrder([
     getInbox(deps, orgId, inboxId),
-    listNewestFirst<MessageItem>(deps.table, messageListPrefix(orgId, inboxId), request, (m) => live(m) && !m.quarantined),
+    listNewestFirst<MessageItem>(deps.table, messageListPrefix(orgId, inboxId), request, (m) => live(m) && !m.quarantined && !m.blockedBy),
   ]);
   // Each thread on the page is read once, all of them in one request.
   const threadIds = [...new Set(page.items.map((m) => m.threadId))];

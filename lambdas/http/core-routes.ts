@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { releaseAddress } from '../core/address-claims';
 import { listAuditEvents } from '../core/audit';
-import { requireScope, SCOPES } from '../core/auth';
+import { hasScope, requireScope, SCOPES, type Principal } from '../core/auth';
 import { MailroomError } from '../core/errors';
 import { deleteInboxAndReferences } from '../core/inbox-deletion';
 import { exportInbox } from '../core/inbox-export';
@@ -18,6 +18,7 @@ import { waitForMessage } from '../core/messages/wait-for-message';
 import { deleteCredential, getCredential, listCredentials, putCredential, revealCredential, totpCode } from '../core/vault';
 import { createWebhook, deleteWebhook, getWebhookItem, listWebhooks, rotateWebhookSecret, toWebhook, updateWebhook } from '../core/webhooks';
 import { route, type Route } from './route';
+import { ruleRoutes } from './rule-routes';
 import {
   apiKeySchema,
   attachmentId,
@@ -69,6 +70,9 @@ const keyParams = z.object({ keyId: id('key') });
 const webhookParams = z.object({ webhookId: id('webhook') });
 const credentialParams = inboxParams.extend({ name: credentialName });
 const ANY_VAULT_SCOPE = ['vault:write', 'vault:reveal', 'vault:totp'] as const;
+
+/** Blocked mail is shown to the keys that manage what gets blocked. */
+const seesBlocked = (principal: Principal) => hasScope(principal, 'inboxes:write');
 
 /** Every route of the v1 API: the router and the OpenAPI document both read this table. */
 /** Every route but sending's (see sending-routes): what every API function serves itself. */
@@ -198,10 +202,10 @@ export const coreRoutes: Route[] = [
     params: inboxParams,
     query: messageListQuery,
     response: { status: 200, description: 'a page of message summaries', schema: page(messageSummarySchema) },
-    handle: async ({ deps, principal, params, query }) => ({
-      status: 200,
-      json: await listMessages(deps, principal.orgId, params.inboxId, query),
-    }),
+    handle: async ({ deps, principal, params, query }) => {
+      if (query.blocked && !seesBlocked(principal)) throw new MailroomError('forbidden', 'blocked mail is shown only to keys with the inboxes:write scope');
+      return { status: 200, json: await listMessages(deps, principal.orgId, params.inboxId, { ...query, blockedOnly: query.blocked }) };
+    },
   }),
   route({
     method: 'GET',
@@ -289,7 +293,7 @@ export const coreRoutes: Route[] = [
     response: { status: 200, description: 'the message', schema: messageSchema },
     handle: async ({ deps, principal, params }) => ({
       status: 200,
-      json: await getMessage(deps, principal.orgId, params.inboxId, params.messageId),
+      json: await getMessage(deps, principal.orgId, params.inboxId, params.messageId, seesBlocked(principal)),
     }),
   }),
   route({
@@ -303,7 +307,7 @@ export const coreRoutes: Route[] = [
     response: { status: 200, description: 'the raw bytes, or a 302 to a short-lived URL when large', contentType: 'message/rfc822' },
     handle: async ({ deps, principal, params }) => ({
       status: 200,
-      stored: await locateRaw(deps, principal.orgId, params.inboxId, params.messageId),
+      stored: await locateRaw(deps, principal.orgId, params.inboxId, params.messageId, seesBlocked(principal)),
       disposition: 'inline',
     }),
   }),
@@ -318,7 +322,7 @@ export const coreRoutes: Route[] = [
     response: { status: 200, description: 'the attachment bytes, or a 302 to a short-lived URL when large', contentType: 'application/octet-stream' },
     handle: async ({ deps, principal, params }) => ({
       status: 200,
-      stored: await locateAttachment(deps, principal.orgId, params.inboxId, params.messageId, params.attachmentId),
+      stored: await locateAttachment(deps, principal.orgId, params.inboxId, params.messageId, params.attachmentId, seesBlocked(principal)),
       disposition: 'attachment',
     }),
   }),
@@ -628,4 +632,5 @@ export const coreRoutes: Route[] = [
       return { status: 204 };
     },
   }),
+  ...ruleRoutes,
 ];

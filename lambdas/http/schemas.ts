@@ -7,6 +7,8 @@ import { LINK_KINDS } from '../core/mail/link-kinds';
 import { CREDENTIAL_NAME, CREDENTIAL_TYPES, TOTP_ALGORITHMS } from '../core/vault';
 import { ID_PATTERN } from '../core/ids';
 import { MAX_SEARCH_LENGTH } from '../core/messages/message-search';
+import { RULE_ACTIONS, RULE_DIRECTIONS, RULE_MATCH_PATTERN } from '../core/rules/rule-matching';
+import { MAX_RULES_PER_LIST } from '../core/rules/rules';
 import { DEFAULT_ORG_ID } from '../core/table-keys';
 
 /** Request and response shapes: one source for validation and for `GET /v1/openapi.json`. */
@@ -38,6 +40,7 @@ export const label = z.string().min(1).max(64).regex(/^[^\u0000-\u001f]+$/, 'lab
 
 export const messageListQuery = listQuery.extend({
   includeQuarantined: flag.describe('also list messages SES flagged as carrying a virus'),
+  blocked: flag.describe('list only the mail the org’s or the inbox’s rules kept out of the inbox (keys with inboxes:write)'),
   from: z.string().min(1).max(320).optional().describe('part of the sender’s address or name, any case'),
   subjectContains: z.string().min(1).max(998).optional().describe('part of the subject, any case'),
   since: z.iso.datetime({ offset: true }).optional().describe('received at or after this time'),
@@ -134,6 +137,7 @@ export const inboxSchema = z
     retentionDays: z.number().int(),
     codesFromUnverifiedMail: z.boolean().describe('codes are also extracted from mail that failed DMARC or was flagged as spam'),
     sending: sendingGuardrails,
+    blockedMessages: z.number().int().describe('received mail the rules kept out of this inbox (list it with blocked=true)'),
     expiresAt: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -172,6 +176,10 @@ export const messageSummarySchema = z
     recipient: z.string().describe('the envelope address this copy was delivered to, without its +tag'),
     tag: z.string().nullable().describe('the +tag of the recipient address, if any'),
     quarantined: z.boolean(),
+    blockedBy: z
+      .object({ ruleId: z.string(), level: z.enum(['org', 'inbox']) })
+      .nullable()
+      .describe('set on received mail a rule kept out of the inbox: no webhook, no codes or links, in no thread'),
     parseError: z.object({ code: z.string(), reason: z.string() }).nullable().describe('set when the MIME could not be parsed; raw bytes are kept'),
     unread: z.boolean().describe('true until marked read (sent mail starts read)'),
     labels: z.array(z.string()),
@@ -202,6 +210,54 @@ export const messageSchema = messageSummarySchema
     ),
   })
   .meta({ id: 'Message' });
+
+const ruleMatch = z
+  .string()
+  .min(1)
+  .max(320)
+  .transform((m) => m.trim().toLowerCase())
+  .refine((m) => RULE_MATCH_PATTERN.test(m), 'an address (ada@example.com), a domain (example.com), its subdomains (*.example.com) or * (everything)')
+  .describe('the address it is about: ada@example.com, example.com (that domain), *.example.com (its subdomains) or * (every address, and mail without one)');
+const rulePosition = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_RULES_PER_LIST)
+  .describe('its place among the list’s rules of its direction, from 0 (the first decides first); at the end when omitted');
+const ruleNote = z.string().max(200).nullable().describe('why the rule is there');
+
+export const ruleParams = z.object({ ruleId: id('rule') });
+export const ruleListQuery = z.object({ direction: z.enum(RULE_DIRECTIONS).optional().describe('only receiving or only sending rules') });
+
+export const createRuleBody = z
+  .object({
+    direction: z.enum(RULE_DIRECTIONS).describe('receiving: about the sender (From) of mail that arrives; sending: about each recipient of mail sent'),
+    action: z.enum(RULE_ACTIONS),
+    match: ruleMatch,
+    note: ruleNote.optional(),
+    position: rulePosition.optional(),
+  })
+  .strict();
+
+export const updateRuleBody = z
+  .object({ action: z.enum(RULE_ACTIONS).optional(), match: ruleMatch.optional(), note: ruleNote.optional(), position: rulePosition.optional() })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'give action, match, note or position');
+
+export const ruleSchema = z
+  .object({
+    id: z.string(),
+    level: z.enum(['org', 'inbox']).describe('whose list: the org’s (it decides first) or one inbox’s'),
+    inboxId: z.string().nullable(),
+    direction: z.enum(RULE_DIRECTIONS),
+    action: z.enum(RULE_ACTIONS),
+    match: z.string(),
+    position: z.number().int(),
+    note: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Rule' });
 
 export const page = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), nextCursor: z.string().nullable() });
 

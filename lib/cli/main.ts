@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { createMailroomClient, dataOf, type MailroomClient, type MessageSummary, type Scope } from '../client';
+import { createMailroomClient, dataOf, type MailroomClient, type MessageSummary, type Rule, type Scope } from '../client';
 import { createMcpServer } from '../mcp/server';
 
 const HELP = `mailroom <command> [options]
@@ -11,6 +11,7 @@ Inboxes
   inbox delete <inboxId>                                        delete an inbox and its mail
 Messages
   messages list <inboxId> [--from x] [--subject x] [--search q] newest first; q as in the API (from:ada has:attachment invoice)
+                [--blocked]                                     only the mail rules kept out of the inbox
   messages get <inboxId> <messageId>                            one message with its text
   messages raw <inboxId> <messageId>                            the message as received (to stdout)
   wait --inbox <inboxId> [--from x] [--subject x] [--since iso] [--timeout 60] [--code]
@@ -18,6 +19,12 @@ Messages
                                                                 ones), waiting for it; exits 1 on timeout;
                                                                 --code prints just its one-time code
   send --inbox <inboxId> --to a[,b] --subject s --text t        send a message from an inbox
+Rules (the org's, or with --inbox <inboxId> that inbox's; the org's decide first)
+  rules list [--inbox id]                                       in the order they decide
+  rules add --direction receiving|sending --action allow|block --match m [--position n] [--note t] [--inbox id]
+                                                                m: ada@example.com, example.com, *.example.com or *
+  rules update <ruleId> [--action a] [--match m] [--position n] [--note t] [--inbox id]
+  rules remove <ruleId> [--inbox id]
 Keys and webhooks
   keys create --name n --scopes a[,b] [--inbox id]              prints the new key (shown once)
   keys list | keys revoke <keyId>
@@ -51,6 +58,12 @@ const OPTIONS = {
   scopes: { type: 'string' },
   url: { type: 'string' },
   events: { type: 'string' },
+  blocked: { type: 'boolean' },
+  direction: { type: 'string' },
+  action: { type: 'string' },
+  match: { type: 'string' },
+  position: { type: 'string' },
+  note: { type: 'string' },
 } as const;
 
 type Options = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -122,7 +135,7 @@ async function dispatch(api: MailroomClient, out: Output, stderr: NodeJS.Writabl
     }
     case 'messages list': {
       const inboxId = needed(rest[0], '<inboxId>');
-      const page = await dataOf(api.GET('/v1/inboxes/{inboxId}/messages', { params: { path: { inboxId }, query: { limit: 50, from: opts.from, subjectContains: opts.subject, q: opts.search } } }));
+      const page = await dataOf(api.GET('/v1/inboxes/{inboxId}/messages', { params: { path: { inboxId }, query: { limit: 50, from: opts.from, subjectContains: opts.subject, q: opts.search, blocked: opts.blocked ? 'true' : undefined } } }));
       return out.result(page.data, page.data.map(line).join('\n'));
     }
     case 'messages get': {
@@ -180,9 +193,54 @@ async function dispatch(api: MailroomClient, out: Output, stderr: NodeJS.Writabl
       await dataOf(api.DELETE('/v1/webhooks/{webhookId}', { params: { path: { webhookId } } }));
       return out.result({ deleted: webhookId }, `deleted ${webhookId}`);
     }
+    case 'rules list': {
+      const inboxId = opts.inbox;
+      const rules = inboxId ? await dataOf(api.GET('/v1/inboxes/{inboxId}/rules', { params: { path: { inboxId } } })) : await dataOf(api.GET('/v1/rules', {}));
+      return out.result(rules.data, rules.data.map(ruleLine).join('\n'));
+    }
+    case 'rules add': {
+      const body = {
+        direction: oneOf(needed(opts.direction, '--direction'), ['receiving', 'sending'] as const, '--direction'),
+        action: oneOf(needed(opts.action, '--action'), ['allow', 'block'] as const, '--action'),
+        match: needed(opts.match, '--match'),
+        position: position(opts.position),
+        note: opts.note,
+      };
+      const inboxId = opts.inbox;
+      const rule = inboxId ? await dataOf(api.POST('/v1/inboxes/{inboxId}/rules', { params: { path: { inboxId } }, body })) : await dataOf(api.POST('/v1/rules', { body }));
+      return out.result(rule, ruleLine(rule));
+    }
+    case 'rules update': {
+      const ruleId = needed(rest[0], '<ruleId>');
+      const body = { action: opts.action === undefined ? undefined : oneOf(opts.action, ['allow', 'block'] as const, '--action'), match: opts.match, position: position(opts.position), note: opts.note };
+      const inboxId = opts.inbox;
+      const rule = inboxId
+        ? await dataOf(api.PATCH('/v1/inboxes/{inboxId}/rules/{ruleId}', { params: { path: { inboxId, ruleId } }, body }))
+        : await dataOf(api.PATCH('/v1/rules/{ruleId}', { params: { path: { ruleId } }, body }));
+      return out.result(rule, ruleLine(rule));
+    }
+    case 'rules remove': {
+      const ruleId = needed(rest[0], '<ruleId>');
+      const inboxId = opts.inbox;
+      await (inboxId ? dataOf(api.DELETE('/v1/inboxes/{inboxId}/rules/{ruleId}', { params: { path: { inboxId, ruleId } } })) : dataOf(api.DELETE('/v1/rules/{ruleId}', { params: { path: { ruleId } } })));
+      return out.result({ deleted: ruleId }, `removed ${ruleId}`);
+    }
     default:
       throw new UsageError(`unknown command: ${[command, sub].filter(Boolean).join(' ')}`);
   }
+}
+
+const ruleLine = (r: Rule) => `${r.id}  ${r.direction} #${r.position}  ${r.action.padEnd(5)}  ${r.match}${r.note ? `  (${r.note})` : ''}`;
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], option: string): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${option} is one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+function position(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError('--position is a whole number from 0');
+  return Number(value);
 }
 
 /** Long-polls in the API's 25-second slices until the overall timeout; a spinner only on a terminal. */

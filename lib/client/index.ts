@@ -32,6 +32,7 @@ export type CreatedApiKey = components['schemas']['CreatedApiKey'];
 export type Org = components['schemas']['Org'];
 export type AuditEvent = components['schemas']['AuditEvent'];
 export type Scope = components['schemas']['Scope'];
+export type Rule = components['schemas']['Rule'];
 
 /** The data of a successful call; otherwise an Error reading `code: message` from the API's error envelope. */
 export async function dataOf<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {

@@ -135,6 +135,7 @@ export class Monitoring extends Construct {
       graph('Inbound mail', [
         mailroom(METRIC.messagesReceived, 'Sum', 'received'),
         mailroom(METRIC.messagesQuarantined, 'Sum', 'quarantined'),
+        mailroom(METRIC.messagesBlocked, 'Sum', 'blocked by rules'),
         mailroom(METRIC.messagesDropped, 'Sum', 'dropped (no inbox)'),
         mailroom(METRIC.parseFailures, 'Sum', 'parse failures'),
       ]),

@@ -10,7 +10,7 @@ import { SES_SETUP_NOTIFICATION } from '../../lambdas/core/ingest';
 import { getThread } from '../../lambdas/core/threads';
 import { getMessage, getMessageItem, listMessages, locateRaw, type MessageContentItem } from '../../lambdas/core/messages/messages';
 import type { WriteOp } from '../../lambdas/ports';
-import { DEFAULT_ORG_ID, droppedMailCounter, messageContentKey } from '../../lambdas/core/table-keys';
+import { DEFAULT_ORG_ID, droppedMailCounter, messageContentKey, type ItemKey } from '../../lambdas/core/table-keys';
 import { processSesEvent } from '../../lambdas/handlers/process-ses-event';
 import { startBackends, type Backends } from '../support/backends';
 import { attachmentFile, deeplyNestedMessage, fixture, largeMessage, manyPartsMessage, messageWithHugeHeader } from '../fixtures/generate';
@@ -81,7 +81,7 @@ describe('receiving mail from SES', () => {
     const kind = (key: { pk: string; sk: string }) => (key.pk.startsWith('A#') ? 'claim' : key.sk.split('#')[0]);
     const methods = ['get', 'getAll', 'put', 'putAll', 'update', 'delete', 'query', 'increment'] as const;
     const { rounds, events } = watchStoreCalls([
-      ...methods.map((m) => [deps().table, m, (key: { pk: string; sk: string }) => `${m} ${kind(key)}`] as [object, string, (...a: any[]) => string]),
+      ...methods.map((m) => [deps().table, m, (key: ItemKey | ItemKey[]) => `${m} ${[key].flat().map(kind).join(' + ')}`] as [object, string, (...a: any[]) => string]),
       [deps().table, 'transactWrite', (ops: WriteOp[]) => `transaction of ${ops.length}`],
       [deps().blobs, 'get', () => 'raw mail'],
       ...(['put', 'copy', 'deletePrefix', 'deleteKeys'] as const).map((m) => [deps().blobs, m, () => `bucket ${m}`] as [object, string, () => string]),
@@ -99,12 +99,13 @@ describe('receiving mail from SES', () => {
 
     // Assess: summary, content, thread (membership, subject lookup, summary), inbox and tombstone check in one
     // transaction; the attachments are cut from the raw mail when asked for, so nothing goes to the bucket.
-    expect(rounds().flat().sort()).toEqual(['get I', 'get claim', 'raw mail', 'transaction of 7']);
+    expect(rounds().flat().sort()).toEqual(['get claim', 'getAll I + RULES', 'raw mail', 'transaction of 7']);
     const at = (event: string) => events.indexOf(event);
-    // The mail and its address are fetched together; the inbox once the address named it; the transaction last.
+    // The mail and its address are fetched together; the inbox, with its org's rules, once the address named it;
+    // the transaction last.
     expect(at('start get claim')).toBeLessThan(at('end raw mail'));
-    expect(at('start get I')).toBeGreaterThan(at('end get claim'));
-    expect(at('start transaction of 7')).toBeGreaterThan(Math.max(at('end raw mail'), at('end get I')));
+    expect(at('start getAll I + RULES')).toBeGreaterThan(at('end get claim'));
+    expect(at('start transaction of 7')).toBeGreaterThan(Math.max(at('end raw mail'), at('end getAll I + RULES')));
     expect(publish).toHaveBeenCalledTimes(1);
   });
 

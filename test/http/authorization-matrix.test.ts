@@ -33,6 +33,10 @@ const BODIES: Record<string, unknown> = {
   'PUT /v1/inboxes/{inboxId}/vault/{name}': { type: 'secret_note', text: 'x' },
   'POST /v1/inboxes/{inboxId}/wait': { timeoutSeconds: 0 },
   'PATCH /v1/inboxes/{inboxId}/messages/{messageId}': { unread: false },
+  'POST /v1/rules': { direction: 'receiving', action: 'block', match: 'other.example' },
+  'PATCH /v1/rules/{ruleId}': { note: 'x' },
+  'POST /v1/inboxes/{inboxId}/rules': { direction: 'receiving', action: 'block', match: 'other.example' },
+  'PATCH /v1/inboxes/{inboxId}/rules/{ruleId}': { note: 'x' },
   'POST /v1/inboxes/{inboxId}/messages': { to: ['someone@elsewhere.example'], subject: 'x', text: 'x' },
   'POST /v1/inboxes/{inboxId}/messages/{messageId}/reply': { text: 'x' },
 };
@@ -70,6 +74,7 @@ beforeAll(async () => {
     address: inbox.address,
   });
   await call('PUT', `/v1/inboxes/${inbox.id}/vault/github`, { key: keys.owner, body: { type: 'totp', seed: 'JBSWY3DPEHPK3PXPJBSWY3DP' } });
+  ids.ruleId = (await call('POST', '/v1/rules', { key: keys.owner, body: { direction: 'receiving', action: 'block', match: 'spam.example' } })).json.id;
 
   await register('otherOrg', 'org_other', ['admin']);
   await register('restricted', DEFAULT_ORG_ID, SCOPES.filter((s) => s !== 'admin'), { inboxIds: [other.id] });
@@ -116,7 +121,7 @@ describe('authorization on every route', () => {
     for (const scope of scopesOf(route)) expect(res.json.error.message).toContain(scope);
   });
 
-  const naming = scoped.filter((r) => /\{(inboxId|keyId|webhookId)\}/.test(r.path));
+  const naming = scoped.filter((r) => /\{(inboxId|keyId|webhookId|ruleId)\}/.test(r.path));
   it.each(naming.map((r) => [name(r), r]))('%s: an admin key of another org → 404 for this org’s resources', async (_, route) => {
     expectRefused(await send(route, keys.otherOrg), 404, 'not_found');
   });
@@ -135,5 +140,7 @@ describe('authorization on every route', () => {
     expect(credential.json).toMatchObject({ type: 'totp', version: 1 });
     const webhook = await call('GET', `/v1/webhooks/${ids.webhookId}`, { key: keys.owner });
     expect(webhook.json).toMatchObject({ enabled: true, description: null });
+    const rule = await call('GET', `/v1/rules/${ids.ruleId}`, { key: keys.owner });
+    expect(rule.json).toMatchObject({ action: 'block', match: 'spam.example', note: null });
   });
 });

@@ -21,14 +21,15 @@ export async function deleteMessage(deps: CoreDeps, actor: Actor, inboxId: strin
   await deps.table.transactWrite([
     { delete: messageKey(orgId, inboxId, messageId) },
     ...(item.contentIn === 'table' ? [{ delete: messageContentKey(orgId, inboxId, messageId) }] : []),
-    threadMembershipDeletion(item),
+    // Blocked mail joined no thread.
+    ...(item.blockedBy ? [] : [threadMembershipDeletion(item)]),
     // Kept while the message would have lived, and while a dead letter of its delivery could still be redriven
     // (raising the inbox's retention afterwards would give a redelivered copy a longer life).
     {
       put: {
         ...messageTombstoneKey(orgId, inboxId, messageId),
         type: 'message-tombstone',
-        threadId: item.threadId,
+        ...(item.blockedBy ? {} : { threadId: item.threadId }),
         expiresAt: Math.max(item.expiresAt, Math.floor(deps.clock.now().getTime() / 1000) + LATEST_REDRIVE_SECONDS),
       },
     },
@@ -37,7 +38,7 @@ export async function deleteMessage(deps: CoreDeps, actor: Actor, inboxId: strin
   // After the message has gone: a deletion cut short before this leaves bytes for the bucket's backstop to remove,
   // never a message without its bytes.
   await releaseStoredBytes(deps, item);
-  await recountAfterDeletion(deps, item);
+  if (!item.blockedBy) await recountAfterDeletion(deps, item);
 }
 
 /** Best effort: the message is gone either way, and the thread's next writer counts it right. */
@@ -55,7 +56,7 @@ async function recountAfterDeletion(deps: CoreDeps, thread: ThreadRef): Promise<
  */
 async function messageToDelete(deps: CoreDeps, orgId: string, inboxId: string, messageId: string): Promise<MessageItem> {
   try {
-    return await getMessageItem(deps, orgId, inboxId, messageId);
+    return await getMessageItem(deps, orgId, inboxId, messageId, true);
   } catch (err) {
     if (!(err instanceof MailroomError && err.code === 'not_found')) throw err;
     const tombstone = await deps.table.get<Item & Partial<ThreadRef>>(messageTombstoneKey(orgId, inboxId, messageId));

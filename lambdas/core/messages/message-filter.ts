@@ -21,17 +21,25 @@ interface FilterableMessage {
   hasAttachments: boolean;
   unread?: boolean;
   quarantined: boolean;
+  blockedBy?: unknown;
   direction: 'inbound' | 'outbound';
 }
 
-/** A predicate for one message; quarantined mail only passes when asked for. */
-export function messageMatcher(filter: MessageFilter, includeQuarantined = false): (m: FilterableMessage) => boolean {
+/** Which kept-apart mail a list shows: quarantined mail beside the rest, or blocked mail instead of it. */
+export interface KeptApart {
+  includeQuarantined?: boolean;
+  blockedOnly?: boolean;
+}
+
+/** A predicate for one message; quarantined and blocked mail only pass when asked for. */
+export function messageMatcher(filter: MessageFilter, { includeQuarantined = false, blockedOnly = false }: KeptApart = {}): (m: FilterableMessage) => boolean {
   const from = filter.from?.toLowerCase();
   const subject = filter.subjectContains?.toLowerCase();
   const since = filter.since && isoTime(filter.since, 'since');
   const until = filter.until && isoTime(filter.until, 'until');
   return (m) =>
     (includeQuarantined || !m.quarantined) &&
+    Boolean(m.blockedBy) === blockedOnly &&
     (!since || m.receivedAt >= since) &&
     (!until || m.receivedAt <= until) &&
     (!from || `${m.from?.name ?? ''} <${m.from?.address ?? ''}>`.toLowerCase().includes(from)) &&

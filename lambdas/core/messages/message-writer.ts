@@ -20,6 +20,8 @@ import type { WriteOp } from '../../ports';
 import { blobKeys, inboxKey, messageContentKey, messageKey, messageTombstoneKey } from '../table-keys';
 import { releaseStoredBytes } from '../raw-mail';
 import { exactThreadWrite, threadIdFor, threadWrites } from '../threads';
+import { hashId } from '../ids';
+import type { BlockingRule } from '../rules/rule-matching';
 
 /**
  * Packed text/html/headers up to this size get an item of their own; larger ones go to the bucket. Beyond about
@@ -55,6 +57,8 @@ export interface MessageToWrite {
   delivery?: DeliveryStatus;
   /** Sent mail: Bcc recipients, which its headers do not show. */
   bcc?: { address: string; name: string }[];
+  /** Received mail a rule keeps out of the inbox: stored apart, in no thread, counted on the inbox. */
+  blockedBy?: BlockingRule;
 }
 
 /**
@@ -69,7 +73,8 @@ const THREAD_ATTEMPTS = 12;
 
 /**
  * Stores a message in one transaction: its summary (what makes it visible), its content when small, its place in
- * its thread, and the inbox's last arrival, which holds only while the inbox is not being deleted; a message
+ * its thread (blocked mail joins none: it is counted on the inbox instead), and the inbox's last arrival, which
+ * holds only while the inbox is not being deleted; a message
  * deleted earlier (its tombstone) is not written again. Only parts too large for the table (content over 8 KB
  * packed, the raw bytes of sent mail) go to the bucket first. Attachments are not copied: they are cut from the
  * raw message when asked for (mime-parts.ts), unless that would not give back their exact bytes. Writing the same
@@ -112,7 +117,8 @@ export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{
   const rawKey = 'bytes' in m.raw ? blobKeys.raw(orgId, inboxId, id) : m.raw.storedAt;
   // What goes to the bucket is written before the transaction that makes the message visible, with the thread's lookup.
   const [threadId] = await inOrder([
-    threadIdFor(deps, orgId, inboxId, message, id),
+    // A thread of its own that is never stored: blocked mail must not show up in, or reorder, a real thread.
+    m.blockedBy ? Promise.resolve(hashId('thr', 'blocked', id)) : threadIdFor(deps, orgId, inboxId, message, id),
     contentIn === 'bucket' ? deps.blobs.put(blobKeys.content(orgId, inboxId, id), Buffer.from(contentJson), 'application/json') : Promise.resolve(),
     'bytes' in m.raw ? deps.blobs.put(rawKey, m.raw.bytes, 'message/rfc822') : Promise.resolve(),
     ...storedApart.map(({ meta, content }) => deps.blobs.put(blobKeys.attachment(orgId, inboxId, id, meta.id), content, meta.contentType)),
@@ -154,25 +160,31 @@ export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{
     rawKey,
     ...('shared' in m.raw && m.raw.shared ? { rawShared: true as const } : {}),
     sesMessageId: m.providerMessageId,
+    ...(m.blockedBy ? { blockedBy: m.blockedBy } : {}),
     expiresAt,
   };
   const fixed: WriteOp[] = [
     { put: item, ifNotExists: true },
     { check: messageTombstoneKey(orgId, inboxId, id), when: { itemExists: false } },
-    { update: inboxKey(orgId, inboxId), set: { lastMessageAt: item.receivedAt }, when: { attribute: 'deleting', absent: true } },
+    {
+      update: inboxKey(orgId, inboxId),
+      ...(m.blockedBy ? { add: { blockedMessages: 1 } } : { set: { lastMessageAt: item.receivedAt } }),
+      when: { attribute: 'deleting', absent: true },
+    },
     ...(packed && contentIn === 'table'
       ? [{ put: { ...messageContentKey(orgId, inboxId, id), type: 'message-content', packed, expiresAt } satisfies MessageContentItem }]
       : []),
   ];
   const [MESSAGE, TOMBSTONE, INBOX] = [0, 1, 2];
-  const thread = threadWrites(item);
-  const summaryAt = fixed.length + thread.ops.length;
+  const thread = m.blockedBy ? undefined : threadWrites(item);
+  const threadOps = thread?.ops ?? [];
+  const summaryAt = fixed.length + threadOps.length;
   // The thread summary's write: as the newest message, else as an older one, else as the thread reads now.
-  const [asNewest, asOlder] = thread.summaries;
+  const [asNewest, asOlder] = thread?.summaries ?? [];
   let summary = asNewest;
   for (let attempt = 1; ; attempt++) {
     try {
-      await deps.table.transactWrite([...fixed, ...thread.ops, summary]);
+      await deps.table.transactWrite([...fixed, ...threadOps, ...(summary ? [summary] : [])]);
       return { message: item, outcome: 'stored' };
     } catch (err) {
       if (!(err instanceof TransactionConditionsFailed)) throw err;

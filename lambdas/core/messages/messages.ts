@@ -5,7 +5,8 @@ import type { CoreDeps } from '../deps';
 import { notFound } from '../errors';
 import { getInbox } from '../inboxes';
 import { isLive, isoTime, listNewestFirst, timeSlice, type ListPage, type ListRequest } from '../listing';
-import { messageMatcher, type MessageFilter } from './message-filter';
+import { messageMatcher, type KeptApart, type MessageFilter } from './message-filter';
+import type { BlockingRule } from '../rules/rule-matching';
 import { parseSearch, searchMatcher, searchTimeRange } from './message-search';
 import type { Extracted, ExtractedLink } from '../mail/extract';
 import type { HeaderField, MailAddress, ParseFailureCode } from '../mail/parse-mime';
@@ -84,6 +85,8 @@ export interface MessageItem extends Item {
   /** Any attachment that is not an inline part of the HTML. */
   hasAttachments: boolean;
   quarantined: boolean;
+  /** Received mail a rule kept out of the inbox: shown only to keys that manage the inbox, and only when asked for. */
+  blockedBy?: BlockingRule;
   parseError: { code: ParseFailureCode; reason: string } | null;
   /** Absent on messages stored before read state existed: those count as unread. */
   unread?: boolean;
@@ -133,6 +136,7 @@ export type MessageSummary = Pick<MessageItem, (typeof SUMMARY_FIELDS)[number]> 
   labels: string[];
   delivery: DeliveryStatus | null;
   bcc: MailAddress[];
+  blockedBy: BlockingRule | null;
 };
 
 export interface Message extends MessageSummary, MessageContent {
@@ -146,7 +150,7 @@ export interface Message extends MessageSummary, MessageContent {
 
 export function toSummary(m: MessageItem): MessageSummary {
   const fields = Object.fromEntries(SUMMARY_FIELDS.map((f) => [f, m[f]])) as Pick<MessageItem, (typeof SUMMARY_FIELDS)[number]>;
-  return { ...fields, extracted: currentExtracted(m.extracted), unread: m.unread ?? true, labels: m.labels ?? [], delivery: m.delivery ?? null, bcc: m.bcc ?? [] };
+  return { ...fields, extracted: currentExtracted(m.extracted), unread: m.unread ?? true, labels: m.labels ?? [], delivery: m.delivery ?? null, bcc: m.bcc ?? [], blockedBy: m.blockedBy ?? null };
 }
 
 /** Messages stored before links were classified kept bare URLs and no withholding reason. */
@@ -158,8 +162,7 @@ function currentExtracted(stored: Extracted | { codes: string[]; links: (string 
   };
 }
 
-export interface ListMessagesRequest extends ListRequest, MessageFilter {
-  includeQuarantined?: boolean;
+export interface ListMessagesRequest extends ListRequest, MessageFilter, KeptApart {
   /** A search (see message-search.ts), ANDed with the other filters. */
   q?: string;
 }
@@ -174,7 +177,7 @@ export async function listMessages(
   request: ListMessagesRequest,
 ): Promise<ListPage<MessageSummary>> {
   const live = isLive(deps.clock.now());
-  const matches = messageMatcher(request, request.includeQuarantined);
+  const matches = messageMatcher(request, request);
   const terms = request.q === undefined ? [] : parseSearch(request.q);
   const found = searchMatcher(terms);
   const searched = searchTimeRange(terms);
@@ -199,7 +202,7 @@ export interface MessageChanges {
  * audited (an agent marking every message read would drown the log).
  */
 export async function updateMessage(deps: CoreDeps, orgId: string, inboxId: string, messageId: string, changes: MessageChanges): Promise<MessageSummary> {
-  await getMessageItem(deps, orgId, inboxId, messageId);
+  await getMessageItem(deps, orgId, inboxId, messageId, true);
   const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
   const updated = await deps.table.update<MessageItem>(messageKey(orgId, inboxId, messageId), set);
   // Deleted between the read and the write.
@@ -208,19 +211,19 @@ export async function updateMessage(deps: CoreDeps, orgId: string, inboxId: stri
 }
 
 /**
- * A live message of a live inbox. The message's key holds its org and inbox, so the inbox check needs no
- * answer before the message is read: both go in one round trip.
+ * A live message of a live inbox (a blocked one only for callers who `seeBlocked`). The message's key holds its
+ * org and inbox, so the inbox check needs no answer before the message is read: both go in one round trip.
  */
-export async function getMessageItem(deps: CoreDeps, orgId: string, inboxId: string, messageId: string): Promise<MessageItem> {
+export async function getMessageItem(deps: CoreDeps, orgId: string, inboxId: string, messageId: string, seeBlocked = false): Promise<MessageItem> {
   const [, item] = await inOrder([getInbox(deps, orgId, inboxId), deps.table.get<MessageItem>(messageKey(orgId, inboxId, messageId))]);
-  if (!item || !isLive(deps.clock.now())(item)) throw notFound('message');
+  if (!item || !isLive(deps.clock.now())(item) || (item.blockedBy && !seeBlocked)) throw notFound('message');
   return item;
 }
 
-export async function getMessage(deps: CoreDeps, orgId: string, inboxId: string, messageId: string): Promise<Message> {
+export async function getMessage(deps: CoreDeps, orgId: string, inboxId: string, messageId: string, seeBlocked = false): Promise<Message> {
   // Most messages keep their content in the table, so it is read in the same round trip as the message; for
   // one whose content is in the bucket, that read finds nothing and costs one read unit.
-  const [item, contentItem] = await inOrder([getMessageItem(deps, orgId, inboxId, messageId), readContentItem(deps, orgId, inboxId, messageId)]);
+  const [item, contentItem] = await inOrder([getMessageItem(deps, orgId, inboxId, messageId, seeBlocked), readContentItem(deps, orgId, inboxId, messageId)]);
   return fullMessage(deps, item, contentItem);
 }
 
@@ -264,8 +267,8 @@ export interface StoredBytes {
   make?: () => Promise<Buffer>;
 }
 
-export async function locateRaw(deps: CoreDeps, orgId: string, inboxId: string, messageId: string): Promise<StoredBytes> {
-  const item = await getMessageItem(deps, orgId, inboxId, messageId);
+export async function locateRaw(deps: CoreDeps, orgId: string, inboxId: string, messageId: string, seeBlocked = false): Promise<StoredBytes> {
+  const item = await getMessageItem(deps, orgId, inboxId, messageId, seeBlocked);
   return { key: rawKeyOf(item), size: item.size, filename: `${messageId}.eml`, contentType: 'message/rfc822' };
 }
 
@@ -275,8 +278,9 @@ export async function locateAttachment(
   inboxId: string,
   messageId: string,
   attachmentId: string,
+  seeBlocked = false,
 ): Promise<StoredBytes> {
-  const item = await getMessageItem(deps, orgId, inboxId, messageId);
+  const item = await getMessageItem(deps, orgId, inboxId, messageId, seeBlocked);
   const attachments = item.attachmentsInContent ? ((await contentOf(deps, item)).attachments ?? []) : item.attachments;
   const attachment = attachments.find((a) => a.id === attachmentId);
   if (!attachment) throw notFound('attachment');
