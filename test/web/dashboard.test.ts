@@ -276,6 +276,54 @@ describe('the dashboard, in Chromium', () => {
     await page.getByRole('button', { name: 'Mail' }).click();
   });
 
+  it('manages the org’s and an inbox’s rules, and shows the mail they blocked apart', async () => {
+    const admin = { Authorization: `Bearer ${stack.adminKey}` };
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('button', { name: 'Rules' }).click();
+    await page.getByRole('heading', { name: 'Rules for every inbox' }).waitFor();
+    await page.getByLabel('Match').fill('spam.example');
+    await page.getByLabel('Note').fill('offers we never asked for');
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await page.getByRole('list', { name: 'Receiving rules' }).getByText('spam.example').waitFor();
+
+    await page.getByRole('button', { name: 'Mail' }).click();
+    await page.getByRole('button', { name: /^browser@mailroom.test/ }).click();
+    await page.getByRole('region', { name: 'Messages in browser@mailroom.test' }).getByRole('button', { name: 'Rules' }).click();
+    const inboxRules = page.getByRole('region', { name: 'Rules · browser@mailroom.test' });
+    await inboxRules.getByLabel('Direction').selectOption('sending');
+    await inboxRules.getByLabel('Match').fill('rival.example');
+    await inboxRules.getByRole('button', { name: 'Add rule' }).click();
+    await inboxRules.getByRole('list', { name: 'Sending rules' }).getByText('rival.example').waitFor();
+    await inboxRules.getByLabel('Direction').selectOption('sending');
+    await inboxRules.getByLabel('Action').selectOption('allow');
+    await inboxRules.getByLabel('Match').fill('ceo@rival.example');
+    await inboxRules.getByRole('button', { name: 'Add rule' }).click();
+    await inboxRules.getByRole('button', { name: 'Move ceo@rival.example up' }).click();
+    const sending = inboxRules.getByRole('list', { name: 'Sending rules' }).getByRole('listitem');
+    await page.waitForFunction(() => document.querySelector('[aria-label="Sending rules"] li code')?.textContent === 'ceo@rival.example');
+    expect(await sending.allInnerTexts()).toEqual([expect.stringMatching(/^allow ceo@rival\.example/), expect.stringMatching(/^block rival\.example/)]);
+    await shot('rules');
+
+    await smtp().sendMail({ from: 'Offers <offers@spam.example>', to: 'browser@mailroom.test', subject: 'You won a prize', text: 'Your code is 999999' });
+    const inbox = (await (await fetch(`${stack.apiUrl}/v1/inboxes`, { headers: admin })).json()).data.find((i: { address: string }) => i.address === 'browser@mailroom.test');
+    const blockedUrl = `${stack.apiUrl}/v1/inboxes/${inbox.id}/messages?blocked=true`;
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+      if ((await (await fetch(blockedUrl, { headers: admin })).json()).data.length) break;
+    }
+    await page.keyboard.press('Escape');
+    await inboxRules.waitFor({ state: 'detached' });
+    await page.getByLabel('Blocked').check();
+    await page.getByRole('button', { name: /blocked by the org’s rule.*You won a prize/ }).waitFor();
+    await page.getByLabel('Blocked').uncheck();
+    await page.getByRole('button', { name: /^Ada.*Your sign-in code/ }).waitFor();
+    expect(await page.getByRole('button', { name: /You won a prize/ }).count()).toBe(0);
+
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('button', { name: 'Rules' }).click();
+    await page.getByRole('button', { name: 'Remove' }).click();
+    await page.getByText('No receiving rules: everything passes.').waitFor();
+    expect(dialogs.at(-1)).toBe('Remove the rule to block spam.example?');
+    await page.getByRole('button', { name: 'Mail' }).click();
+  });
+
   it('fits a phone: one pane at a time, and a reload keeps the tab signed in', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.reload();

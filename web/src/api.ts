@@ -8,6 +8,8 @@ export interface Session {
   apiKey: string;
   orgId: string;
   scopes: string[];
+  /** The inboxes the key is restricted to, or null for all. */
+  inboxIds: string[] | null;
 }
 
 /** The API shares the page's origin and path: `/` on a laptop, the stage (`/live/`) on AWS. */
@@ -17,7 +19,7 @@ export async function signIn(apiKey: string): Promise<Session> {
   const client = createMailroomClient({ baseUrl: apiBase, apiKey });
   const who = await dataOf(client.GET('/v1/whoami'));
   sessionStorage.setItem(KEY_STORAGE, apiKey);
-  return { client, apiKey, orgId: who.orgId, scopes: who.scopes };
+  return { client, apiKey, orgId: who.orgId, scopes: who.scopes, inboxIds: who.inboxIds };
 }
 
 export function rememberedKey(): string | null {

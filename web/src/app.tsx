@@ -6,13 +6,15 @@ import { AuditLogPanel } from './audit-log';
 import { InboxList } from './inbox-list';
 import { MessageList } from './message-list';
 import { MessageView } from './message-view';
+import { RulesPanel } from './rules';
 import { SignIn } from './sign-in';
 import { VaultPanel } from './vault';
 import { WebhooksPanel } from './webhooks';
 
-type Page = 'mail' | 'webhooks' | 'keys' | 'audit';
+type Page = 'mail' | 'rules' | 'webhooks' | 'keys' | 'audit';
 const PAGES: { page: Page; title: string; scope: string | null }[] = [
   { page: 'mail', title: 'Mail', scope: null },
+  { page: 'rules', title: 'Rules', scope: 'inboxes:read' },
   { page: 'webhooks', title: 'Webhooks', scope: 'webhooks:manage' },
   { page: 'keys', title: 'API keys', scope: 'keys:manage' },
   { page: 'audit', title: 'Audit log', scope: 'audit:read' },
@@ -24,7 +26,8 @@ export function App() {
   const [restoring, setRestoring] = useState(rememberedKey() !== null);
   const [page, setPage] = useState<Page>('mail');
   const [inbox, setInbox] = useState<Inbox | null>(null);
-  const [showVault, setShowVault] = useState(false);
+  /** What the third pane shows besides a message: the inbox's vault or its rules. */
+  const [side, setSide] = useState<'vault' | 'rules' | null>(null);
   const [messageId, setMessageId] = useState<string | null>(null);
 
   useEffect(() => {
@@ -44,7 +47,7 @@ export function App() {
         document.getElementById('inbox-search')?.focus();
       } else if (event.key === 'Escape') {
         setMessageId(null);
-        setShowVault(false);
+        setSide(null);
       }
     };
     document.addEventListener('keydown', onKey);
@@ -80,18 +83,19 @@ export function App() {
           Sign out
         </button>
       </header>
+      {page === 'rules' ? <RulesPanel session={session} /> : null}
       {page === 'webhooks' ? <WebhooksPanel session={session} /> : null}
       {page === 'keys' ? <ApiKeysPanel session={session} /> : null}
       {page === 'audit' ? <AuditLogPanel session={session} /> : null}
       {page === 'mail' ? (
-        <main class={`panes ${messageId || showVault ? 'show-message' : inbox ? 'show-messages' : ''}`}>
+        <main class={`panes ${messageId || side ? 'show-message' : inbox ? 'show-messages' : ''}`}>
           <InboxList
             session={session}
             selected={inbox?.id ?? null}
             onSelect={(next) => {
               setInbox(next);
               setMessageId(null);
-              setShowVault(false);
+              setSide(null);
             }}
           />
           {inbox ? (
@@ -101,16 +105,18 @@ export function App() {
               selected={messageId}
               onSelect={(id) => {
                 setMessageId(id);
-                setShowVault(false);
+                setSide(null);
               }}
               onBack={() => setInbox(null)}
-              onVault={vaultScopes ? () => setShowVault(true) : undefined}
+              onVault={vaultScopes ? () => setSide('vault') : undefined}
+              onRules={can(session, 'inboxes:read') ? () => setSide('rules') : undefined}
             />
           ) : (
             <p class="pane centered muted">Choose an inbox.</p>
           )}
-          {inbox && showVault ? <VaultPanel session={session} inbox={inbox} onBack={() => setShowVault(false)} /> : null}
-          {inbox && messageId && !showVault ? <MessageView key={messageId} session={session} inbox={inbox} messageId={messageId} onBack={() => setMessageId(null)} /> : null}
+          {inbox && side === 'vault' ? <VaultPanel session={session} inbox={inbox} onBack={() => setSide(null)} /> : null}
+          {inbox && side === 'rules' ? <RulesPanel key={inbox.id} session={session} inbox={inbox} onBack={() => setSide(null)} /> : null}
+          {inbox && messageId && !side ? <MessageView key={messageId} session={session} inbox={inbox} messageId={messageId} onBack={() => setMessageId(null)} /> : null}
         </main>
       ) : null}
     </div>

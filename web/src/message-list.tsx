@@ -9,12 +9,22 @@ const RETRY_MS = 3000;
 /**
  * An inbox's messages, newest first, kept current while open: after each listing it waits (`POST …/wait`, up to
  * 25 s) for mail newer than any seen, then lists again, so new mail shows at once without polling. Filters for
- * unread mail and a search (the API's `q`: from:, subject:, has:attachment, words…).
+ * unread mail and a search (the API's `q`: from:, subject:, has:attachment, words…); keys that manage the inbox
+ * can switch to the mail its rules blocked.
  */
-export function MessageList(props: { session: Session; inbox: Inbox; selected: string | null; onSelect: (id: string) => void; onBack: () => void; onVault?: () => void }) {
+export function MessageList(props: {
+  session: Session;
+  inbox: Inbox;
+  selected: string | null;
+  onSelect: (id: string) => void;
+  onBack: () => void;
+  onVault?: () => void;
+  onRules?: () => void;
+}) {
   const { session, inbox, selected, onSelect } = props;
   const [messages, setMessages] = useState<MessageSummary[] | null>(null);
   const [unreadOnly, setUnreadOnly] = useState(false);
+  const [blocked, setBlocked] = useState(false);
   const [search, setSearch] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [composing, setComposing] = useState(false);
@@ -24,7 +34,7 @@ export function MessageList(props: { session: Session; inbox: Inbox; selected: s
     const { signal } = aborter;
     const path = { inboxId: inbox.id };
     const q = search.trim() || undefined;
-    const query = { limit: 50, ...(unreadOnly ? { unread: 'true' as const } : {}), ...(q ? { q } : {}) };
+    const query = { limit: 50, ...(unreadOnly ? { unread: 'true' as const } : {}), ...(q ? { q } : {}), ...(blocked ? { blocked: 'true' as const } : {}) };
     const follow = async () => {
       // Received time of the newest mail the wait has reported; the next wait is for anything after it.
       let since: string | undefined;
@@ -56,7 +66,7 @@ export function MessageList(props: { session: Session; inbox: Inbox; selected: s
     };
     void follow();
     return () => aborter.abort();
-  }, [session, inbox.id, unreadOnly, search, selected]);
+  }, [session, inbox.id, unreadOnly, search, blocked, selected]);
 
   return (
     <section class="pane messages" aria-label={`Messages in ${inbox.address}`}>
@@ -76,6 +86,11 @@ export function MessageList(props: { session: Session; inbox: Inbox; selected: s
             Vault
           </button>
         ) : null}
+        {props.onRules ? (
+          <button type="button" onClick={props.onRules}>
+            Rules
+          </button>
+        ) : null}
       </div>
       {composing ? <Compose session={session} inbox={inbox} onDone={() => setComposing(false)} /> : null}
       <div class="filters">
@@ -90,10 +105,15 @@ export function MessageList(props: { session: Session; inbox: Inbox; selected: s
         <label>
           <input type="checkbox" checked={unreadOnly} onChange={(e) => setUnreadOnly(e.currentTarget.checked)} /> Unread
         </label>
+        {can(session, 'inboxes:write') ? (
+          <label title="Mail the org’s or this inbox’s rules kept out of the inbox">
+            <input type="checkbox" checked={blocked} onChange={(e) => setBlocked(e.currentTarget.checked)} /> Blocked
+          </label>
+        ) : null}
       </div>
       {error ? <p role="alert" class="error">{error}</p> : null}
       {messages === null ? <p class="muted">Loading…</p> : null}
-      {messages?.length === 0 ? <p class="muted">No mail yet. Send some to {inbox.address}; it shows up here.</p> : null}
+      {messages?.length === 0 ? <p class="muted">{blocked ? 'No blocked mail.' : `No mail yet. Send some to ${inbox.address}; it shows up here.`}</p> : null}
       <ul>
         {messages?.map((m) => (
           <li key={m.id} class={`${m.id === selected ? 'selected' : ''} ${m.unread ? 'unread' : ''}`}>
@@ -101,6 +121,7 @@ export function MessageList(props: { session: Session; inbox: Inbox; selected: s
               <span class="from">{m.direction === 'outbound' ? `To ${m.to.map((a) => a.address).join(', ')}` : (m.from?.name || m.from?.address || 'unknown sender')}</span>
               <time dateTime={m.receivedAt}>{new Date(m.receivedAt).toLocaleString()}</time>
               <span class="subject">
+                {m.blockedBy ? <span class="badge block">blocked by {m.blockedBy.level === 'org' ? 'the org’s' : 'a'} rule</span> : null}
                 {m.hasAttachments ? <span class="badge">attachment</span> : null}
                 {m.subject || '(no subject)'}
               </span>
