@@ -16,7 +16,15 @@ export interface RuntimeConfig {
   auditRetentionDays: number;
   rateLimitPerMinute: number;
   webhooks: WebhookSettings;
+  /** See CoreSettings.eventSettleMs; AWS_EVENT_SETTLE_MS when omitted. */
+  eventSettleMs?: number;
 }
+
+/**
+ * On AWS events are logged by whichever dispatcher runs, on its own clock; a write begun a second ago has long
+ * finished (DynamoDB answers in milliseconds), so streams wait that long before they pass an event's place.
+ */
+export const AWS_EVENT_SETTLE_MS = 1000;
 
 export const ENV = {
   tableName: 'MAILROOM_TABLE_NAME',

@@ -141,6 +141,15 @@ export interface Arrivals {
   watch(orgId: string, inboxId: string, wanted: (message: unknown) => boolean): ArrivalWatch;
 }
 
+/**
+ * Word that an org's event log has grown, from the process that logged it. Only a single process (the laptop)
+ * can give it; without it, a live stream looks on a schedule.
+ */
+export interface EventNotices {
+  /** Starts listening to the org; `next` then resolves true once an event was logged since the last call, or false after `ms`. */
+  watch(orgId: string): ArrivalWatch;
+}
+
 export interface ArrivalWatch {
   next(ms: number): Promise<boolean>;
   close(): void;

@@ -1,4 +1,4 @@
-import type { Arrivals, Blobs, Clock, EventBus, JobQueue, KeyRing, Logger, MailSender, Metrics, Table, WebhookSender } from '../ports';
+import type { Arrivals, Blobs, Clock, EventBus, EventNotices, JobQueue, KeyRing, Logger, MailSender, Metrics, Table, WebhookSender } from '../ports';
 
 export interface CoreSettings {
   domains: string[];
@@ -10,6 +10,11 @@ export interface CoreSettings {
   /** Requests each API key may make per minute, across all API processes. */
   rateLimitPerMinute: number;
   webhooks: WebhookSettings;
+  /**
+   * A live stream sends only events logged at least this long ago, so that an event whose write began earlier but
+   * finished later (another function, another clock) is never skipped. Zero where one process logs in order.
+   */
+  eventSettleMs: number;
 }
 
 export interface WebhookSettings {
@@ -38,4 +43,6 @@ export interface CoreDeps {
   mailSender: MailSender;
   /** Lets waits answer the moment mail is stored, where the process storing it can tell (the local stack). */
   arrivals?: Arrivals;
+  /** Lets live event streams send an event the moment it is logged, where the process logging it can tell. */
+  eventNotices?: EventNotices;
 }

@@ -1,4 +1,4 @@
-import type { Item } from '../ports';
+import type { Item, MailroomEvent } from '../ports';
 import type { Actor } from './audit';
 import type { ApiKeyRecord } from './auth';
 import type { CoreDeps } from './deps';
@@ -14,6 +14,7 @@ import {
   apiKeyListPrefix,
   blobKeys,
   deliveryListPrefix,
+  eventLogPrefix,
   inboxKey,
   messageListPrefix,
   messagePartition,
@@ -57,6 +58,12 @@ export async function purgeInboxContents(deps: CoreDeps, orgId: string, inboxId:
       { update: apiKeyInOrg(orgId, key.keyId), set },
       { update: apiKeyByHash(key.keyHash), set },
     ]);
+  }
+  // What the org's event log says about it (message summaries), page by page: the log holds days of the org's events.
+  for (let startAfter: ItemKey | undefined, first = true; first || startAfter; first = false) {
+    const page = await deps.table.query<Item & { event: MailroomEvent }>({ ...eventLogPrefix(orgId), limit: 1000, startAfter });
+    await Promise.all(page.items.filter((item) => item.event.inboxId === inboxId).map((item) => deps.table.delete(item)));
+    startAfter = page.lastKey;
   }
   // The raw objects its messages point at (kept where the receipt rule wrote them), before the messages go.
   for (let startAfter: ItemKey | undefined, first = true; first || startAfter; first = false) {

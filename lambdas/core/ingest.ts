@@ -2,7 +2,7 @@ import { systemActor } from './audit';
 import { METRIC } from './metric-names';
 import type { CoreDeps } from './deps';
 import { MailroomError } from './errors';
-import { messageReceivedEvent } from './events';
+import { messageReceivedEvent } from './events/events';
 import { getAddressClaim } from './address-claims';
 import { inOrder } from './in-order';
 import { deterministicId } from './ids';

@@ -6,7 +6,7 @@ import { purgeInboxContents } from './inbox-deletion';
 import { removeInbox, type InboxItem } from './inboxes';
 import { deleteRange, isLive, queryAll } from './listing';
 import type { OrgItem } from './orgs';
-import { apiKeyByHash, apiKeyListPrefix, auditListPrefix, blobKeys, DEFAULT_ORG_ID, deliveryListPrefix, inboxKey, inboxListPrefix, orgKey, orgPartition, webhookListPrefix } from './table-keys';
+import { apiKeyByHash, apiKeyListPrefix, auditListPrefix, blobKeys, DEFAULT_ORG_ID, deliveryListPrefix, eventLogPrefix, inboxKey, inboxListPrefix, orgKey, orgPartition, webhookListPrefix } from './table-keys';
 
 /** One request's share of the work, well inside API Gateway's 29 seconds; the next request carries on. */
 const WORK_BUDGET_MS = 20_000;
@@ -48,6 +48,8 @@ export async function deleteOrg(
     await deleteRange(deps.table, deliveryListPrefix(orgId, String(hook.id)));
     await deps.table.delete(hook);
   }
+  // Before the inboxes, so that purging each finds no events of its own left to pick out of the log.
+  await deleteRange(deps.table, eventLogPrefix(orgId));
   const purger = systemActor(orgId, 'org-deletion');
   const live = isLive(deps.clock.now());
   const inboxes = await queryAll<InboxItem>(deps.table, inboxListPrefix(orgId));

@@ -5,7 +5,7 @@ import type { Actor } from './audit';
 import { METRIC } from './metric-names';
 import type { CoreDeps } from './deps';
 import { MailroomError, invalid } from './errors';
-import { messageSentEvent } from './events';
+import { messageSentEvent } from './events/events';
 import { newId } from './ids';
 import { getInbox, type InboxItem } from './inboxes';
 import type { ParsedMessage } from './mail/parse-mime';

@@ -95,6 +95,10 @@ export const auditPartition = (orgId: string) => `O#${orgId}#AUDIT`;
 export const auditEventKey = (orgId: string, eventId: string): ItemKey => ({ pk: auditPartition(orgId), sk: `E#${eventId}` });
 export const auditListPrefix = (orgId: string) => ({ pk: auditPartition(orgId), skPrefix: 'E#' });
 
+/** The org's event log for live streams: events in the order they were logged (TTL: the event retention). */
+export const eventLogKey = (orgId: string, cursor: string): ItemKey => ({ pk: `O#${orgId}#EV`, sk: `E#${cursor}` });
+export const eventLogPrefix = (orgId: string) => ({ pk: `O#${orgId}#EV`, skPrefix: 'E#' });
+
 /** Webhook endpoints live with the org; each endpoint's deliveries get a partition of their own. */
 export const webhookKey = (orgId: string, webhookId: string): ItemKey => ({ pk: `O#${orgId}`, sk: `W#${webhookId}` });
 export const webhookListPrefix = (orgId: string) => ({ pk: `O#${orgId}`, skPrefix: 'W#' });

@@ -6,7 +6,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { AwsJobQueue } from '../adapters/aws/aws-job-queue';
 import { EventBridgeEventBus } from '../adapters/aws/eventbridge-event-bus';
 import { eventBusNameFromEnv, jobQueueConfigFromEnv, runtimeConfigFromEnv } from '../config';
-import { runJob } from '../core/jobs';
+import { runDispatchedJob } from '../core/jobs';
 import { lambdaTelemetry } from '../adapters/aws/lambda-telemetry';
 import { coreDepsFor } from './runtime';
 import { jobFromQueueMessage } from './queue-message';
@@ -19,13 +19,13 @@ const deps = coreDepsFor(runtimeConfigFromEnv(), {}, lambdaTelemetry, {
   events: new EventBridgeEventBus(new EventBridgeClient({}), eventBusNameFromEnv()),
 });
 
-/** The job queue → webhook fan-out and delivery attempts, and SES's reports on sent mail. A job that throws is retried by SQS alone (partial batch response). */
+/** The job queue → the event log and webhook fan-out, delivery attempts, and SES's reports on sent mail. A job that throws is retried by SQS alone (partial batch response). */
 export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   await Promise.all(
     event.Records.map(async (record) => {
       try {
-        await runJob(deps, jobFromQueueMessage(record.body));
+        await runDispatchedJob(deps, jobFromQueueMessage(record.body));
       } catch (err) {
         deps.log.error('job failed; SQS will redeliver it', { messageId: record.messageId, error: (err as Error).message });
         batchItemFailures.push({ itemIdentifier: record.messageId });

@@ -3,7 +3,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbTable } from '../adapters/aws/dynamodb-table';
 import { S3Blobs } from '../adapters/aws/s3-blobs';
 import { httpWebhookSender } from '../adapters/http-webhook-sender';
-import type { RuntimeConfig } from '../config';
+import { AWS_EVENT_SETTLE_MS, type RuntimeConfig } from '../config';
 import type { CoreDeps } from '../core/deps';
 import type { Blobs, EventBus, JobQueue, KeyRing, Logger, MailSender, Metrics, Table } from '../ports';
 
@@ -59,6 +59,7 @@ export function coreDepsFor(
       auditRetentionDays: config.auditRetentionDays,
       rateLimitPerMinute: config.rateLimitPerMinute,
       webhooks: config.webhooks,
+      eventSettleMs: config.eventSettleMs ?? AWS_EVENT_SETTLE_MS,
     },
     events: wiring.events ?? unwired,
     jobs: wiring.jobs ?? unwired,

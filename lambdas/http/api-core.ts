@@ -127,7 +127,7 @@ export function createApiWith(deps: CoreDeps, http: HttpSettings, routes: readon
         requestId,
         sourceIp: event.requestContext?.identity?.sourceIp ?? null,
       };
-      const run = () => route.handle({ deps, http, principal, actor, params, query, body, requestId, openapi: openapiDoc, forgetKey });
+      const run = () => route.handle({ deps, http, principal, actor, params, query, body, headers, requestId, openapi: openapiDoc, forgetKey });
       const idempotencyKey = headers['idempotency-key'];
       if (!route.creates || idempotencyKey === undefined) return run();
       const fingerprint = createHash('sha256').update(`${event.httpMethod} ${path}\n`).update(rawBody).digest('base64url');
@@ -168,7 +168,12 @@ export function createApiWith(deps: CoreDeps, http: HttpSettings, routes: readon
     }
     if ('stream' in reply) {
       const { contentType, filename, chunks } = reply.stream;
-      const headers = { ...base, 'content-type': contentType, 'content-disposition': contentDisposition('attachment', filename), 'x-content-type-options': 'nosniff' };
+      const headers = {
+        ...base,
+        'content-type': contentType,
+        ...(filename ? { 'content-disposition': contentDisposition('attachment', filename) } : {}),
+        'x-content-type-options': 'nosniff',
+      };
       return { statusCode: 200, headers, body: '', stream: chunks };
     }
     if (!('stored' in reply)) return { statusCode: reply.status, headers: base, body: '' };

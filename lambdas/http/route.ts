@@ -11,8 +11,8 @@ export type Reply =
   | { status: 204 }
   /** Bytes kept in the bucket: served inline when small, by a short-lived redirect when large. */
   | { status: 200; stored: StoredBytes; disposition: 'inline' | 'attachment' }
-  /** A download produced as it is sent (an export), never held whole. */
-  | { status: 200; stream: { contentType: string; filename: string; chunks: AsyncIterable<Buffer> } };
+  /** A body produced as it is sent, never held whole: a download (an export, with its filename) or a live stream. */
+  | { status: 200; stream: { contentType: string; filename?: string; chunks: AsyncIterable<Buffer> } };
 
 export interface HttpSettings {
   /** Above this many bytes, downloads redirect to a short-lived URL instead of passing through the API. */
@@ -29,6 +29,8 @@ export interface RouteContext<P, Q, B> {
   params: P;
   query: Q;
   body: B;
+  /** The request's headers, names in lower case. */
+  headers: Record<string, string>;
   requestId: string;
   openapi: () => unknown;
   /** Drops a key this request changed from the process's key cache, so the change applies here at once. */

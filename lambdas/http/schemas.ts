@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { MAX_RETENTION_DAYS } from '../core/retention';
 import { AUDIT_ACTIONS } from '../core/audit';
 import { SCOPES } from '../core/auth';
-import { EVENT_TYPES } from '../core/events';
+import { EVENT_TYPES } from '../core/events/events';
 import { LINK_KINDS } from '../core/mail/link-kinds';
 import { CREDENTIAL_NAME, CREDENTIAL_TYPES, TOTP_ALGORITHMS } from '../core/vault';
 import { ID_PATTERN } from '../core/ids';
@@ -225,6 +225,20 @@ const rulePosition = z
   .max(MAX_RULES_PER_LIST)
   .describe('its place among the list’s rules of its direction, from 0 (the first decides first); at the end when omitted');
 const ruleNote = z.string().max(200).nullable().describe('why the rule is there');
+
+const commaList = <T extends z.ZodType<string, string>>(item: T, what: string) =>
+  z
+    .string()
+    .max(2000)
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(item).min(1).max(100))
+    .describe(what);
+
+export const eventStreamQuery = z.object({
+  inboxIds: commaList(id('inbox'), 'only events about these inboxes (comma-separated ids)').optional(),
+  types: commaList(z.enum(EVENT_TYPES), `only these event types (comma-separated): ${EVENT_TYPES.join(', ')}`).optional(),
+  lastEventId: z.string().max(100).optional().describe('where to resume, as the Last-Event-ID header says it (for clients that cannot set headers)'),
+});
 
 export const ruleParams = z.object({ ruleId: id('rule') });
 export const ruleListQuery = z.object({ direction: z.enum(RULE_DIRECTIONS).optional().describe('only receiving or only sending rules') });

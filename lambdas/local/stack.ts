@@ -34,6 +34,7 @@ import { LocalJobQueue } from './local-job-queue';
 import { LocalKeyRing } from './local-key-ring';
 import { LocalMailSender } from './local-mail-sender';
 import { subscribedEvents } from './subscribed-events';
+import { LocalEventLog } from './local-event-log';
 import { startS3Local, S3_LOCAL_CREDENTIALS } from './s3-local';
 import { startSmtpListener } from './smtp-listener';
 import { startTtlSweeper } from './ttl-sweeper';
@@ -116,6 +117,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       maxInlineDownloadBytes: options.maxInlineDownloadBytes ?? Number.MAX_SAFE_INTEGER,
       rateLimitPerMinute: options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
       auditRetentionDays: options.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS,
+      // Events are logged in order by this one process (see LocalEventLog).
+      eventSettleMs: 0,
       webhooks: {
         allowHttp: true,
         allowLoopback: options.allowLoopbackWebhooks ?? true,
@@ -128,8 +131,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Sent mail for the local domains takes the inbound path, through the spool made below.
     const mailSender = new LocalMailSender(options.domains, (raw, envelope) => spool.accept(raw, envelope), options.smtpRelay);
     const arrivals = new LocalArrivals();
-    const events = subscribedEvents(jobs, async (event) => (await webhooksFor(deps, event)).length > 0);
-    const deps: CoreDeps = { ...base, events: arrivals.announcing(events), jobs, arrivals, keyRing: new LocalKeyRing(join(dataDir, 'master.key')), mailSender };
+    const eventLog = new LocalEventLog();
+    const events = eventLog.logging(() => deps, arrivals.announcing(subscribedEvents(jobs, async (event) => (await webhooksFor(deps, event)).length > 0)));
+    const deps: CoreDeps = { ...base, events, jobs, arrivals, eventNotices: eventLog, keyRing: new LocalKeyRing(join(dataDir, 'master.key')), mailSender };
     jobs.start();
     stops.push(() => jobs.stop());
 

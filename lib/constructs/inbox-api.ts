@@ -17,13 +17,13 @@ export interface InboxApiProps {
   readonly sendHandler: MailroomFunction;
 }
 
-/** Exports stream for up to this long: API Gateway allows streamed integrations 15 minutes. */
+/** Exports and live event streams run for up to this long: API Gateway allows streamed integrations 15 minutes. */
 const EXPORT_TIMEOUT = Duration.minutes(15);
 
 /**
  * The REST API: API Gateway proxies every route to one Lambda function whose internal route table
- * authenticates, validates and answers (the same handler `npm start` serves locally). Exports go to a
- * second function running the same route table with response streaming, so their size is not bounded
+ * authenticates, validates and answers (the same handler `npm start` serves locally). Exports and live event
+ * streams go to a second function running the same route table with response streaming, so they are not bounded
  * by Lambda's 6 MB response or API Gateway's 29-second buffered timeout. Waits go to a third, smaller one, as
  * they are billed for the time they spend waiting.
  */
@@ -45,7 +45,7 @@ export class InboxApi extends Construct {
     props.store.grantMailObjects(this.handler, { write: true });
     this.exportHandler = new MailroomFunction(this, 'ExportHandler', {
       handler: 'export',
-      description: 'Mailroom: REST API, streamed exports',
+      description: 'Mailroom: REST API, streamed exports and live events',
       environment: props.environment,
       timeout: EXPORT_TIMEOUT,
     });
@@ -99,7 +99,7 @@ export class InboxApi extends Construct {
   }
 
   /**
-   * Exports go to the streaming function, waits to the waiting one and sends to the sending function. Every
+   * Exports and live events go to the streaming function, waits to the waiting one and sends to the sending function. Every
    * resource on the way also proxies to the main function (itself and, where the level allows a greedy child,
    * everything below), so no other route depends on API Gateway falling back to the root proxy. API Gateway
    * prefers a resource's own method (POST) to its ANY.
@@ -109,15 +109,16 @@ export class InboxApi extends Construct {
     // The proxying root refuses addResource; a Resource made directly under it is allowed.
     const v1 = new apigateway.Resource(root, 'v1', { parent: root, pathPart: 'v1' });
     v1.addProxy();
+    const streaming = new apigateway.LambdaIntegration(this.exportHandler, { responseTransferMode: apigateway.ResponseTransferMode.STREAM, timeout: EXPORT_TIMEOUT });
+    const events = v1.addResource('events');
+    events.addMethod('ANY');
+    events.addMethod('GET', streaming);
     const inboxes = v1.addResource('inboxes');
     inboxes.addMethod('ANY');
     const inbox = inboxes.addResource('{inboxId}');
     inbox.addMethod('ANY');
     inbox.addProxy();
-    inbox.addResource('export').addMethod(
-      'GET',
-      new apigateway.LambdaIntegration(this.exportHandler, { responseTransferMode: apigateway.ResponseTransferMode.STREAM, timeout: EXPORT_TIMEOUT }),
-    );
+    inbox.addResource('export').addMethod('GET', streaming);
     const wait = inbox.addResource('wait');
     wait.addMethod('ANY');
     wait.addMethod('POST', new apigateway.LambdaIntegration(this.waitHandler));

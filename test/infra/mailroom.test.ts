@@ -170,7 +170,7 @@ describe('the Mailroom stack', () => {
       });
     });
 
-    it('streams exports from a second function, waits in a smaller third, sends from a fourth, and keeps every other path on the main one without relying on fallback', () => {
+    it('streams exports and live events from a second function, waits in a smaller third, sends from a fourth, and keeps every other path on the main one without relying on fallback', () => {
       const resources = template.findResources('AWS::ApiGateway::Resource');
       const pathOf = (logicalId: string): string => {
         const { ParentId, PathPart } = resources[logicalId].Properties;
@@ -180,14 +180,17 @@ describe('the Mailroom stack', () => {
       const byPath = Object.fromEntries(
         methods.map((m) => [`${m.Properties.HttpMethod} ${pathOf(m.Properties.ResourceId.Ref)}`, JSON.stringify(m.Properties.Integration)]),
       );
-      const exportIntegration = byPath['GET /v1/inboxes/{inboxId}/export'];
-      expect(exportIntegration).toContain('"ResponseTransferMode":"STREAM"');
-      expect(exportIntegration).toContain('response-streaming-invocations');
-      expect(exportIntegration).toContain('ApiExportHandler');
-      expect(exportIntegration).toContain('"TimeoutInMillis":900000');
+      for (const streamed of ['GET /v1/inboxes/{inboxId}/export', 'GET /v1/events']) {
+        const integration = byPath[streamed];
+        expect(integration).toContain('"ResponseTransferMode":"STREAM"');
+        expect(integration).toContain('response-streaming-invocations');
+        expect(integration).toContain('ApiExportHandler');
+        expect(integration).toContain('"TimeoutInMillis":900000');
+      }
       const main = [
         'ANY /{proxy+}',
         'ANY /v1/{proxy+}',
+        'ANY /v1/events',
         'ANY /v1/inboxes',
         'ANY /v1/inboxes/{inboxId}',
         'ANY /v1/inboxes/{inboxId}/{proxy+}',
@@ -203,7 +206,7 @@ describe('the Mailroom stack', () => {
         expect({ path, integration: byPath[path] }).toEqual({ path, integration: expect.stringMatching(/SendingHandler[0-9A-F]{8}"/) });
       }
       expect(byPath['POST /v1/inboxes/{inboxId}/wait']).toMatch(/ApiWaitHandler[0-9A-F]{8}"/);
-      template.hasResourceProperties('AWS::Lambda::Function', { Description: 'Mailroom: REST API, streamed exports', Timeout: 900 });
+      template.hasResourceProperties('AWS::Lambda::Function', { Description: 'Mailroom: REST API, streamed exports and live events', Timeout: 900 });
       // Billed for the time it waits: half the memory of the main function, the same code.
       template.hasResourceProperties('AWS::Lambda::Function', { Description: 'Mailroom: REST API, waits for mail', MemorySize: 256, Timeout: 30 });
       template.hasResourceProperties('AWS::Lambda::Function', { Description: 'Mailroom: REST API', MemorySize: 512 });
@@ -233,7 +236,7 @@ describe('the Mailroom stack', () => {
       expect(mailroomFunctions.map((f) => f.Properties.Description).sort()).toEqual([
         'Mailroom: REST API',
         'Mailroom: REST API, sending',
-        'Mailroom: REST API, streamed exports',
+        'Mailroom: REST API, streamed exports and live events',
         'Mailroom: REST API, waits for mail',
         'Mailroom: deletes what expired messages and inboxes leave behind',
         'Mailroom: fans events out to webhook endpoints and delivers them',

@@ -13,7 +13,7 @@ import { LocalMailSender } from '../../lambdas/local/local-mail-sender';
 import { sesEventFor } from '../../lambdas/local/ses-stand-in';
 import { processSesEvent } from '../../lambdas/handlers/process-ses-event';
 import { S3_LOCAL_CREDENTIALS, startS3Local } from '../../lambdas/local/s3-local';
-import { runJob } from '../../lambdas/core/jobs';
+import { runDispatchedJob } from '../../lambdas/core/jobs';
 import type { Blobs, Logger, Table } from '../../lambdas/ports';
 import { openEmbeddedStores } from '../../lambdas/local/embedded/embedded-stores';
 
@@ -88,7 +88,8 @@ async function assemble(dir: string, settings: Partial<CoreDeps['settings']>, op
     { log, metrics },
     { table: stores.table, blobs: stores.blobs },
   );
-  const jobs = new LocalJobQueue(base.table, (job) => runJob(deps, job), log, 20);
+  // Events are published to the queue, whose jobs run as the AWS dispatcher runs them (logging each event first).
+  const jobs = new LocalJobQueue(base.table, (job) => runDispatchedJob(deps, job), log, 20);
   // Sent mail for the local domains is received as SES would hand it over: stored raw, then parsed.
   const deliverLocally = async (raw: Buffer, envelope: { from: string; recipients: string[] }) => {
     const messageId = randomBytes(16).toString('hex');

@@ -1,6 +1,6 @@
-import type { MailroomEvent } from '../ports';
-import { hashId } from './ids';
-import { toSummary, type MessageItem } from './messages/messages';
+import type { MailroomEvent } from '../../ports';
+import { hashId } from '../ids';
+import { toSummary, type MessageItem } from '../messages/messages';
 
 /** Every event a webhook can subscribe to (CONTRACT §4); `webhook.test` is sent only on request. */
 export const EVENT_TYPES = ['message.received', 'message.sent', 'message.delivered', 'message.bounced', 'message.complained'] as const;

@@ -1,0 +1,61 @@
+import type { Item, MailroomEvent } from '../../ports';
+import type { CoreDeps } from '../deps';
+import { invalid } from '../errors';
+import { eventLogKey, eventLogPrefix } from '../table-keys';
+
+/** How long the log keeps an event: a live stream can resume (Last-Event-ID) without a gap within this time. */
+export const EVENT_RETENTION_HOURS = 72;
+
+/**
+ * Where an event stands in its org's log: the time it was logged, then its id (events logged in the same
+ * millisecond sort by id). It is the stream's `id:`, so a client resumes after the last one it saw.
+ */
+export type EventCursor = string;
+const CURSOR = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z#evt_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+interface EventLogItem extends Item {
+  type: 'event';
+  event: MailroomEvent;
+  expiresAt: number;
+}
+
+/** Appends an event to its org's log, logged at `at` (the caller's clock by default). */
+export async function logEvent(deps: Pick<CoreDeps, 'table' | 'clock'>, event: MailroomEvent, at = deps.clock.now()): Promise<void> {
+  const item: EventLogItem = {
+    ...eventLogKey(event.orgId, `${at.toISOString()}#${event.id}`),
+    type: 'event',
+    event,
+    expiresAt: Math.floor(at.getTime() / 1000) + EVENT_RETENTION_HOURS * 3600,
+  };
+  await deps.table.put(item);
+}
+
+export function parseCursor(value: string): EventCursor {
+  if (!CURSOR.test(value)) throw invalid('Last-Event-ID is the id of an event this stream sent (a time, #, then an evt_ id)', { field: 'Last-Event-ID' });
+  return value;
+}
+
+/** A cursor that comes before anything logged from `at` on. */
+export const cursorAt = (at: Date): EventCursor => at.toISOString();
+
+export interface LoggedEvent {
+  cursor: EventCursor;
+  event: MailroomEvent;
+}
+
+/** Events logged after `after` and before `before`, oldest first, one page of at most `limit`. */
+export async function eventsAfter(deps: Pick<CoreDeps, 'table'>, orgId: string, after: EventCursor, before: Date, limit: number): Promise<LoggedEvent[]> {
+  const prefix = eventLogPrefix(orgId);
+  // Nothing has settled since the cursor yet (a stream that just opened at "now").
+  if (before.toISOString() <= after.slice(0, 24)) return [];
+  const page = await deps.table.query<EventLogItem>({
+    ...prefix,
+    limit: limit + 1,
+    skFrom: `${prefix.skPrefix}${after}`,
+    skTo: `${prefix.skPrefix}${before.toISOString()}`,
+  });
+  return page.items
+    .map((item) => ({ cursor: item.sk.slice(prefix.skPrefix.length), event: item.event }))
+    .filter((logged) => logged.cursor > after)
+    .slice(0, limit);
+}
