@@ -2,13 +2,11 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Inbox, MessageSummary } from '../../lib/client';
 import { can, dataOf, type Session } from './api';
 import { Compose } from './compose';
-
-/** After a failed request, the list tries again this much later. */
-const RETRY_MS = 3000;
+import { followEvents } from './live-events';
 
 /**
- * An inbox's messages, newest first, kept current while open: after each listing it waits (`POST …/wait`, up to
- * 25 s) for mail newer than any seen, then lists again, so new mail shows at once without polling. Filters for
+ * An inbox's messages, newest first, kept current while open: the live event stream (`GET /v1/events`) tells it
+ * when mail arrives or is sent, and it lists again, so new mail shows at once without polling. Filters for
  * unread mail and a search (the API's `q`: from:, subject:, has:attachment, words…); keys that manage the inbox
  * can switch to the mail its rules blocked.
  */
@@ -35,36 +33,36 @@ export function MessageList(props: {
     const path = { inboxId: inbox.id };
     const q = search.trim() || undefined;
     const query = { limit: 50, ...(unreadOnly ? { unread: 'true' as const } : {}), ...(q ? { q } : {}), ...(blocked ? { blocked: 'true' as const } : {}) };
-    const follow = async () => {
-      // Received time of the newest mail the wait has reported; the next wait is for anything after it.
-      let since: string | undefined;
-      let listed = false;
-      while (!signal.aborted) {
-        try {
-          if (!listed) {
-            const page = await dataOf(session.client.GET('/v1/inboxes/{inboxId}/messages', { params: { path, query }, signal }));
+    // One listing at a time; an event during one lists once more after it.
+    let listing: Promise<void> | null = null;
+    let again = false;
+    const list = () => {
+      if (listing) return void (again = true);
+      listing = dataOf(session.client.GET('/v1/inboxes/{inboxId}/messages', { params: { path, query }, signal }))
+        .then(
+          (page) => {
             setMessages(page.data);
             setError(null);
-            listed = true;
+          },
+          (err: Error) => {
+            if (!signal.aborted) setError(err.message);
+          },
+        )
+        .finally(() => {
+          listing = null;
+          if (again && !signal.aborted) {
+            again = false;
+            list();
           }
-          // Any new mail lists again; the listing applies the search.
-          const body = { timeoutSeconds: 25, ...(since ? { since } : {}) };
-          const waited = await dataOf(session.client.POST('/v1/inboxes/{inboxId}/wait', { params: { path }, body, signal }));
-          if (waited.message) {
-            since = new Date(Date.parse(waited.message.receivedAt) + 1).toISOString();
-            listed = false;
-          }
-        } catch (err) {
-          if (signal.aborted) return;
-          setError((err as Error).message);
-          // A search the API cannot read stays unreadable until it is changed.
-          if ((err as Error).message.startsWith('validation_error')) return;
-          listed = false;
-          await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
-        }
-      }
+        });
     };
-    void follow();
+    // The live stream says when mail arrives or is sent; each time it (re)opens, the list catches up.
+    void followEvents(
+      session,
+      { inboxIds: inbox.id, types: 'message.received,message.sent' },
+      { onOpen: list, onEvent: list, onError: (message) => setError(message) },
+      signal,
+    );
     return () => aborter.abort();
   }, [session, inbox.id, unreadOnly, search, blocked, selected]);
 
