@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { createMailroomClient, dataOf, type MailroomClient, type MessageSummary, type Rule, type Scope } from '../client';
+import { createMailroomClient, dataOf, liveEvents, type MailroomClient, type MailroomClientOptions, type MessageSummary, type Rule, type Scope } from '../client';
 import { createMcpServer } from '../mcp/server';
 
 const HELP = `mailroom <command> [options]
@@ -19,6 +19,10 @@ Messages
                                                                 ones), waiting for it; exits 1 on timeout;
                                                                 --code prints just its one-time code
   send --inbox <inboxId> --to a[,b] --subject s --text t        send a message from an inbox
+  events [--inbox id[,id]] [--types t[,t]] [--after cursor] [--count n]
+                                                                live events as they happen, one per line (with
+                                                                --json, JSON lines), until Ctrl-C or n events;
+                                                                --after resumes after a printed cursor or from an ISO time
 Rules (the org's, or with --inbox <inboxId> that inbox's; the org's decide first)
   rules list [--inbox id]                                       in the order they decide
   rules add --direction receiving|sending --action allow|block --match m [--position n] [--note t] [--inbox id]
@@ -64,6 +68,9 @@ const OPTIONS = {
   match: { type: 'string' },
   position: { type: 'string' },
   note: { type: 'string' },
+  types: { type: 'string' },
+  after: { type: 'string' },
+  count: { type: 'string' },
 } as const;
 
 type Options = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -101,7 +108,7 @@ export async function runCli(argv: string[], io: { stdout: NodeJS.WritableStream
   const out: Output = { result: (value, human) => io.stdout.write(`${opts.json ? JSON.stringify(value, null, 2) : human}\n`) };
   const api = createMailroomClient({ baseUrl: apiUrl, apiKey });
   try {
-    await dispatch(api, out, io.stderr, command, sub, rest, opts);
+    await dispatch(api, out, io.stderr, command, sub, rest, opts, { client: { baseUrl: apiUrl, apiKey }, stdout: io.stdout });
     return 0;
   } catch (err) {
     io.stderr.write(`${(err as Error).message}\n`);
@@ -110,7 +117,17 @@ export async function runCli(argv: string[], io: { stdout: NodeJS.WritableStream
   }
 }
 
-async function dispatch(api: MailroomClient, out: Output, stderr: NodeJS.WritableStream & { isTTY?: boolean }, command: string, sub: string | undefined, rest: string[], opts: Options): Promise<void> {
+/** `live`: for the stream of events, which prints as it goes rather than one result. */
+async function dispatch(
+  api: MailroomClient,
+  out: Output,
+  stderr: NodeJS.WritableStream & { isTTY?: boolean },
+  command: string,
+  sub: string | undefined,
+  rest: string[],
+  opts: Options,
+  live: { client: MailroomClientOptions; stdout: NodeJS.WritableStream },
+): Promise<void> {
   const needed = (value: string | undefined, what: string) => {
     if (!value) throw new UsageError(`${command}${sub ? ` ${sub}` : ''} needs ${what}`);
     return value;
@@ -192,6 +209,17 @@ async function dispatch(api: MailroomClient, out: Output, stderr: NodeJS.Writabl
       const webhookId = needed(rest[0], '<webhookId>');
       await dataOf(api.DELETE('/v1/webhooks/{webhookId}', { params: { path: { webhookId } } }));
       return out.result({ deleted: webhookId }, `deleted ${webhookId}`);
+    }
+    case 'events': {
+      const count = opts.count === undefined ? Infinity : Number(opts.count);
+      if (!(count > 0)) throw new UsageError('--count is a number of events');
+      let seen = 0;
+      for await (const event of liveEvents(live.client, { inboxIds: list(opts.inbox), types: list(opts.types), after: opts.after })) {
+        const subject = (event.data as { subject?: string } | null)?.subject;
+        live.stdout.write(`${opts.json ? JSON.stringify(event) : `${event.cursor}  ${event.type}  ${event.inboxId ?? '-'}${subject === undefined ? '' : `  ${subject}`}`}\n`);
+        if (++seen >= count) return;
+      }
+      return;
     }
     case 'rules list': {
       const inboxId = opts.inbox;

@@ -2,6 +2,7 @@ import createClient from 'openapi-fetch';
 import type { components, paths } from './schema';
 
 export type { components, paths };
+export { liveEvents, type LiveEventOptions, type StreamedEvent } from './live-events';
 
 export interface MailroomClientOptions {
   /** The API's base URL: the stack's `ApiUrl` output, or `http://127.0.0.1:3000` for `npm start`. */

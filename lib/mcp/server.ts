@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
-import { createMailroomClient, dataOf, type MailroomClient, type MessageSummary, type Scope } from '../client';
+import { createMailroomClient, dataOf, liveEvents, type MailroomClient, type MailroomClientOptions, type MessageSummary, type Scope, type StreamedEvent } from '../client';
 import { MAILROOM_VERSION } from '../../lambdas/version';
 import { json, MAIL_TEXT_NOTE, withUntrusted } from './untrusted';
 
@@ -37,7 +37,7 @@ export async function createMcpServer(options: McpOptions): Promise<McpServer> {
       }
     }) as never);
   };
-  registerTools(tool, api);
+  registerTools(tool, api, { baseUrl: options.apiUrl, apiKey: options.apiKey, fetch: options.fetch });
   return server;
 }
 
@@ -52,7 +52,7 @@ type Register = <Shape extends z.ZodRawShape>(
 const inboxId = z.string().describe('the inbox id (inb_…), from list_inboxes or create_inbox');
 const messageId = z.string().describe('the message id (msg_…)');
 
-function registerTools(tool: Register, api: MailroomClient): void {
+function registerTools(tool: Register, api: MailroomClient, connection: MailroomClientOptions): void {
   tool('list_inboxes', 'inboxes:read', 'List the inboxes this key can see: id, address, label.', {}, async () => {
     const inboxes = await dataOf(api.GET('/v1/inboxes', { params: { query: { limit: 100 } } }));
     return json(inboxes.data.map(({ id, address, label, expiresAt }) => ({ id, address, label, expiresAt })));
@@ -180,6 +180,42 @@ function registerTools(tool: Register, api: MailroomClient): void {
       page.data.length ? Object.fromEntries(page.data.map(({ id, subject, snippet, participants }) => [id, { subject: bounded(subject, 500), snippet, participants }])) : undefined,
     );
   });
+
+  tool(
+    'wait_for_events',
+    'messages:read',
+    `Live events (message.received, message.sent, message.delivered, message.bounced, message.complained) as they happen, waiting up to timeoutSeconds for them. Pass the returned next as after to go on from there without missing one.${MAIL_TEXT_NOTE}`,
+    {
+      inboxId: z.string().optional().describe('only events about this inbox'),
+      types: z.array(z.enum(['message.received', 'message.sent', 'message.delivered', 'message.bounced', 'message.complained'])).optional(),
+      after: z.string().optional().describe('the next of an earlier call: events after it, also those that came between the calls; omitted: from now'),
+      timeoutSeconds: z.number().int().min(0).max(25).default(25),
+      max: z.number().int().min(1).max(50).default(10).describe('return as soon as this many have come'),
+    },
+    async ({ inboxId, types, after, timeoutSeconds, max }) => {
+      const started = new Date().toISOString();
+      const aborter = new AbortController();
+      const timer = setTimeout(() => aborter.abort(), timeoutSeconds * 1000);
+      const events: StreamedEvent[] = [];
+      try {
+        for await (const event of liveEvents(connection, { inboxIds: inboxId ? [inboxId] : undefined, types, after, signal: aborter.signal })) {
+          events.push(event);
+          if (events.length >= max) break;
+        }
+      } catch (err) {
+        if (!aborter.signal.aborted) throw err;
+      } finally {
+        clearTimeout(timer);
+      }
+      // With nothing new, the next call goes on from when this one began: nothing falls between calls.
+      const next = events.at(-1)?.cursor ?? after ?? started;
+      const messages = events.map((e) => e.data as MessageSummary);
+      return withUntrusted(
+        { events: events.map((e, i) => ({ id: e.id, type: e.type, timestamp: e.timestamp, inboxId: e.inboxId, message: summary(messages[i]) })), next },
+        events.length ? Object.fromEntries(events.map((e, i) => [e.id, mailOf(messages[i])])) : undefined,
+      );
+    },
+  );
 
   const whose = z.string().optional().describe('an inbox id for that inbox’s rules; omitted: the org’s, which decide first for every inbox');
   tool(

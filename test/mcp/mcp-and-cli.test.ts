@@ -73,7 +73,7 @@ describe('the MCP server (mailroom mcp)', () => {
   it('lists only the tools its key’s scopes allow', async () => {
     const reader = await connect(await keyWith(['messages:read']));
     const names = (await reader.listTools()).tools.map((t) => t.name).sort();
-    expect(names).toEqual(['get_links', 'get_message', 'get_verification_code', 'list_messages', 'list_threads', 'wait_for_message']);
+    expect(names).toEqual(['get_links', 'get_message', 'get_verification_code', 'list_messages', 'list_threads', 'wait_for_events', 'wait_for_message']);
     const full = await connect(await keyWith(['inboxes:read', 'inboxes:write', 'messages:read', 'messages:send', 'vault:totp']));
     expect((await full.listTools()).tools.map((t) => t.name)).toEqual(
       expect.arrayContaining(['create_inbox', 'delete_inbox', 'list_inboxes', 'send_message', 'reply', 'get_totp_code']),
@@ -187,6 +187,25 @@ describe('the MCP server (mailroom mcp)', () => {
     expect(JSON.parse(text(await agent.callTool({ name: 'list_rules', arguments: { inboxId: inbox.id } })))).toEqual([]);
   });
 
+  it('hands an agent live events between its calls, none missed, mail text marked untrusted', async () => {
+    const agent = await connect(await keyWith(['inboxes:write', 'messages:read']));
+    const inbox = JSON.parse(text(await agent.callTool({ name: 'create_inbox', arguments: {} })));
+    const quiet = read(await agent.callTool({ name: 'wait_for_events', arguments: { inboxId: inbox.id, timeoutSeconds: 0 } }));
+    expect(quiet.trusted).toEqual({ events: [], next: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+
+    // Mail that comes while the agent is not waiting is there at its next call.
+    await sendOverSmtp(inbox.address, 'Between calls', 'first');
+    const first = read(await agent.callTool({ name: 'wait_for_events', arguments: { inboxId: inbox.id, after: quiet.trusted.next, timeoutSeconds: 20, max: 1 } }));
+    expect(first.trusted.events).toEqual([expect.objectContaining({ type: 'message.received', inboxId: inbox.id, message: expect.objectContaining({ direction: 'inbound' }) })]);
+    expect(mailJson(first.mail)[first.trusted.events[0].id]).toMatchObject({ subject: 'Between calls' });
+
+    const waiting = agent.callTool({ name: 'wait_for_events', arguments: { inboxId: inbox.id, after: first.trusted.next, timeoutSeconds: 20, max: 1 } });
+    await sendOverSmtp(inbox.address, 'While waiting', 'second');
+    const second = read(await waiting);
+    expect(mailJson(second.mail)[second.trusted.events[0].id]).toMatchObject({ subject: 'While waiting' });
+    expect(second.trusted.next > first.trusted.next).toBe(true);
+  });
+
   it('answers a wrong id with an error the model can act on', async () => {
     const agent = await connect(await keyWith(['messages:read']));
     const result = await agent.callTool({ name: 'get_message', arguments: { inboxId: 'inb_01JZZZZZZZZZZZZZZZZZZZZZZZ', messageId: 'msg_01JZZZZZZZZZZZZZZZZZZZZZZZ' } });
@@ -250,6 +269,25 @@ describe('the command line (mailroom …)', () => {
     const hook = JSON.parse((await cli(key, 'webhooks', 'create', '--url', 'https://hooks.example.com/ci', '--events', 'message.received', '--json')).stdout);
     expect((await cli(key, 'webhooks', 'list')).stdout).toContain(hook.id);
     expect((await cli(key, 'webhooks', 'delete', hook.id)).code).toBe(0);
+  });
+
+  it('prints live events as they happen, from a time or after a printed cursor', async () => {
+    const key = await keyWith(['inboxes:write', 'messages:read']);
+    const inbox = JSON.parse((await cli(key, 'inbox', 'create', '--json')).stdout);
+    // From a time: mail sent before the command has connected is not missed.
+    const following = cli(key, 'events', '--inbox', inbox.id, '--after', new Date().toISOString(), '--count', '2', '--json');
+    await sendOverSmtp(inbox.address, 'Live one', 'one');
+    await sendOverSmtp(inbox.address, 'Live two', 'two');
+    const printed = await following;
+    expect(printed.code).toBe(0);
+    const lines = printed.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((e) => [e.type, e.data.subject])).toEqual([
+      ['message.received', 'Live one'],
+      ['message.received', 'Live two'],
+    ]);
+    const resumed = await cli(key, 'events', '--inbox', inbox.id, '--after', lines[0].cursor, '--count', '1');
+    expect(resumed.stdout).toBe(`${lines[1].cursor}  message.received  ${inbox.id}  Live two\n`);
+    expect((await cli(key, 'events', '--types', 'message.opened')).code).toBe(1);
   });
 
   it('manages the org’s and an inbox’s rules, and lists the mail they blocked', async () => {

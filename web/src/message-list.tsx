@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { Inbox, MessageSummary } from '../../lib/client';
-import { can, dataOf, type Session } from './api';
+import { liveEvents, type Inbox, type MessageSummary } from '../../lib/client';
+import { apiBase, can, dataOf, type Session } from './api';
 import { Compose } from './compose';
-import { followEvents } from './live-events';
+
 
 /**
  * An inbox's messages, newest first, kept current while open: the live event stream (`GET /v1/events`) tells it
@@ -57,12 +57,14 @@ export function MessageList(props: {
         });
     };
     // The live stream says when mail arrives or is sent; each time it (re)opens, the list catches up.
-    void followEvents(
-      session,
-      { inboxIds: inbox.id, types: 'message.received,message.sent' },
-      { onOpen: list, onEvent: list, onError: (message) => setError(message) },
-      signal,
-    );
+    const follow = async () => {
+      const events = liveEvents(
+        { baseUrl: apiBase, apiKey: session.apiKey },
+        { inboxIds: [inbox.id], types: ['message.received', 'message.sent'], signal, onOpen: list, onRetry: setError },
+      );
+      for await (const _event of events) list();
+    };
+    follow().catch((err: Error) => signal.aborted || setError(err.message));
     return () => aborter.abort();
   }, [session, inbox.id, unreadOnly, search, blocked, selected]);
 

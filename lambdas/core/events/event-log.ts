@@ -8,10 +8,11 @@ export const EVENT_RETENTION_HOURS = 72;
 
 /**
  * Where an event stands in its org's log: the time it was logged, then its id (events logged in the same
- * millisecond sort by id). It is the stream's `id:`, so a client resumes after the last one it saw.
+ * millisecond sort by id). It is the stream's `id:`, so a client resumes after the last one it saw; a time alone
+ * (a UTC ISO time with milliseconds) resumes with what was logged from then on.
  */
 export type EventCursor = string;
-const CURSOR = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z#evt_[0-9A-HJKMNP-TV-Z]{26}$/;
+const CURSOR = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z(#evt_[0-9A-HJKMNP-TV-Z]{26})?$/;
 
 interface EventLogItem extends Item {
   type: 'event';
@@ -31,7 +32,9 @@ export async function logEvent(deps: Pick<CoreDeps, 'table' | 'clock'>, event: M
 }
 
 export function parseCursor(value: string): EventCursor {
-  if (!CURSOR.test(value)) throw invalid('Last-Event-ID is the id of an event this stream sent (a time, #, then an evt_ id)', { field: 'Last-Event-ID' });
+  if (!CURSOR.test(value) || Number.isNaN(Date.parse(value.slice(0, 24)))) {
+    throw invalid('Last-Event-ID is the id of an event a stream sent (a time, #, then an evt_ id), or a time (2026-12-07T15:00:00.000Z)', { field: 'Last-Event-ID' });
+  }
   return value;
 }
 
