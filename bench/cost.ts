@@ -9,7 +9,8 @@ import { generateApiKey } from '../lambdas/core/api-keys';
 import { LATE_MAIL_MS } from '../lambdas/core/messages/wait-for-message';
 import { SEARCH_READ_AHEAD } from '../lambdas/core/messages/messages';
 import { registerApiKey } from '../lambdas/core/key-registry';
-import { DEFAULT_ORG_ID, messageKey } from '../lambdas/core/table-keys';
+import { DEFAULT_ORG_ID, eventLogKey, messageKey } from '../lambdas/core/table-keys';
+import { dynamoItemSize } from '../lambdas/local/embedded/dynamodb-item-size';
 import { createApi } from '../lambdas/http/api';
 import { MAILROOM_VERSION } from '../lambdas/version';
 import { apiCaller } from '../test/support/api-client';
@@ -19,6 +20,7 @@ import { deliver } from '../test/support/ses';
 import { Meter, meteredBlobs, meteredLog, meteredTable, type PhaseCounts } from './lib/cost-meter';
 import { measureWaiting, type WaitsMeasured } from './lib/cost-of-waiting';
 import { checkUnitsAgainstDynamoDbLocal } from './lib/cost-verify';
+import { writeUnits } from './lib/cost-request-units';
 import type { Budget, Section } from './lib/report';
 import { markdownTable } from './lib/report';
 import { distribution, round } from './lib/stats';
@@ -162,6 +164,8 @@ export const run: Section = async ({ progress, quick }) => {
   try {
     const meter = new Meter();
     let published = 0;
+    // What the dispatcher writes to the event log for each of them (priced below, outside the parser).
+    let eventLogUnits = 0;
     const deps: CoreDeps = {
       ...backends.deps,
       table: meteredTable(backends.deps.table, meter),
@@ -169,7 +173,11 @@ export const run: Section = async ({ progress, quick }) => {
       log: meteredLog(backends.deps.log, meter),
       events: {
         publish: (event) => {
-          if (meter.phase === 'parser') published++;
+          if (meter.phase === 'parser') {
+            published++;
+            const logged = { ...eventLogKey(event.orgId, `${new Date().toISOString()}#${event.id}`), type: 'event', event, expiresAt: 0 };
+            eventLogUnits += writeUnits(dynamoItemSize(logged));
+          }
           return backends.deps.events.publish(event);
         },
       },
@@ -506,6 +514,14 @@ export const run: Section = async ({ progress, quick }) => {
         rate: 'lambdaRequest',
         quantityText: `${num(published * perK)} invocations`,
         basis: 'per event (an upper bound: batches of up to 10) one invocation and one Query of the org’s endpoints (1 RRU, $0.000125 per 1,000); its duration and deliveries only count when an endpoint subscribes, and none does here',
+      },
+      {
+        group: 'events',
+        component: 'Event log write for live streams (dispatcher)',
+        quantity: eventLogUnits * perK,
+        rate: 'dynamodbWriteUnit',
+        quantityText: `${num(eventLogUnits * perK)} WRU`,
+        basis: `per event one PutItem of its log entry (${num(eventLogUnits / Math.max(published, 1), 1)} WRU each), kept 72 hours (its storage, under a tenth of a month, is left out)`,
       },
       {
         group: 'SES',
