@@ -70,6 +70,7 @@ new MailroomStack(app, context('stackName') ?? 'Mailroom', {
   removalPolicy: removalPolicy(),
   activateReceiptRuleSet: flag('activateReceiptRuleSet'),
   createEmailIdentities: context('createEmailIdentities') === undefined ? undefined : flag('createEmailIdentities'),
+  orgDomains: context('orgDomains') === undefined ? undefined : flag('orgDomains'),
   existingReceiptRuleSetName: context('existingReceiptRuleSetName'),
   vaultKeys: vaultKeys(),
   hostedZone: hostedZone(),

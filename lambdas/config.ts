@@ -18,6 +18,8 @@ export interface RuntimeConfig {
   webhooks: WebhookSettings;
   /** See CoreSettings.eventSettleMs; AWS_EVENT_SETTLE_MS when omitted. */
   eventSettleMs?: number;
+  /** See CoreSettings.orgDomains; true when omitted. */
+  orgDomains?: boolean;
 }
 
 /**
@@ -36,6 +38,7 @@ export const ENV = {
   maxInlineDownloadBytes: 'MAILROOM_MAX_INLINE_DOWNLOAD_BYTES',
   auditRetentionDays: 'MAILROOM_AUDIT_RETENTION_DAYS',
   rateLimitPerMinute: 'MAILROOM_RATE_LIMIT_PER_MINUTE',
+  orgDomains: 'MAILROOM_ORG_DOMAINS',
   eventBusName: 'MAILROOM_EVENT_BUS_NAME',
   jobQueueUrl: 'MAILROOM_JOB_QUEUE_URL',
   jobQueueArn: 'MAILROOM_JOB_QUEUE_ARN',
@@ -103,10 +106,16 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Runt
     auditRetentionDays: positiveNumber(env, ENV.auditRetentionDays, DEFAULT_AUDIT_RETENTION_DAYS),
     rateLimitPerMinute: positiveNumber(env, ENV.rateLimitPerMinute, DEFAULT_RATE_LIMIT_PER_MINUTE),
     webhooks: AWS_WEBHOOK_SETTINGS,
+    orgDomains: env[ENV.orgDomains] !== 'false',
   };
 }
 
 /** The event bus the parser publishes to. */
+/** The region a function runs in (Lambda sets it). */
+export function awsRegionFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return required(env, 'AWS_REGION');
+}
+
 export function eventBusNameFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   return required(env, ENV.eventBusName);
 }

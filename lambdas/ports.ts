@@ -220,3 +220,26 @@ export interface OutboundMail {
 export interface MailSender {
   send(mail: OutboundMail): Promise<{ providerMessageId: string; status: 'sent' | 'captured' }>;
 }
+
+/** Where a domain stands with the mail service: waiting for its DNS records, able to receive and send, or refused. */
+export type MailDomainStatus = 'pending' | 'verified' | 'failed';
+
+export interface MailDomainState {
+  status: MailDomainStatus;
+  /** Easy DKIM's tokens: each is a CNAME `<token>._domainkey.<domain>` → `<token>.dkim.amazonses.com`. */
+  dkimTokens: string[];
+}
+
+/**
+ * Registers an org's own domains with the mail service (SES identities with Easy DKIM on AWS; on a laptop a domain
+ * is verified at once). `inboundMxHost` is the host the domain's MX record names.
+ */
+export interface MailDomains {
+  readonly inboundMxHost: string;
+  /** Starts verifying the domain; registering one that is registered already answers its state. */
+  register(domain: string): Promise<MailDomainState>;
+  /** Undefined when the service does not know the domain. */
+  state(domain: string): Promise<MailDomainState | undefined>;
+  /** Forgets the domain; one already gone is no error. */
+  remove(domain: string): Promise<void>;
+}

@@ -55,6 +55,14 @@ export interface MailroomProps {
    */
   readonly activateReceiptRuleSet?: boolean;
   /**
+   * Let orgs register domains of their own (`POST /v1/domains`): the API creates and deletes their SES identities,
+   * and the receipt rule takes mail for every domain SES has verified in the account and region (the parser keeps
+   * only mail for this deployment's domains and orgs' verified ones). Leave it off when the rule set is shared with
+   * other receivers, whose mail the rule would otherwise store too.
+   * @default - true with Mailroom's own rule set, false with `existingReceiptRuleSet`
+   */
+  readonly orgDomains?: boolean;
+  /**
    * Create an SES domain identity (Easy DKIM) for each domain; SES only receives for verified
    * domains. Turn off when the identities already exist in the account.
    * @default true
@@ -169,6 +177,7 @@ export class Mailroom extends Construct {
       [ENV.defaultRetentionDays]: String(config.retentionDays),
       [ENV.rateLimitPerMinute]: String(config.rateLimitPerMinute),
       [ENV.auditRetentionDays]: String(config.auditRetentionDays),
+      [ENV.orgDomains]: String(config.orgDomains),
     };
     this.emailIdentities = config.createEmailIdentities
       ? new DomainIdentities(this, 'DomainRecords', { domains: config.domains, hostedZone: props.hostedZone, mailFromSubdomain: props.mailFromSubdomain }).identities
@@ -181,6 +190,7 @@ export class Mailroom extends Construct {
       inboundPrefix: DEFAULT_INBOUND_PREFIX,
       existingReceiptRuleSet: props.existingReceiptRuleSet,
       activateReceiptRuleSet: config.activateReceiptRuleSet,
+      everyVerifiedDomain: config.orgDomains,
     });
     this.sending = new Sending(this, 'Sending', { store: this.store, environment, domains: config.domains, jobQueue: this.webhooks.jobQueue });
     this.webhooks.grantPublish(this.sending.handler);
@@ -192,6 +202,7 @@ export class Mailroom extends Construct {
       throttlingRateLimit: config.apiThrottling.rateLimit,
       throttlingBurstLimit: config.apiThrottling.burstLimit,
       logRemovalPolicy: config.removalPolicy,
+      orgDomains: config.orgDomains,
     });
     this.webhooks.grantPublish(this.ingest.parser);
     if (props.dashboard ?? true) {
@@ -286,6 +297,7 @@ function validate(props: MailroomProps) {
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     activateReceiptRuleSet: props.activateReceiptRuleSet ?? false,
     createEmailIdentities: props.createEmailIdentities ?? true,
+    orgDomains: props.orgDomains ?? !props.existingReceiptRuleSet,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Arrivals, Blobs, Clock, EventBus, EventNotices, JobQueue, KeyRing, Logger, MailSender, Metrics, Table, WebhookSender } from '../ports';
+import type { Arrivals, Blobs, Clock, EventBus, EventNotices, JobQueue, KeyRing, Logger, MailDomains, MailSender, Metrics, Table, WebhookSender } from '../ports';
 
 export interface CoreSettings {
   domains: string[];
@@ -15,6 +15,8 @@ export interface CoreSettings {
    * finished later (another function, another clock) is never skipped. Zero where one process logs in order.
    */
   eventSettleMs: number;
+  /** Orgs may register domains of their own (the receipt rule takes mail for every verified domain). */
+  orgDomains: boolean;
 }
 
 export interface WebhookSettings {
@@ -41,6 +43,8 @@ export interface CoreDeps {
   webhookSender: WebhookSender;
   keyRing: KeyRing;
   mailSender: MailSender;
+  /** Orgs' own domains (only the API function registers them). */
+  mailDomains: MailDomains;
   /** Lets waits answer the moment mail is stored, where the process storing it can tell (the local stack). */
   arrivals?: Arrivals;
   /** Lets live event streams send an event the moment it is logged, where the process logging it can tell. */

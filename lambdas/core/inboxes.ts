@@ -8,7 +8,8 @@ import { newId } from './ids';
 import { isLive, listNewestFirst, type ListPage, type ListRequest } from './listing';
 import { DOMAIN_PATTERN, LOCAL_PART_PATTERN } from './mail/addresses';
 import type { Rule } from './rules/rule-matching';
-import { addressClaimKey, inboxKey, inboxListPrefix } from './table-keys';
+import { ownsVerified, type DomainItem } from './domains/domains';
+import { addressClaimKey, domainClaimKey, inboxKey, inboxListPrefix } from './table-keys';
 
 export interface InboxItem extends Item {
   type: 'inbox';
@@ -115,8 +116,9 @@ function randomLocalPart(): string {
 export async function createInbox(deps: CoreDeps, actor: Actor, input: CreateInboxInput): Promise<InboxItem> {
   const { orgId } = actor;
   const domain = (input.domain ?? deps.settings.domains[0]).toLowerCase();
-  if (!DOMAIN_PATTERN.test(domain) || !deps.settings.domains.includes(domain)) {
-    throw invalid(`domain must be one of ${deps.settings.domains.join(', ')}`, { field: 'domain' });
+  const configured = deps.settings.domains.includes(domain);
+  if (!DOMAIN_PATTERN.test(domain) || (!configured && !ownsVerified(await deps.table.get<DomainItem>(domainClaimKey(domain)), orgId))) {
+    throw invalid(`domain must be one of ${deps.settings.domains.join(', ')}, or a verified domain of this org (see /v1/domains)`, { field: 'domain' });
   }
   const localPart = (input.localPart ?? randomLocalPart()).toLowerCase();
   if (!LOCAL_PART_PATTERN.test(localPart)) {

@@ -16,7 +16,8 @@ import { shareRaw } from './raw-mail';
 import { extractFromMail, type Extracted } from './mail/extract';
 import { blockingRule, type BlockingRule, type Rule } from './rules/rule-matching';
 import { orgRules, ruleLists, type OrgRulesItem } from './rules/rules';
-import { DEFAULT_ORG_ID, droppedMailCounter, inboxKey, messageTombstoneKey, orgRulesKey } from './table-keys';
+import { ownsVerified, type DomainItem } from './domains/domains';
+import { DEFAULT_ORG_ID, domainClaimKey, droppedMailCounter, inboxKey, messageTombstoneKey, orgRulesKey } from './table-keys';
 
 /** One received mail as SES (or the local SMTP server) hands it over: raw bytes already stored at `rawKey`. */
 export interface InboundMail {
@@ -121,7 +122,7 @@ function findRecipientInboxes(deps: CoreDeps, recipients: string[]): Promise<Fou
   return Promise.all(
     recipients.map(async (raw) => {
       const recipient = parseRecipient(raw);
-      const found = recipient && deps.settings.domains.includes(recipient.domain) ? await findInbox(deps, recipient.address) : undefined;
+      const found = recipient ? await findInbox(deps, recipient) : undefined;
       return { raw, recipient, inbox: found?.inbox, orgRules: found?.orgRules ?? [] };
     }),
   );
@@ -158,7 +159,7 @@ async function createAutoInbox(deps: CoreDeps, recipient: Recipient): Promise<In
     return { inbox, orgRules: rules };
   } catch (err) {
     // Two messages for a new address raced; the other one created the inbox.
-    if (err instanceof MailroomError && err.code === 'conflict') return findInbox(deps, recipient.address);
+    if (err instanceof MailroomError && err.code === 'conflict') return findInbox(deps, recipient);
     throw err;
   }
 }
@@ -168,12 +169,21 @@ interface InboxWithRules {
   orgRules: Rule[];
 }
 
-/** The address's live inbox, read in one request with its org's rules. */
-async function findInbox(deps: CoreDeps, address: string): Promise<InboxWithRules | undefined> {
-  const claim = await getAddressClaim(deps, address);
+/**
+ * The address's live inbox, read in one request with its org's rules and, for an org's own domain, the domain's
+ * claim: mail for a domain that is not (or no longer) the inbox's org's, verified, reaches no inbox.
+ */
+async function findInbox(deps: CoreDeps, recipient: Recipient): Promise<InboxWithRules | undefined> {
+  const claim = await getAddressClaim(deps, recipient.address);
   // A retired address has no inbox: its mail is dropped like mail for an unknown one.
   if (!claim?.inboxId) return undefined;
-  const [inbox, rules] = (await deps.table.getAll([inboxKey(claim.orgId, claim.inboxId), orgRulesKey(claim.orgId)])) as [InboxItem | undefined, OrgRulesItem | undefined];
+  const ownDomain = !deps.settings.domains.includes(recipient.domain);
+  const [inbox, rules, domain] = (await deps.table.getAll([
+    inboxKey(claim.orgId, claim.inboxId),
+    orgRulesKey(claim.orgId),
+    ...(ownDomain ? [domainClaimKey(recipient.domain)] : []),
+  ])) as [InboxItem | undefined, OrgRulesItem | undefined, DomainItem | undefined];
+  if (ownDomain && !ownsVerified(domain, claim.orgId)) return undefined;
   return inbox && isLive(deps.clock.now())(inbox) && !inbox.deleting ? { inbox, orgRules: rules?.rules ?? [] } : undefined;
 }
 

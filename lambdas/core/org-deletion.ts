@@ -6,7 +6,8 @@ import { purgeInboxContents } from './inbox-deletion';
 import { removeInbox, type InboxItem } from './inboxes';
 import { deleteRange, isLive, queryAll } from './listing';
 import type { OrgItem } from './orgs';
-import { apiKeyByHash, apiKeyListPrefix, auditListPrefix, blobKeys, DEFAULT_ORG_ID, deliveryListPrefix, eventLogPrefix, inboxKey, inboxListPrefix, orgKey, orgPartition, webhookListPrefix } from './table-keys';
+import type { DomainItem } from './domains/domains';
+import { apiKeyByHash, apiKeyListPrefix, auditListPrefix, blobKeys, DEFAULT_ORG_ID, deliveryListPrefix, domainClaimKey, eventLogPrefix, orgDomainPrefix, inboxKey, inboxListPrefix, orgKey, orgPartition, webhookListPrefix } from './table-keys';
 
 /** One request's share of the work, well inside API Gateway's 29 seconds; the next request carries on. */
 const WORK_BUDGET_MS = 20_000;
@@ -16,8 +17,8 @@ export type OrgDeletion = 'deleted' | 'in_progress';
 /**
  * Deletes an org and everything it owns: its API keys first (so it is locked out at once, within the key
  * cache's 30 seconds elsewhere), its webhooks and their deliveries, each inbox as `DELETE /v1/inboxes` would
- * (addresses retired), every other item in its partitions, its audit log, its bytes in the bucket, and its
- * vault key (scheduled for deletion). A large org takes more than one request: each does what fits in its time
+ * (addresses retired), its own domains (out of the mail service, free for others), every other item in its
+ * partitions, its audit and event logs, its bytes in the bucket, and its vault key (scheduled for deletion). A large org takes more than one request: each does what fits in its time
  * and answers `in_progress`, and repeating the request carries on from where the last one stopped.
  */
 export async function deleteOrg(
@@ -61,6 +62,11 @@ export async function deleteOrg(
     // An expired temporary inbox's address is already free (its claim expired with it) and may be someone else's.
     if (live(inbox)) await removeInbox(deps, purger, inbox);
     else await deps.table.delete(inbox);
+  }
+  // Its own domains leave the mail service and are free for another org.
+  for (const domain of await queryAll<DomainItem>(deps.table, orgDomainPrefix(orgId))) {
+    await deps.mailDomains.remove(domain.domain);
+    await deps.table.delete(domainClaimKey(domain.domain), { ifUnchanged: { attribute: 'orgId', value: orgId } });
   }
   await deleteRange(deps.table, orgPartition(orgId));
   await deleteRange(deps.table, auditListPrefix(orgId));

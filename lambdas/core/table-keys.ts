@@ -17,6 +17,11 @@ export const orgListPrefix = { pk: 'ORGS', skPrefix: 'O#' };
 /** The org's allow and block rules, one list (an inbox's own are on the inbox item). */
 export const orgRulesKey = (orgId: string): ItemKey => ({ pk: `O#${orgId}`, sk: 'RULES' });
 
+/** An org's own domain: claimed across all orgs (one owner), with a twin in the org's partition for its list. */
+export const domainClaimKey = (domain: string): ItemKey => ({ pk: `DOM#${domain.toLowerCase()}`, sk: 'D' });
+export const orgDomainKey = (orgId: string, domain: string): ItemKey => ({ pk: `O#${orgId}`, sk: `DOM#${domain.toLowerCase()}` });
+export const orgDomainPrefix = (orgId: string) => ({ pk: `O#${orgId}`, skPrefix: 'DOM#' });
+
 export const inboxKey = (orgId: string, inboxId: string): ItemKey => ({ pk: `O#${orgId}`, sk: `I#${inboxId}` });
 export const inboxListPrefix = (orgId: string) => ({ pk: `O#${orgId}`, skPrefix: 'I#' });
 /** Everything kept in the org's own partition: inboxes, keys, webhooks, idempotency records. */

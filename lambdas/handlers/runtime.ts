@@ -5,7 +5,7 @@ import { S3Blobs } from '../adapters/aws/s3-blobs';
 import { httpWebhookSender } from '../adapters/http-webhook-sender';
 import { AWS_EVENT_SETTLE_MS, type RuntimeConfig } from '../config';
 import type { CoreDeps } from '../core/deps';
-import type { Blobs, EventBus, JobQueue, KeyRing, Logger, MailSender, Metrics, Table } from '../ports';
+import type { Blobs, EventBus, JobQueue, KeyRing, Logger, MailDomains, MailSender, Metrics, Table } from '../ports';
 
 /** AWS clients for the given endpoints (none on Lambda; the local servers' on a laptop). */
 export interface AwsEndpoints {
@@ -16,10 +16,15 @@ export interface AwsEndpoints {
 }
 
 /** For a function with no business publishing events, queueing jobs or opening the vault: a call is a bug, so it fails loudly. */
-export function notWiredHere(functionName: string): EventBus & JobQueue & KeyRing & MailSender {
+export function notWiredHere(functionName: string): EventBus & JobQueue & KeyRing & MailSender & MailDomains {
   const refuse = (what: string) => () => Promise.reject(new Error(`the ${functionName} function does not ${what}`));
   const vault = refuse('use the vault');
+  const domains = refuse('register domains');
   return {
+    inboundMxHost: '',
+    register: domains,
+    state: domains,
+    remove: domains,
     publish: refuse('publish events'),
     enqueue: refuse('queue jobs'),
     createOrgKey: vault,
@@ -38,7 +43,7 @@ export function coreDepsFor(
   config: RuntimeConfig,
   endpoints: AwsEndpoints = {},
   telemetry: { log: Logger; metrics: Metrics },
-  wiring: { table?: Table; blobs?: Blobs; events?: EventBus; jobs?: JobQueue; keyRing?: KeyRing; mailSender?: MailSender; functionName?: string } = {},
+  wiring: { table?: Table; blobs?: Blobs; events?: EventBus; jobs?: JobQueue; keyRing?: KeyRing; mailSender?: MailSender; mailDomains?: MailDomains; functionName?: string } = {},
 ): CoreDeps {
   const unwired = notWiredHere(wiring.functionName ?? 'this');
   const common = { region: endpoints.region, credentials: endpoints.credentials };
@@ -60,11 +65,13 @@ export function coreDepsFor(
       rateLimitPerMinute: config.rateLimitPerMinute,
       webhooks: config.webhooks,
       eventSettleMs: config.eventSettleMs ?? AWS_EVENT_SETTLE_MS,
+      orgDomains: config.orgDomains ?? true,
     },
     events: wiring.events ?? unwired,
     jobs: wiring.jobs ?? unwired,
     webhookSender: httpWebhookSender({ allowLoopback: config.webhooks.allowLoopback }),
     keyRing: wiring.keyRing ?? unwired,
     mailSender: wiring.mailSender ?? unwired,
+    mailDomains: wiring.mailDomains ?? unwired,
   };
 }

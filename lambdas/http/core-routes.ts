@@ -18,6 +18,7 @@ import { waitForMessage } from '../core/messages/wait-for-message';
 import { deleteCredential, getCredential, listCredentials, putCredential, revealCredential, totpCode } from '../core/vault';
 import { createWebhook, deleteWebhook, getWebhookItem, listWebhooks, rotateWebhookSecret, toWebhook, updateWebhook } from '../core/webhooks';
 import { route, type Route } from './route';
+import { domainRoutes } from './domain-routes';
 import { eventRoutes } from './event-routes';
 import { ruleRoutes } from './rule-routes';
 import {
@@ -635,4 +636,5 @@ export const coreRoutes: Route[] = [
   }),
   ...ruleRoutes,
   ...eventRoutes,
+  ...domainRoutes,
 ];

@@ -4,6 +4,7 @@ import { AUDIT_ACTIONS } from '../core/audit';
 import { SCOPES } from '../core/auth';
 import { EVENT_TYPES } from '../core/events/events';
 import { LINK_KINDS } from '../core/mail/link-kinds';
+import { DOMAIN_PATTERN } from '../core/mail/addresses';
 import { CREDENTIAL_NAME, CREDENTIAL_TYPES, TOTP_ALGORITHMS } from '../core/vault';
 import { ID_PATTERN } from '../core/ids';
 import { MAX_SEARCH_LENGTH } from '../core/messages/message-search';
@@ -239,6 +240,34 @@ export const eventStreamQuery = z.object({
   types: commaList(z.enum(EVENT_TYPES), `only these event types (comma-separated): ${EVENT_TYPES.join(', ')}`).optional(),
   lastEventId: z.string().max(100).optional().describe('where to resume, as the Last-Event-ID header says it (for clients that cannot set headers)'),
 });
+
+export const domainParams = z.object({
+  domain: z
+    .string()
+    .max(253)
+    .transform((d) => d.toLowerCase())
+    .refine((d) => DOMAIN_PATTERN.test(d))
+    .describe('the domain, e.g. mail.example.com'),
+});
+export const createDomainBody = z.object({ domain: z.string().min(1).max(253).describe('a domain you control, e.g. mail.example.com') }).strict();
+export const domainSchema = z
+  .object({
+    domain: z.string(),
+    status: z.enum(['pending', 'verified', 'failed']).describe('verified once the DKIM records resolve; only then does its mail reach inboxes'),
+    records: z
+      .array(
+        z.object({
+          type: z.enum(['MX', 'TXT', 'CNAME']),
+          name: z.string(),
+          value: z.string(),
+          purpose: z.enum(['receiving', 'dkim', 'spf', 'dmarc']).describe('receiving: the MX; dkim: verifies the domain and signs its mail; spf and dmarc: sender policy'),
+        }),
+      )
+      .describe('the DNS records to add'),
+    createdAt: z.string(),
+    verifiedAt: z.string().nullable(),
+  })
+  .meta({ id: 'Domain' });
 
 export const ruleParams = z.object({ ruleId: id('rule') });
 export const ruleListQuery = z.object({ direction: z.enum(RULE_DIRECTIONS).optional().describe('only receiving or only sending rules') });

@@ -13,13 +13,15 @@ export interface SmtpListener {
 }
 
 /**
- * The laptop's stand-in for SES receiving: accepts mail for the configured domains only (like the
- * receipt rule) and answers 250 once the message is durably spooled.
+ * The laptop's stand-in for SES receiving: accepts mail for the configured domains and orgs' verified domains only
+ * (as SES does) and answers 250 once the message is durably spooled.
  */
 export async function startSmtpListener(options: {
   host: string;
   port: number;
   domains: string[];
+  /** Other domains it receives for, as SES does for every verified identity: orgs' own verified domains. */
+  receivesFor?: (domain: string) => Promise<boolean>;
   spool: InboundSpool;
   log: Logger;
 }): Promise<SmtpListener> {
@@ -34,14 +36,20 @@ export async function startSmtpListener(options: {
     disableReverseLookup: true,
     onRcptTo(address, _session, callback) {
       const recipient = parseRecipient(address.address);
-      if (!recipient || !options.domains.includes(recipient.domain)) {
-        const error = new Error(`5.1.1 <${address.address}>: this server only receives mail for ${options.domains.join(', ')}`) as Error & {
+      const refuse = () => {
+        const error = new Error(`5.1.1 <${address.address}>: this server only receives mail for ${options.domains.join(', ')} and verified domains`) as Error & {
           responseCode: number;
         };
         error.responseCode = 550;
-        return callback(error);
-      }
-      callback();
+        callback(error);
+      };
+      if (!recipient) return refuse();
+      if (options.domains.includes(recipient.domain)) return callback();
+      if (!options.receivesFor) return refuse();
+      options.receivesFor(recipient.domain).then(
+        (receives) => (receives ? callback() : refuse()),
+        (err: Error) => callback(Object.assign(new Error(`4.3.0 ${err.message}`), { responseCode: 451 })),
+      );
     },
     onData(stream: SMTPServerDataStream, session, callback) {
       const chunks: Buffer[] = [];

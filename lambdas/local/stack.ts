@@ -14,7 +14,7 @@ import { isRegistered, registerApiKey } from '../core/key-registry';
 import { ensureDefaultOrg } from '../core/orgs';
 import { runJob } from '../core/jobs';
 import { webhooksFor } from '../core/webhook-delivery';
-import { DEFAULT_ORG_ID } from '../core/table-keys';
+import { DEFAULT_ORG_ID, domainClaimKey } from '../core/table-keys';
 import { jsonLogger } from '../adapters/json-logger';
 import { MetricsTally } from '../adapters/metrics-tally';
 import { readableLogger } from './readable-logger';
@@ -35,6 +35,8 @@ import { LocalKeyRing } from './local-key-ring';
 import { LocalMailSender } from './local-mail-sender';
 import { subscribedEvents } from './subscribed-events';
 import { LocalEventLog } from './local-event-log';
+import { LocalMailDomains } from './local-mail-domains';
+import type { DomainItem } from '../core/domains/domains';
 import { startS3Local, S3_LOCAL_CREDENTIALS } from './s3-local';
 import { startSmtpListener } from './smtp-listener';
 import { startTtlSweeper } from './ttl-sweeper';
@@ -133,7 +135,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const arrivals = new LocalArrivals();
     const eventLog = new LocalEventLog();
     const events = eventLog.logging(() => deps, arrivals.announcing(subscribedEvents(jobs, async (event) => (await webhooksFor(deps, event)).length > 0)));
-    const deps: CoreDeps = { ...base, events, jobs, arrivals, eventNotices: eventLog, keyRing: new LocalKeyRing(join(dataDir, 'master.key')), mailSender };
+    const mailDomains = new LocalMailDomains(options.host);
+    const deps: CoreDeps = { ...base, events, jobs, arrivals, eventNotices: eventLog, keyRing: new LocalKeyRing(join(dataDir, 'master.key')), mailSender, mailDomains };
     jobs.start();
     stops.push(() => jobs.stop());
 
@@ -143,7 +146,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const { adminKey, adminKeySource } = await ensureAdminKey(deps, dataDir, options.adminKey);
 
     const spool = new InboundSpool(dataDir, deps.blobs, config.inboundPrefix, (event) => processSesEvent(deps, event), log, stores.synced);
-    const smtp = await startSmtpListener({ host: options.host, port: options.smtpPort, domains: options.domains, spool, log });
+    const receivesFor = async (domain: string) => (await deps.table.get<DomainItem>(domainClaimKey(domain)))?.status === 'verified';
+    const smtp = await startSmtpListener({ host: options.host, port: options.smtpPort, domains: options.domains, receivesFor, spool, log });
     stops.push(() => spool.drain());
     stops.push(() => smtp.close());
     const replayed = await spool.replay();

@@ -1,4 +1,5 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -15,6 +16,8 @@ export interface InboxApiProps {
   readonly logRemovalPolicy: RemovalPolicy;
   /** Serves the sending routes (the only function allowed to send). */
   readonly sendHandler: MailroomFunction;
+  /** Orgs may register domains of their own: the API function manages their SES identities. */
+  readonly orgDomains: boolean;
 }
 
 /** Exports and live event streams run for up to this long: API Gateway allows streamed integrations 15 minutes. */
@@ -43,6 +46,18 @@ export class InboxApi extends Construct {
     });
     props.store.table.grantReadWriteData(this.handler);
     props.store.grantMailObjects(this.handler, { write: true });
+    if (props.orgDomains) {
+      this.handler.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['ses:CreateEmailIdentity', 'ses:GetEmailIdentity', 'ses:DeleteEmailIdentity'],
+          resources: [Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: '*' })],
+        }),
+      );
+      Validations.of(this.handler.role!).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
+        reason: 'Orgs register domains of their own at run time, so their SES identities are not known when the stack is deployed; the API checks that a domain is free and not one of the deployment’s own before it creates one.',
+      });
+    }
     this.exportHandler = new MailroomFunction(this, 'ExportHandler', {
       handler: 'export',
       description: 'Mailroom: REST API, streamed exports and live events',

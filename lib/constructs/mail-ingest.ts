@@ -20,6 +20,8 @@ export interface MailIngestProps {
   readonly existingReceiptRuleSet?: ses.IReceiptRuleSet;
   /** Make our own rule set the active one; refused at deploy time if another set is active. */
   readonly activateReceiptRuleSet: boolean;
+  /** Take mail for every domain SES has verified (orgs' own domains, added without a redeploy), not just `domains`. */
+  readonly everyVerifiedDomain: boolean;
 }
 
 /**
@@ -58,7 +60,8 @@ export class MailIngest extends Construct {
     this.receiptRule = new ses.ReceiptRule(this, 'Rule', {
       ruleSet: this.receiptRuleSet,
       receiptRuleName: ruleName,
-      recipients: props.domains,
+      // No recipients: SES then applies the rule to mail for every identity it has verified in the region.
+      recipients: props.everyVerifiedDomain ? undefined : props.domains,
       scanEnabled: true,
       tlsPolicy: ses.TlsPolicy.REQUIRE,
       actions: [

@@ -33,6 +33,7 @@ const BODIES: Record<string, unknown> = {
   'PUT /v1/inboxes/{inboxId}/vault/{name}': { type: 'secret_note', text: 'x' },
   'POST /v1/inboxes/{inboxId}/wait': { timeoutSeconds: 0 },
   'PATCH /v1/inboxes/{inboxId}/messages/{messageId}': { unread: false },
+  'POST /v1/domains': { domain: 'probe.example' },
   'POST /v1/rules': { direction: 'receiving', action: 'block', match: 'other.example' },
   'PATCH /v1/rules/{ruleId}': { note: 'x' },
   'POST /v1/inboxes/{inboxId}/rules': { direction: 'receiving', action: 'block', match: 'other.example' },
@@ -74,6 +75,7 @@ beforeAll(async () => {
     address: inbox.address,
   });
   await call('PUT', `/v1/inboxes/${inbox.id}/vault/github`, { key: keys.owner, body: { type: 'totp', seed: 'JBSWY3DPEHPK3PXPJBSWY3DP' } });
+  ids.domain = (await call('POST', '/v1/domains', { key: keys.owner, body: { domain: 'owned.example' } })).json.domain;
   ids.ruleId = (await call('POST', '/v1/rules', { key: keys.owner, body: { direction: 'receiving', action: 'block', match: 'spam.example' } })).json.id;
 
   await register('otherOrg', 'org_other', ['admin']);
@@ -121,7 +123,7 @@ describe('authorization on every route', () => {
     for (const scope of scopesOf(route)) expect(res.json.error.message).toContain(scope);
   });
 
-  const naming = scoped.filter((r) => /\{(inboxId|keyId|webhookId|ruleId)\}/.test(r.path));
+  const naming = scoped.filter((r) => /\{(inboxId|keyId|webhookId|ruleId|domain)\}/.test(r.path));
   it.each(naming.map((r) => [name(r), r]))('%s: an admin key of another org → 404 for this org’s resources', async (_, route) => {
     expectRefused(await send(route, keys.otherOrg), 404, 'not_found');
   });
@@ -142,5 +144,6 @@ describe('authorization on every route', () => {
     expect(webhook.json).toMatchObject({ enabled: true, description: null });
     const rule = await call('GET', `/v1/rules/${ids.ruleId}`, { key: keys.owner });
     expect(rule.json).toMatchObject({ action: 'block', match: 'spam.example', note: null });
+    expect((await call('GET', `/v1/domains/${ids.domain}`, { key: keys.owner })).json).toMatchObject({ status: 'verified' });
   });
 });

@@ -7,12 +7,12 @@ describe('the Mailroom stack', () => {
   const template = synth();
 
   describe('receiving mail', () => {
-    it('has one receipt rule for the domain: scanning on, TLS required, S3 first, then the parser invoked as an Event', () => {
+    it('has one receipt rule for every verified domain (orgs add theirs without a redeploy): scanning on, TLS required, S3 first, then the parser invoked as an Event', () => {
       template.resourceCountIs('AWS::SES::ReceiptRule', 1);
       template.hasResourceProperties('AWS::SES::ReceiptRule', {
         Rule: {
           Enabled: true,
-          Recipients: ['mail.example.com'],
+          Recipients: Match.absent(),
           ScanEnabled: true,
           TlsPolicy: 'Require',
           Actions: [
@@ -21,6 +21,14 @@ describe('the Mailroom stack', () => {
           ],
         },
       });
+    });
+
+    it('takes mail for the deployment’s domains only, and lets the API manage no SES identities, with orgDomains off', () => {
+      const own = mailroomStack({ orgDomains: false }).template();
+      own.hasResourceProperties('AWS::SES::ReceiptRule', { Rule: { Recipients: ['mail.example.com'] } });
+      const statements = JSON.stringify(own.findResources('AWS::IAM::Policy'));
+      expect(statements).not.toContain('ses:CreateEmailIdentity');
+      expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).toContain('ses:CreateEmailIdentity');
     });
 
     it('creates its own rule set but does not activate it unless asked', () => {

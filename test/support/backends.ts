@@ -10,6 +10,7 @@ import { ensureTable, LOCAL_REGION, startDynamoDbLocal } from '../../lambdas/loc
 import { LocalJobQueue } from '../../lambdas/local/local-job-queue';
 import { LocalKeyRing } from '../../lambdas/local/local-key-ring';
 import { LocalMailSender } from '../../lambdas/local/local-mail-sender';
+import { LocalMailDomains } from '../../lambdas/local/local-mail-domains';
 import { sesEventFor } from '../../lambdas/local/ses-stand-in';
 import { processSesEvent } from '../../lambdas/handlers/process-ses-event';
 import { S3_LOCAL_CREDENTIALS, startS3Local } from '../../lambdas/local/s3-local';
@@ -97,7 +98,8 @@ async function assemble(dir: string, settings: Partial<CoreDeps['settings']>, op
     await processSesEvent(deps, sesEventFor({ messageId, receivedAt: new Date(), from: envelope.from, recipients: envelope.recipients }));
   };
   const mailSender = new LocalMailSender(base.settings.domains, deliverLocally, options.smtpRelay);
-  const deps: CoreDeps = { ...base, events: jobs, jobs, keyRing: new LocalKeyRing(join(dir, 'master.key')), mailSender };
+  // Orgs' domains verify at once, as with npm start (the SES adapter has its own suite, on moto).
+  const deps: CoreDeps = { ...base, events: jobs, jobs, keyRing: new LocalKeyRing(join(dir, 'master.key')), mailSender, mailDomains: new LocalMailDomains('127.0.0.1') };
   jobs.start();
   return {
     deps,
