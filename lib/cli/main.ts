@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { createMailroomClient, dataOf, liveEvents, type MailroomClient, type MailroomClientOptions, type MessageSummary, type Rule, type Scope } from '../client';
+import { createMailroomClient, dataOf, liveEvents, type MailroomClient, type MailroomClientOptions, type MessageSummary, type Rule, type Scope, type Domain } from '../client';
 import { createMcpServer } from '../mcp/server';
 
 const HELP = `mailroom <command> [options]
 
 Inboxes
-  inbox create [--local-part x] [--label l] [--ttl-minutes n]   create an inbox; prints its address
+  inbox create [--local-part x] [--domain d] [--label l] [--ttl-minutes n]
+                                                                create an inbox; prints its address
   inbox list                                                    list inboxes
   inbox delete <inboxId>                                        delete an inbox and its mail
 Messages
@@ -29,6 +30,9 @@ Rules (the org's, or with --inbox <inboxId> that inbox's; the org's decide first
                                                                 m: ada@example.com, example.com, *.example.com or *
   rules update <ruleId> [--action a] [--match m] [--position n] [--note t] [--inbox id]
   rules remove <ruleId> [--inbox id]
+Domains (the org's own; mail there reaches its inboxes once verified)
+  domains add <domain>                                          register it; prints the DNS records to add
+  domains list | domains get <domain> | domains remove <domain>
 Keys and webhooks
   keys create --name n --scopes a[,b] [--inbox id]              prints the new key (shown once)
   keys list | keys revoke <keyId>
@@ -47,6 +51,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   help: { type: 'boolean' },
   'local-part': { type: 'string' },
+  domain: { type: 'string' },
   label: { type: 'string' },
   'ttl-minutes': { type: 'string' },
   from: { type: 'string' },
@@ -137,7 +142,7 @@ async function dispatch(
 
   switch (`${command} ${sub ?? ''}`.trim()) {
     case 'inbox create': {
-      const body = { localPart: opts['local-part'], label: opts.label, ttlMinutes: opts['ttl-minutes'] ? Number(opts['ttl-minutes']) : undefined };
+      const body = { localPart: opts['local-part'], domain: opts.domain, label: opts.label, ttlMinutes: opts['ttl-minutes'] ? Number(opts['ttl-minutes']) : undefined };
       const inbox = await dataOf(api.POST('/v1/inboxes', { body }));
       return out.result(inbox, `${inbox.address}  (${inbox.id})`);
     }
@@ -221,6 +226,23 @@ async function dispatch(
       }
       return;
     }
+    case 'domains add': {
+      const domain = await dataOf(api.POST('/v1/domains', { body: { domain: needed(rest[0], '<domain>') } }));
+      return out.result(domain, domainText(domain));
+    }
+    case 'domains list': {
+      const page = await dataOf(api.GET('/v1/domains', {}));
+      return out.result(page.data, page.data.map((d) => `${d.domain}  ${d.status}`).join('\n'));
+    }
+    case 'domains get': {
+      const domain = await dataOf(api.GET('/v1/domains/{domain}', { params: { path: { domain: needed(rest[0], '<domain>') } } }));
+      return out.result(domain, domainText(domain));
+    }
+    case 'domains remove': {
+      const domain = needed(rest[0], '<domain>');
+      await dataOf(api.DELETE('/v1/domains/{domain}', { params: { path: { domain } } }));
+      return out.result({ deleted: domain }, `removed ${domain}`);
+    }
     case 'rules list': {
       const inboxId = opts.inbox;
       const rules = inboxId ? await dataOf(api.GET('/v1/inboxes/{inboxId}/rules', { params: { path: { inboxId } } })) : await dataOf(api.GET('/v1/rules', {}));
@@ -257,6 +279,8 @@ async function dispatch(
       throw new UsageError(`unknown command: ${[command, sub].filter(Boolean).join(' ')}`);
   }
 }
+
+const domainText = (d: Domain) => [`${d.domain}  ${d.status}`, ...d.records.map((r) => `  ${r.type.padEnd(5)} ${r.name}  ${r.value}`)].join('\n');
 
 const ruleLine = (r: Rule) => `${r.id}  ${r.direction} #${r.position}  ${r.action.padEnd(5)}  ${r.match}${r.note ? `  (${r.note})` : ''}`;
 

@@ -34,6 +34,7 @@ export type Org = components['schemas']['Org'];
 export type AuditEvent = components['schemas']['AuditEvent'];
 export type Scope = components['schemas']['Scope'];
 export type Rule = components['schemas']['Rule'];
+export type Domain = components['schemas']['Domain'];
 
 /** The data of a successful call; otherwise an Error reading `code: message` from the API's error envelope. */
 export async function dataOf<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {

@@ -217,6 +217,10 @@ function registerTools(tool: Register, api: MailroomClient, connection: Mailroom
     },
   );
 
+  tool('list_domains', 'inboxes:read', 'The org’s own domains, whether each is verified (only then can inboxes there receive), and the DNS records each needs.', {}, async () =>
+    json((await dataOf(api.GET('/v1/domains', {}))).data),
+  );
+
   const whose = z.string().optional().describe('an inbox id for that inbox’s rules; omitted: the org’s, which decide first for every inbox');
   tool(
     'list_rules',

@@ -320,6 +320,30 @@ describe('the command line (mailroom …)', () => {
     expect((await cli(key, 'rules', 'list', '--json')).stdout).toBe('[]\n');
   });
 
+  it('registers an org’s own domain, whose mail then reaches an inbox there, and lists it for agents', async () => {
+    const key = await keyWith(['inboxes:read', 'inboxes:write', 'messages:read']);
+    const added = await cli(key, 'domains', 'add', 'Acme-Corp.example');
+    expect(added).toMatchObject({ code: 0, stdout: expect.stringMatching(/^acme-corp\.example {2}verified\n {2}MX {4}acme-corp\.example {2}10 127\.0\.0\.1\n/) });
+    expect((await cli(key, 'domains', 'list')).stdout).toContain('acme-corp.example  verified');
+    const inbox = JSON.parse((await cli(key, 'inbox', 'create', '--local-part', 'desk', '--domain', 'acme-corp.example', '--json')).stdout);
+    expect(inbox.address).toBe('desk@acme-corp.example');
+
+    await sendOverSmtp('desk@acme-corp.example', 'To our own domain', 'hello');
+    const arrived = JSON.parse((await cli(key, 'wait', '--inbox', inbox.id, '--timeout', '20', '--json')).stdout);
+    expect(arrived.subject).toBe('To our own domain');
+    // Mail for a domain nobody registered is refused at RCPT, as SES refuses unverified domains.
+    await expect(sendOverSmtp('desk@unregistered.example', 'x', 'x')).rejects.toThrow(/550/);
+
+    const agent = await connect(key);
+    const listed = JSON.parse(text(await agent.callTool({ name: 'list_domains', arguments: {} })));
+    expect(listed).toEqual([expect.objectContaining({ domain: 'acme-corp.example', status: 'verified' })]);
+
+    const refused = await cli(key, 'domains', 'remove', 'acme-corp.example');
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('conflict: 1 inbox(es) still have addresses at acme-corp.example') });
+    expect((await cli(key, 'inbox', 'delete', inbox.id)).code).toBe(0);
+    expect((await cli(key, 'domains', 'remove', 'acme-corp.example')).stdout).toBe('removed acme-corp.example\n');
+  });
+
   it('sends from an inbox and manages keys', async () => {
     const key = await keyWith(['inboxes:write', 'messages:send', 'keys:manage']);
     const inbox = JSON.parse((await cli(key, 'inbox', 'create', '--json')).stdout);

@@ -324,6 +324,25 @@ describe('the dashboard, in Chromium', () => {
     await page.getByRole('button', { name: 'Mail' }).click();
   });
 
+  it('registers an org’s own domain and shows the DNS records to add', async () => {
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('button', { name: 'Domains' }).click();
+    await page.getByText('No domains of the org’s own yet.').waitFor();
+    await page.getByLabel('Domain', { exact: true }).fill('mail.acme.example');
+    await page.getByRole('button', { name: 'Add domain' }).click();
+    const records = page.getByRole('table', { name: 'DNS records for mail.acme.example' });
+    await records.waitFor();
+    expect(await records.getByRole('row').allInnerTexts()).toEqual([
+      expect.stringMatching(/^type\s+name\s+value\s+for$/),
+      expect.stringMatching(/^MX\s+mail\.acme\.example\s+10 127\.0\.0\.1\s+receiving$/),
+      expect.stringMatching(/^TXT\s+mail\.acme\.example\s+v=spf1 include:amazonses\.com ~all\s+spf$/),
+      expect.stringMatching(/^TXT\s+_dmarc\.mail\.acme\.example\s+v=DMARC1; p=quarantine; adkim=r; aspf=r\s+dmarc$/),
+    ]);
+    await page.getByText('verified', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Remove' }).click();
+    await page.getByText('No domains of the org’s own yet.').waitFor();
+    await page.getByRole('button', { name: 'Mail' }).click();
+  });
+
   it('fits a phone: one pane at a time, and a reload keeps the tab signed in', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.reload();

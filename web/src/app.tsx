@@ -6,15 +6,17 @@ import { AuditLogPanel } from './audit-log';
 import { InboxList } from './inbox-list';
 import { MessageList } from './message-list';
 import { MessageView } from './message-view';
+import { DomainsPanel } from './domains';
 import { RulesPanel } from './rules';
 import { SignIn } from './sign-in';
 import { VaultPanel } from './vault';
 import { WebhooksPanel } from './webhooks';
 
-type Page = 'mail' | 'rules' | 'webhooks' | 'keys' | 'audit';
+type Page = 'mail' | 'rules' | 'domains' | 'webhooks' | 'keys' | 'audit';
 const PAGES: { page: Page; title: string; scope: string | null }[] = [
   { page: 'mail', title: 'Mail', scope: null },
   { page: 'rules', title: 'Rules', scope: 'inboxes:read' },
+  { page: 'domains', title: 'Domains', scope: 'inboxes:read' },
   { page: 'webhooks', title: 'Webhooks', scope: 'webhooks:manage' },
   { page: 'keys', title: 'API keys', scope: 'keys:manage' },
   { page: 'audit', title: 'Audit log', scope: 'audit:read' },
@@ -84,6 +86,7 @@ export function App() {
         </button>
       </header>
       {page === 'rules' ? <RulesPanel session={session} /> : null}
+      {page === 'domains' ? <DomainsPanel session={session} /> : null}
       {page === 'webhooks' ? <WebhooksPanel session={session} /> : null}
       {page === 'keys' ? <ApiKeysPanel session={session} /> : null}
       {page === 'audit' ? <AuditLogPanel session={session} /> : null}
