@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ArrivalWatch, Arrivals, EventBus, MailroomEvent } from '../ports';
+import { emitterWatch } from './emitter-watch';
 
 /**
  * The local stack stores mail and answers waits in one process, so a wait can hear of new mail the moment it
@@ -20,36 +21,9 @@ export class LocalArrivals implements Arrivals {
   }
 
   watch(orgId: string, inboxId: string, wanted: (message: unknown) => boolean): ArrivalWatch {
-    const key = inboxKey(orgId, inboxId);
-    let unreported = false;
-    let wake: (() => void) | undefined;
     // Only mail the watcher wants wakes it: many waits on one busy inbox would otherwise all look at every arrival.
     // It runs inside the publisher's call, so a message it cannot judge wakes it rather than failing the delivery.
-    const onArrival = (message: unknown) => {
-      if (!isWanted(wanted, message)) return;
-      unreported = true;
-      wake?.();
-    };
-    this.emitter.on(key, onArrival);
-    return {
-      next: (ms) => {
-        if (unreported) {
-          unreported = false;
-          return Promise.resolve(true);
-        }
-        return new Promise<boolean>((resolve) => {
-          const done = (told: boolean) => {
-            clearTimeout(timer);
-            wake = undefined;
-            unreported = false;
-            resolve(told);
-          };
-          const timer = setTimeout(() => done(false), ms);
-          wake = () => done(true);
-        });
-      },
-      close: () => void this.emitter.off(key, onArrival),
-    };
+    return emitterWatch(this.emitter, inboxKey(orgId, inboxId), (message) => isWanted(wanted, message));
   }
 }
 

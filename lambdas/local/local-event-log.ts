@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { logEvent } from '../core/events/event-log';
 import type { CoreDeps } from '../core/deps';
 import type { ArrivalWatch, EventBus, EventNotices, MailroomEvent } from '../ports';
+import { emitterWatch } from './emitter-watch';
 
 /**
  * The laptop logs each event as it is published, in the one process that publishes them all: writes are made one
@@ -32,31 +33,6 @@ export class LocalEventLog implements EventNotices {
   }
 
   watch(orgId: string): ArrivalWatch {
-    let unreported = false;
-    let wake: (() => void) | undefined;
-    const onEvent = () => {
-      unreported = true;
-      wake?.();
-    };
-    this.emitter.on(orgId, onEvent);
-    return {
-      next: (ms) => {
-        if (unreported) {
-          unreported = false;
-          return Promise.resolve(true);
-        }
-        return new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => done(false), ms);
-          const done = (told: boolean) => {
-            clearTimeout(timer);
-            wake = undefined;
-            unreported = false;
-            resolve(told);
-          };
-          wake = () => done(true);
-        });
-      },
-      close: () => void this.emitter.off(orgId, onEvent),
-    };
+    return emitterWatch(this.emitter, orgId);
   }
 }
