@@ -82,6 +82,11 @@ describe('GET /v1/events (Server-Sent Events)', () => {
     expect(resumed.map((f) => f.data.data.subject)).toEqual(['c', 'd']);
     const byQuery = await events(await open({ inboxIds: inbox.id, lastEventId: all[2].id! }), 1);
     expect(byQuery.map((f) => f.data.data.subject)).toEqual(['d']);
+    // From a time: everything logged since; from before the 72 hours the log keeps: everything it still has.
+    const fromTime = await events(await open({ inboxIds: inbox.id }, { 'Last-Event-ID': all[0].id!.split('#')[0] }), 4);
+    expect(fromTime.map((f) => f.data.data.subject)).toEqual(['a', 'b', 'c', 'd']);
+    const fromLongAgo = await events(await open({ inboxIds: inbox.id }, { 'Last-Event-ID': '2020-01-01T00:00:00.000Z' }), 4);
+    expect(fromLongAgo.map((f) => f.data.data.subject)).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('sends only the types and inboxes asked for, and only inboxes an inbox-restricted key sees', async () => {

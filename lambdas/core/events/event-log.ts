@@ -1,6 +1,7 @@
 import type { Item, MailroomEvent } from '../../ports';
 import type { CoreDeps } from '../deps';
 import { invalid } from '../errors';
+import { isLive } from '../listing';
 import { eventLogKey, eventLogPrefix } from '../table-keys';
 
 /** How long the log keeps an event: a live stream can resume (Last-Event-ID) without a gap within this time. */
@@ -47,8 +48,11 @@ export interface LoggedEvent {
 }
 
 /** Events logged after `after` and before `before`, oldest first, one page of at most `limit`. */
-export async function eventsAfter(deps: Pick<CoreDeps, 'table'>, orgId: string, after: EventCursor, before: Date, limit: number): Promise<LoggedEvent[]> {
+export async function eventsAfter(deps: Pick<CoreDeps, 'table' | 'clock'>, orgId: string, after: EventCursor, before: Date, limit: number): Promise<LoggedEvent[]> {
   const prefix = eventLogPrefix(orgId);
+  // A cursor from before the retention starts where the log does, past events that only wait for TTL's deletion.
+  const oldest = cursorAt(new Date(deps.clock.now().getTime() - EVENT_RETENTION_HOURS * 3600_000));
+  if (after < oldest) after = oldest;
   // Nothing has settled since the cursor yet (a stream that just opened at "now").
   if (before.toISOString() <= after.slice(0, 24)) return [];
   const page = await deps.table.query<EventLogItem>({
@@ -58,6 +62,7 @@ export async function eventsAfter(deps: Pick<CoreDeps, 'table'>, orgId: string, 
     skTo: `${prefix.skPrefix}${before.toISOString()}`,
   });
   return page.items
+    .filter(isLive(deps.clock.now()))
     .map((item) => ({ cursor: item.sk.slice(prefix.skPrefix.length), event: item.event }))
     .filter((logged) => logged.cursor > after)
     .slice(0, limit);

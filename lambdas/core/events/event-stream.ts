@@ -67,7 +67,7 @@ export async function* eventStream(deps: CoreDeps, request: EventStreamRequest, 
   }
 }
 
-/** An event as streams and webhooks carry it. */
+/** An event as a stream carries it: a webhook's body, with the event's id and inbox. */
 export const eventPayload = (event: MailroomEvent) => ({ id: event.id, type: event.type, timestamp: event.timestamp, inboxId: event.inboxId, data: event.data });
 
 function visibleTo(request: EventStreamRequest): (event: MailroomEvent) => boolean {
