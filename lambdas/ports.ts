@@ -221,6 +221,13 @@ export interface MailSender {
   send(mail: OutboundMail): Promise<{ providerMessageId: string; status: 'sent' | 'captured' }>;
 }
 
+export class DomainHeldElsewhere extends Error {
+  constructor(domain: string) {
+    super(`${domain} is known to the mail service already, and not as this org's domain`);
+    this.name = 'DomainHeldElsewhere';
+  }
+}
+
 /** Where a domain stands with the mail service: waiting for its DNS records, able to receive and send, or refused. */
 export type MailDomainStatus = 'pending' | 'verified' | 'failed';
 
@@ -236,8 +243,12 @@ export interface MailDomainState {
  */
 export interface MailDomains {
   readonly inboundMxHost: string;
-  /** Starts verifying the domain; registering one that is registered already answers its state. */
-  register(domain: string): Promise<MailDomainState>;
+  /**
+   * Starts verifying the domain for the org; registering one this org registered already answers its state. A
+   * domain the service knows from elsewhere (another org, another application in the account) throws
+   * `DomainHeldElsewhere`: adopting it would hand its mail to this org.
+   */
+  register(domain: string, orgId: string): Promise<MailDomainState>;
   /** Undefined when the service does not know the domain. */
   state(domain: string): Promise<MailDomainState | undefined>;
   /** Forgets the domain; one already gone is no error. */

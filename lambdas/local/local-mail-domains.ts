@@ -9,7 +9,7 @@ export class LocalMailDomains implements MailDomains {
 
   constructor(readonly inboundMxHost: string) {}
 
-  async register(domain: string): Promise<MailDomainState> {
+  async register(domain: string, _orgId: string): Promise<MailDomainState> {
     this.known.add(domain);
     return { status: 'verified', dkimTokens: [] };
   }

@@ -49,7 +49,8 @@ export class InboxApi extends Construct {
     if (props.orgDomains) {
       this.handler.addToRolePolicy(
         new iam.PolicyStatement({
-          actions: ['ses:CreateEmailIdentity', 'ses:GetEmailIdentity', 'ses:DeleteEmailIdentity'],
+          // TagResource: identities are created with the org they are for as a tag.
+          actions: ['ses:CreateEmailIdentity', 'ses:TagResource', 'ses:GetEmailIdentity', 'ses:DeleteEmailIdentity'],
           resources: [Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: '*' })],
         }),
       );

@@ -3,7 +3,7 @@ import type { Scope } from '../../lambdas/core/auth';
 import { registerApiKey } from '../../lambdas/core/key-registry';
 import { METRIC } from '../../lambdas/core/metric-names';
 import { DEFAULT_ORG_ID, domainClaimKey } from '../../lambdas/core/table-keys';
-import type { MailDomainState } from '../../lambdas/ports';
+import { DomainHeldElsewhere, type MailDomainState } from '../../lambdas/ports';
 import type { apiCaller } from '../support/api-client';
 import { apiWithKey } from '../support/api-under-test';
 import { startBackends, type Backends } from '../support/backends';
@@ -70,6 +70,16 @@ describe('orgs’ own domains: /v1/domains', () => {
     state = { ...state, status: 'verified' };
     expect((await call('GET', '/v1/domains/pending.example', { key })).json).toMatchObject({ status: 'verified', verifiedAt: expect.any(String) });
     expect((await call('POST', '/v1/inboxes', { key, body: { localPart: 'ada', domain: 'pending.example' } })).status).toBe(201);
+  });
+
+  it('refuses a domain the mail service holds for someone else (409), leaving no claim behind', async () => {
+    jest.spyOn(backends.deps.mailDomains, 'register').mockRejectedValueOnce(new DomainHeldElsewhere('elsewhere.example'));
+    const refused = await register('elsewhere.example');
+    expect({ status: refused.status, message: refused.json.error.message }).toEqual({
+      status: 409,
+      message: "elsewhere.example is known to the mail service already, and not as this org's domain",
+    });
+    expect((await call('GET', '/v1/domains/elsewhere.example', { key })).status).toBe(404);
   });
 
   it('takes the claim back when the mail service refuses the domain, so it can be tried again', async () => {

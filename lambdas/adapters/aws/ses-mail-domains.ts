@@ -1,6 +1,9 @@
 import { AlreadyExistsException, CreateEmailIdentityCommand, DeleteEmailIdentityCommand, GetEmailIdentityCommand, NotFoundException, type SESv2Client } from '@aws-sdk/client-sesv2';
 import type { GetEmailIdentityCommandOutput } from '@aws-sdk/client-sesv2';
-import type { MailDomains, MailDomainState, MailDomainStatus } from '../../ports';
+import { DomainHeldElsewhere, type MailDomains, type MailDomainState, type MailDomainStatus } from '../../ports';
+
+/** Marks the identities Mailroom creates with the org they were made for. */
+const ORG_TAG = 'mailroom:org';
 
 /**
  * Orgs' domains as SES (API v2) email identities with Easy DKIM: SES hands out three DKIM tokens, and the identity
@@ -16,15 +19,30 @@ export class SesMailDomains implements MailDomains {
     this.inboundMxHost = `inbound-smtp.${region}.amazonaws.com`;
   }
 
-  async register(domain: string): Promise<MailDomainState> {
+  /** An identity that exists already is taken up only when it was made for this org (an attempt that stopped). */
+  async register(domain: string, orgId: string): Promise<MailDomainState> {
+    if (await this.heldFor(domain, orgId)) return (await this.state(domain))!;
     try {
-      const out = await this.client.send(new CreateEmailIdentityCommand({ EmailIdentity: domain }));
+      const out = await this.client.send(new CreateEmailIdentityCommand({ EmailIdentity: domain, Tags: [{ Key: ORG_TAG, Value: orgId }] }));
       return { status: out.VerifiedForSendingStatus ? 'verified' : statusOf(out.DkimAttributes?.Status), dkimTokens: out.DkimAttributes?.Tokens ?? [] };
     } catch (err) {
-      // Made by an earlier attempt that stopped before recording it: the identity is the domain's all the same.
-      if (err instanceof AlreadyExistsException) return (await this.state(domain))!;
+      // Made between the look and the create: judged as any existing identity is.
+      if (err instanceof AlreadyExistsException && (await this.heldFor(domain, orgId))) return (await this.state(domain))!;
       throw err;
     }
+  }
+
+  /** False when SES has no identity for the domain; throws when it has one that is not this org's. */
+  private async heldFor(domain: string, orgId: string): Promise<boolean> {
+    let existing: GetEmailIdentityCommandOutput;
+    try {
+      existing = await this.client.send(new GetEmailIdentityCommand({ EmailIdentity: domain }));
+    } catch (err) {
+      if (err instanceof NotFoundException) return false;
+      throw err;
+    }
+    if (existing.Tags?.some((t) => t.Key === ORG_TAG && t.Value === orgId)) return true;
+    throw new DomainHeldElsewhere(domain);
   }
 
   async state(domain: string): Promise<MailDomainState | undefined> {

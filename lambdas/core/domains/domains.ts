@@ -1,4 +1,4 @@
-import type { Item, MailDomainState, MailDomainStatus } from '../../ports';
+import { DomainHeldElsewhere, type Item, type MailDomainState, type MailDomainStatus } from '../../ports';
 import { auditWrite, type Actor } from '../audit';
 import type { CoreDeps } from '../deps';
 import { MailroomError, invalid, notFound } from '../errors';
@@ -83,9 +83,10 @@ export async function registerDomain(deps: CoreDeps, actor: Actor, raw: string):
   }
   let state: MailDomainState;
   try {
-    state = await deps.mailDomains.register(domain);
+    state = await deps.mailDomains.register(domain, actor.orgId);
   } catch (err) {
     await deps.table.transactWrite([{ delete: domainClaimKey(domain) }, { delete: orgDomainKey(actor.orgId, domain) }]);
+    if (err instanceof DomainHeldElsewhere) throw new MailroomError('conflict', err.message);
     throw new MailroomError('upstream_failed', `the mail service did not take ${domain}: ${(err as Error).message}`);
   }
   return toDomain(deps, await recordState(deps, actor, item, state));

@@ -1,4 +1,5 @@
-import { GetEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { CreateEmailIdentityCommand, GetEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { DomainHeldElsewhere } from '../../../lambdas/ports';
 import { SesMailDomains } from '../../../lambdas/adapters/aws/ses-mail-domains';
 import { startMotoServer, type MotoServer } from '../../support/moto';
 
@@ -15,7 +16,7 @@ afterAll(() => moto.stop());
 
 describe('orgs’ domains as SES v2 email identities (against moto)', () => {
   it('creates the domain’s identity, reads its state back, and forgets it again', async () => {
-    const registered = await domains.register('acme.example');
+    const registered = await domains.register('acme.example', 'org_a');
     expect(registered.dkimTokens).toEqual(expect.any(Array));
     expect(['pending', 'verified']).toContain(registered.status);
     const identity = await ses.send(new GetEmailIdentityCommand({ EmailIdentity: 'acme.example' }));
@@ -29,11 +30,20 @@ describe('orgs’ domains as SES v2 email identities (against moto)', () => {
     await domains.remove('acme.example');
   });
 
-  it('registers a domain registered before without failing (an earlier attempt that stopped), and knows nothing of others', async () => {
-    await domains.register('again.example');
-    expect(['pending', 'verified']).toContain((await domains.register('again.example')).status);
+  it('takes up an identity made for the same org before (an attempt that stopped), and knows nothing of others', async () => {
+    await domains.register('again.example', 'org_a');
+    expect(['pending', 'verified']).toContain((await domains.register('again.example', 'org_a')).status);
     expect(await domains.state('again.example')).toMatchObject({ status: 'verified' });
     expect(await domains.state('unknown.example')).toBeUndefined();
+  });
+
+  it('refuses a domain SES knows from elsewhere: another org’s, or another application’s in the account', async () => {
+    await domains.register('theirs.example', 'org_a');
+    await expect(domains.register('theirs.example', 'org_b')).rejects.toThrow(DomainHeldElsewhere);
+    await ses.send(new CreateEmailIdentityCommand({ EmailIdentity: 'other-app.example' }));
+    await expect(domains.register('other-app.example', 'org_a')).rejects.toThrow('other-app.example is known to the mail service already');
+    // Untouched: still there for whoever made it.
+    expect(await domains.state('other-app.example')).toBeDefined();
   });
 
   it('names the region’s inbound SMTP endpoint for MX records', () => {
