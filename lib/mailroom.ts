@@ -192,7 +192,7 @@ export class Mailroom extends Construct {
       activateReceiptRuleSet: config.activateReceiptRuleSet,
       everyVerifiedDomain: config.orgDomains,
     });
-    this.sending = new Sending(this, 'Sending', { store: this.store, environment, domains: config.domains, jobQueue: this.webhooks.jobQueue });
+    this.sending = new Sending(this, 'Sending', { store: this.store, environment, domains: config.domains, jobQueue: this.webhooks.jobQueue, orgDomains: config.orgDomains });
     this.webhooks.grantPublish(this.sending.handler);
     this.webhooks.grantPublish(this.webhooks.dispatcher);
     this.api = new InboxApi(this, 'Api', {

@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -16,6 +16,8 @@ export interface SendingProps {
   readonly domains: string[];
   /** Where SES's reports on sent mail are queued for the dispatcher. */
   readonly jobQueue: sqs.IQueue;
+  /** Orgs' own domains are sent from too, so the function may use any identity (the core sends only from an inbox's address). */
+  readonly orgDomains: boolean;
 }
 
 /**
@@ -57,7 +59,13 @@ export class Sending extends Construct {
     });
     props.store.table.grantReadWriteData(this.handler);
     props.store.grantMailObjects(this.handler, { write: true });
-    allowSending(this.handler, props.domains, this.configurationSet);
+    allowSending(this.handler, props.orgDomains ? ['*'] : props.domains, this.configurationSet);
+    if (props.orgDomains) {
+      Validations.of(this.handler.role!).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
+        reason: 'Inboxes at orgs’ own domains send too, and those identities are registered at run time; the function sends only from the address of an inbox, which exists at such a domain only while its org has it verified, and only through this configuration set.',
+      });
+    }
   }
 }
 

@@ -349,15 +349,25 @@ describe('the Mailroom stack', () => {
       expect(Object.keys(template.findResources('AWS::Route53::RecordSet'))).toEqual([]);
     });
 
-    it('is allowed to the sending function alone, only from the deployment’s domains and through its configuration set', () => {
-      const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p).includes('ses:SendRawEmail'));
+    const sendStatement = (t: typeof template) => {
+      const policies = Object.values(t.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p).includes('ses:SendRawEmail'));
       expect(policies).toHaveLength(1);
       expect(JSON.stringify(policies[0].Properties.Roles)).toContain('SendingHandlerRole');
       const statement = policies[0].Properties.PolicyDocument.Statement.find((st: { Sid?: string }) => st.Sid === 'SendFromOurDomainsThroughOurConfigurationSet');
       expect(statement.Action).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
-      expect(JSON.stringify(statement.Resource)).toMatch(/identity\/mail\.example\.com/);
       expect(JSON.stringify(statement.Resource)).toMatch(/configuration-set\//);
       expect(JSON.stringify(statement.Resource)).not.toContain('"*"');
+      return JSON.stringify(statement.Resource);
+    };
+
+    it('is allowed to the sending function alone, only through its configuration set, from any identity while orgs bring domains', () => {
+      expect(sendStatement(template)).toMatch(/identity\/\*/);
+    });
+
+    it('is allowed only from the deployment’s domains with orgDomains off', () => {
+      const resources = sendStatement(mailroomStack({ orgDomains: false }).template());
+      expect(resources).toMatch(/identity\/mail\.example\.com/);
+      expect(resources).not.toMatch(/identity\/\*/);
     });
   });
 
