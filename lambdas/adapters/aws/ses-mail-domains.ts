@@ -34,27 +34,26 @@ export class SesMailDomains implements MailDomains {
 
   /** False when SES has no identity for the domain; throws when it has one that is not this org's. */
   private async heldFor(domain: string, orgId: string): Promise<boolean> {
-    let existing: GetEmailIdentityCommandOutput;
-    try {
-      existing = await this.client.send(new GetEmailIdentityCommand({ EmailIdentity: domain }));
-    } catch (err) {
-      if (err instanceof NotFoundException) return false;
-      throw err;
-    }
+    const existing = await this.identity(domain);
+    if (!existing) return false;
     if (existing.Tags?.some((t) => t.Key === ORG_TAG && t.Value === orgId)) return true;
     throw new DomainHeldElsewhere(domain);
   }
 
   async state(domain: string): Promise<MailDomainState | undefined> {
-    let out: GetEmailIdentityCommandOutput;
+    const out = await this.identity(domain);
+    if (!out) return undefined;
+    const verified = out.VerifiedForSendingStatus || out.VerificationStatus === 'SUCCESS';
+    return { status: verified ? 'verified' : statusOf(out.VerificationStatus ?? out.DkimAttributes?.Status), dkimTokens: out.DkimAttributes?.Tokens ?? [] };
+  }
+
+  private async identity(domain: string): Promise<GetEmailIdentityCommandOutput | undefined> {
     try {
-      out = await this.client.send(new GetEmailIdentityCommand({ EmailIdentity: domain }));
+      return await this.client.send(new GetEmailIdentityCommand({ EmailIdentity: domain }));
     } catch (err) {
       if (err instanceof NotFoundException) return undefined;
       throw err;
     }
-    const verified = out.VerifiedForSendingStatus || out.VerificationStatus === 'SUCCESS';
-    return { status: verified ? 'verified' : statusOf(out.VerificationStatus ?? out.DkimAttributes?.Status), dkimTokens: out.DkimAttributes?.Tokens ?? [] };
   }
 
   async remove(domain: string): Promise<void> {

@@ -70,20 +70,19 @@ export async function addRule(deps: CoreDeps, actor: Actor, owner: RuleOwner, in
     createdAt: now,
     updatedAt: now,
   };
-  const rules = await editList(deps, actor, owner, 'rule.created', rule, (current) => {
+  const rules = await editList(deps, actor, owner, 'rule.created', (current) => {
     if (current.length >= MAX_RULES_PER_LIST) throw invalid(`a list holds at most ${MAX_RULES_PER_LIST} rules; remove one first`);
     refuseDuplicate(current, rule);
-    return placed(current, rule, input.position);
+    return { rules: placed(current, rule, input.position), about: rule };
   });
   return findShown(rules, owner, rule.id);
 }
 
 export async function updateRule(deps: CoreDeps, actor: Actor, owner: RuleOwner, ruleId: string, changes: RuleChanges): Promise<ShownRule> {
-  let updated: Rule | undefined;
-  const rules = await editList(deps, actor, owner, 'rule.updated', { id: ruleId }, (current) => {
+  const rules = await editList(deps, actor, owner, 'rule.updated', (current) => {
     const rule = current.find((r) => r.id === ruleId);
     if (!rule) throw notFound('rule');
-    updated = {
+    const updated: Rule = {
       ...rule,
       action: changes.action ?? rule.action,
       match: changes.match === undefined ? rule.match : normalisedMatch(changes.match),
@@ -92,18 +91,17 @@ export async function updateRule(deps: CoreDeps, actor: Actor, owner: RuleOwner,
     };
     refuseDuplicate(current, updated);
     const position = changes.position ?? current.filter((r) => r.direction === rule.direction).indexOf(rule);
-    return placed(current, updated, position);
-  }, () => ({ ...updated, changed: Object.keys(changes) }));
+    return { rules: placed(current, updated, position), about: updated, changed: Object.keys(changes) };
+  });
   return findShown(rules, owner, ruleId);
 }
 
 export async function removeRule(deps: CoreDeps, actor: Actor, owner: RuleOwner, ruleId: string): Promise<void> {
-  let removed: Rule | undefined;
-  await editList(deps, actor, owner, 'rule.deleted', { id: ruleId }, (current) => {
-    removed = current.find((r) => r.id === ruleId);
+  await editList(deps, actor, owner, 'rule.deleted', (current) => {
+    const removed = current.find((r) => r.id === ruleId);
     if (!removed) throw notFound('rule');
-    return current.filter((r) => r.id !== ruleId);
-  }, () => ({ ...removed }));
+    return { rules: current.filter((r) => r.id !== ruleId), about: removed };
+  });
 }
 
 /** The org's rules (none when it has made none). */
@@ -131,26 +129,24 @@ async function readList(deps: CoreDeps, orgId: string, owner: RuleOwner): Promis
   return { rules: item?.rules ?? [], version: item?.rulesVersion };
 }
 
+/** A list as changed, the rule the change is about and, for an update, what changed: for the audit event. */
+interface ListChange {
+  rules: Rule[];
+  about: Rule;
+  changed?: string[];
+}
+
 /**
  * Reads the list, changes it and writes it back with the audit event, if no one else changed it meanwhile (then
- * it starts again from what they wrote). `rule` and `details` describe the change for the audit log.
+ * it starts again from what they wrote).
  */
-async function editList(
-  deps: CoreDeps,
-  actor: Actor,
-  owner: RuleOwner,
-  action: AuditAction,
-  rule: Partial<Rule>,
-  change: (current: Rule[]) => Rule[],
-  details: () => Partial<Rule> & { changed?: string[] } = () => rule,
-): Promise<Rule[]> {
+async function editList(deps: CoreDeps, actor: Actor, owner: RuleOwner, action: AuditAction, change: (current: Rule[]) => ListChange): Promise<Rule[]> {
   const { orgId } = actor;
   for (let attempt = 1; ; attempt++) {
     const current = await readList(deps, orgId, owner);
-    const rules = change(current.rules);
+    const { rules, about, changed } = change(current.rules);
     const now = deps.clock.now().toISOString();
     const version = (current.version ?? 0) + 1;
-    const { id, direction, action: ruleAction, match, changed } = details();
     const write: WriteOp =
       owner.level === 'inbox'
         ? {
@@ -162,12 +158,12 @@ async function editList(
     try {
       await deps.table.transactWrite([
         write,
-        auditWrite(deps, actor, action, { type: 'rule', id: id ?? rule.id ?? '' }, {
+        auditWrite(deps, actor, action, { type: 'rule', id: about.id }, {
           level: owner.level,
           ...(owner.level === 'inbox' ? { inboxId: owner.inboxId } : {}),
-          direction,
-          action: ruleAction,
-          match,
+          direction: about.direction,
+          action: about.action,
+          match: about.match,
           ...(changed ? { changed } : {}),
         }),
       ]);
