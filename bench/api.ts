@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { createApi } from '../lambdas/http/api';
 import { startHttpListener, type HttpListener } from '../lambdas/local/http-listener';
 import { JOBS_PARTITION } from '../lambdas/local/local-job-queue';
@@ -14,6 +15,7 @@ import {
   CallRecorder,
   byRound,
   describeCall,
+  documentForm,
   reachClients,
   recordClients,
   recordingTable,
@@ -304,7 +306,7 @@ export const run: Section = async (ctx) => {
       });
       ctx.progress.done();
       const messageQueries = calls.filter(
-        (c) => c.operation === 'Query' && String((c.input as { ExpressionAttributeValues?: Record<string, unknown> })?.ExpressionAttributeValues?.[':pk']).includes('#I#'),
+        (c) => c.operation === 'Query' && String(documentForm(c).ExpressionAttributeValues?.[':pk']).includes('#I#'),
       ).length;
       return { delayMs: roundDistribution(distribution(delays)), queriesPerWait: round(messageQueries / trials, 1) };
     };
@@ -447,7 +449,8 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 async function measureQuery(clients: StoreClients, full: RecordedCall, projected: RecordedCall) {
   const once = async (call: RecordedCall) => {
     const out = await clients.dynamodb.send(new QueryCommand({ ...(call.input as QueryCommandInput), ReturnConsumedCapacity: 'TOTAL' }));
-    return { items: out.Items?.length ?? 0, bytes: Buffer.byteLength(JSON.stringify(out.Items ?? [])), capacityUnits: out.ConsumedCapacity?.CapacityUnits };
+    const items = (out.Items ?? []).map((item) => unmarshall(item));
+    return { items: items.length, bytes: Buffer.byteLength(JSON.stringify(items)), capacityUnits: out.ConsumedCapacity?.CapacityUnits };
   };
   return { full: await once(full), projected: await once(projected) };
 }

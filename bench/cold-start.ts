@@ -32,13 +32,13 @@ interface FunctionSpec {
 
 /** The baseline of the API's functions that neither send nor hold vault keys (waits, exports). */
 const READS_TABLE_AND_BUCKET = {
-  baselineNote: 'client-dynamodb + lib-dynamodb + client-s3 + s3-request-presigner',
+  baselineNote: 'client-dynamodb + util-dynamodb + client-s3 + s3-request-presigner',
   baseline: `
       import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-      import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+      import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
       import { S3Client } from '@aws-sdk/client-s3';
       import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-      const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+      const doc = [new DynamoDBClient({ cacheMiddleware: true }), marshall, unmarshall];
       const s3 = new S3Client({});
       export const handler = async () => [doc, s3, getSignedUrl];
     `,
@@ -48,14 +48,14 @@ const FUNCTIONS: FunctionSpec[] = [
   {
     handler: 'api',
     memoryMb: FUNCTION_MEMORY_MB.standard,
-    baselineNote: 'client-dynamodb + lib-dynamodb + client-s3 + s3-request-presigner + client-kms',
+    baselineNote: 'client-dynamodb + util-dynamodb + client-s3 + s3-request-presigner + client-kms',
     baseline: `
       import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-      import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+      import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
       import { S3Client } from '@aws-sdk/client-s3';
       import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
       import { KMSClient } from '@aws-sdk/client-kms';
-      const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+      const doc = [new DynamoDBClient({ cacheMiddleware: true }), marshall, unmarshall];
       const s3 = new S3Client({});
       const kms = new KMSClient({});
       export const handler = async () => [doc, s3, getSignedUrl, kms];
@@ -75,14 +75,14 @@ const FUNCTIONS: FunctionSpec[] = [
   {
     handler: 'send',
     memoryMb: FUNCTION_MEMORY_MB.standard,
-    baselineNote: 'client-dynamodb + lib-dynamodb + client-s3 + client-sesv2 + client-eventbridge',
+    baselineNote: 'client-dynamodb + util-dynamodb + client-s3 + client-sesv2 + client-eventbridge',
     baseline: `
       import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-      import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+      import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
       import { S3Client } from '@aws-sdk/client-s3';
       import { SESv2Client } from '@aws-sdk/client-sesv2';
       import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-      const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+      const doc = [new DynamoDBClient({ cacheMiddleware: true }), marshall, unmarshall];
       const s3 = new S3Client({});
       const ses = new SESv2Client({});
       const events = new EventBridgeClient({});
@@ -92,12 +92,12 @@ const FUNCTIONS: FunctionSpec[] = [
   {
     handler: 'expiry',
     memoryMb: FUNCTION_MEMORY_MB.standard,
-    baselineNote: 'client-dynamodb + lib-dynamodb + client-s3',
+    baselineNote: 'client-dynamodb + util-dynamodb + client-s3',
     baseline: `
       import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-      import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+      import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
       import { S3Client } from '@aws-sdk/client-s3';
-      const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+      const doc = [new DynamoDBClient({ cacheMiddleware: true }), marshall, unmarshall];
       const s3 = new S3Client({});
       export const handler = async () => [doc, s3];
     `,
@@ -105,13 +105,13 @@ const FUNCTIONS: FunctionSpec[] = [
   {
     handler: 'parser',
     memoryMb: FUNCTION_MEMORY_MB.parser,
-    baselineNote: 'client-dynamodb + lib-dynamodb + client-s3 + client-eventbridge',
+    baselineNote: 'client-dynamodb + util-dynamodb + client-s3 + client-eventbridge',
     baseline: `
       import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-      import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+      import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
       import { S3Client } from '@aws-sdk/client-s3';
       import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-      const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+      const doc = [new DynamoDBClient({ cacheMiddleware: true }), marshall, unmarshall];
       const s3 = new S3Client({});
       const events = new EventBridgeClient({});
       export const handler = async () => [doc, s3, events];
@@ -120,15 +120,15 @@ const FUNCTIONS: FunctionSpec[] = [
   {
     handler: 'dispatcher',
     memoryMb: FUNCTION_MEMORY_MB.standard,
-    baselineNote: 'client-dynamodb + lib-dynamodb + client-s3 + client-sqs + client-scheduler + client-eventbridge',
+    baselineNote: 'client-dynamodb + util-dynamodb + client-s3 + client-sqs + client-scheduler + client-eventbridge',
     baseline: `
       import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-      import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+      import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
       import { S3Client } from '@aws-sdk/client-s3';
       import { SQSClient } from '@aws-sdk/client-sqs';
       import { SchedulerClient } from '@aws-sdk/client-scheduler';
       import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-      const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+      const doc = [new DynamoDBClient({ cacheMiddleware: true }), marshall, unmarshall];
       const s3 = new S3Client({});
       const sqs = new SQSClient({});
       const scheduler = new SchedulerClient({});
@@ -139,13 +139,13 @@ const FUNCTIONS: FunctionSpec[] = [
   {
     handler: 'canary',
     memoryMb: FUNCTION_MEMORY_MB.standard,
-    baselineNote: 'client-dynamodb + lib-dynamodb + client-s3 + client-sesv2',
+    baselineNote: 'client-dynamodb + util-dynamodb + client-s3 + client-sesv2',
     baseline: `
       import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-      import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+      import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
       import { S3Client } from '@aws-sdk/client-s3';
       import { SESv2Client } from '@aws-sdk/client-sesv2';
-      const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+      const doc = [new DynamoDBClient({ cacheMiddleware: true }), marshall, unmarshall];
       const s3 = new S3Client({});
       const ses = new SESv2Client({});
       export const handler = async () => [doc, s3, ses];
@@ -154,12 +154,12 @@ const FUNCTIONS: FunctionSpec[] = [
   {
     handler: 'admin-key-bootstrap',
     memoryMb: FUNCTION_MEMORY_MB.standard,
-    baselineNote: 'client-dynamodb + lib-dynamodb + client-secrets-manager',
+    baselineNote: 'client-dynamodb + util-dynamodb + client-secrets-manager',
     baseline: `
       import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-      import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+      import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
       import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-      const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+      const doc = [new DynamoDBClient({ cacheMiddleware: true }), marshall, unmarshall];
       const secrets = new SecretsManagerClient({});
       export const handler = async () => [doc, secrets];
     `,

@@ -1,5 +1,6 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { CoreDeps } from '../../lambdas/core/deps';
 import type { ItemKey } from '../../lambdas/core/table-keys';
 import type { Item, QueryInput, Table, WriteOp } from '../../lambdas/ports';
@@ -17,7 +18,7 @@ export interface RecordedCall {
   /** SDK operation (GetItem, Query, GetObject, ...) or Table port method (get, query, ...). */
   operation: string;
   source: CallSource;
-  /** Copy of the input as the caller built it (document form for DynamoDB); kept only while tracing. */
+  /** Copy of the input as the caller built it (attribute form for DynamoDB commands); kept only while tracing. */
   input?: unknown;
   /**
    * While tracing: which round of the request the call went out in. A call issued while none of the request's
@@ -118,25 +119,24 @@ function addRecordingMiddleware(client: MiddlewareHost, service: RecordedCall['s
     },
     { step: 'initialize', name: 'benchCallRecorder', priority: 'high' },
   );
+  // The clients cache each command's resolved middleware (cacheMiddleware): commands sent before now must resolve it again.
+  (client as unknown as { handlers?: unknown }).handlers = undefined;
 }
 
 /** The SDK clients behind the stack's adapters, when they can be reached (they are private fields of the adapters). */
 export interface StoreClients {
-  dynamodb: DynamoDBDocumentClient;
+  dynamodb: DynamoDBClient;
   s3?: S3Client;
 }
 
 export function reachClients(deps: CoreDeps): StoreClients | undefined {
-  const doc = (deps.table as unknown as { doc?: unknown }).doc;
+  const dynamodb = (deps.table as unknown as { client?: unknown }).client;
   const s3 = (deps.blobs as unknown as { s3?: unknown }).s3;
-  if (!(doc instanceof DynamoDBDocumentClient)) return undefined;
-  return { dynamodb: doc, s3: s3 instanceof S3Client ? s3 : undefined };
+  if (!(dynamodb instanceof DynamoDBClient)) return undefined;
+  return { dynamodb, s3: s3 instanceof S3Client ? s3 : undefined };
 }
 
-/**
- * Adds a recording middleware to the clients. The document client shares its middleware stack with the
- * DynamoDBClient it wraps, so this sees every command the stack's Table adapter sends.
- */
+/** Adds a recording middleware to the clients, so it sees every command the stack's adapters send. */
 export function recordClients(clients: StoreClients, recorder: CallRecorder): void {
   addRecordingMiddleware(clients.dynamodb as unknown as MiddlewareHost, 'DynamoDB', recorder);
   if (clients.s3) addRecordingMiddleware(clients.s3 as unknown as MiddlewareHost, 'S3', recorder);
@@ -182,10 +182,10 @@ export function replayer(clients: StoreClients | undefined, table: Table): (call
         return table.increment(key, attribute, by, options);
       }
     } else if (clients && call.service === 'DynamoDB') {
-      if (call.operation === 'GetItem') return clients.dynamodb.send(new GetCommand(input));
+      if (call.operation === 'GetItem') return clients.dynamodb.send(new GetItemCommand(input));
       if (call.operation === 'Query') return clients.dynamodb.send(new QueryCommand(input));
       // Counting a request against the rate limit is the one write a read route makes; adding to a counter again is harmless.
-      if (call.operation === 'UpdateItem') return clients.dynamodb.send(new UpdateCommand(input));
+      if (call.operation === 'UpdateItem') return clients.dynamodb.send(new UpdateItemCommand(input));
     } else if (clients?.s3 && call.service === 'S3' && call.operation === 'GetObject') {
       const out = await clients.s3.send(new GetObjectCommand(input));
       return out.Body?.transformToByteArray();
@@ -194,9 +194,20 @@ export function replayer(clients: StoreClients | undefined, table: Table): (call
   };
 }
 
+/** A traced call's input with the key and values of an SDK command read back from attribute form. */
+export function documentForm(call: RecordedCall): Record<string, any> {
+  const input = (call.input ?? {}) as Record<string, any>;
+  if (call.source !== 'sdk' || call.service !== 'DynamoDB') return input;
+  return {
+    ...input,
+    ...(input.Key ? { Key: unmarshall(input.Key) } : {}),
+    ...(input.ExpressionAttributeValues ? { ExpressionAttributeValues: unmarshall(input.ExpressionAttributeValues) } : {}),
+  };
+}
+
 /** "GetItem(api key)", "Query(messages, Limit 20)", ...: what a traced call reads, from its key. */
 export function describeCall(call: RecordedCall): string {
-  const input = (call.input ?? {}) as Record<string, any>;
+  const input = documentForm(call);
   const key = (input.Key ?? (call.source === 'table' ? input : undefined)) as Partial<ItemKey> | undefined;
   const what = (pk = '', sk = ''): string => {
     if (pk.startsWith('K#')) return 'api key';

@@ -3,10 +3,9 @@ import { MetricsTally } from '../../lambdas/adapters/metrics-tally';
 import { LOCAL_REGION } from '../../lambdas/local/dynamodb-local';
 import { S3_LOCAL_CREDENTIALS } from '../../lambdas/local/s3-local';
 import { coreDepsFor } from '../../lambdas/handlers/runtime';
-import { LocalJobQueue } from '../../lambdas/local/local-job-queue';
 import type { Logger } from '../../lambdas/ports';
 import { loadWorkloads } from './parse-corpus';
-import { measureHandlerPath, type WorkerMessage, type WorkerRequest } from './parse-handler';
+import { measureHandlerPath, withOneRequestPerEvent, type WorkerMessage, type WorkerRequest } from './parse-handler';
 
 /**
  * Child process of the parse benchmark: measures the parser handler path against backends that run
@@ -37,9 +36,7 @@ process.once('message', (request: WorkerRequest) => {
         { dynamodb: request.dynamodbEndpoint, s3: request.s3Endpoint, region: LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS },
         { log: quiet, metrics: new MetricsTally() },
       );
-      // Publishing message.received is one table write to the (unstarted) local queue: the stand-in for PutEvents.
-      const queue = new LocalJobQueue(base.table, async () => undefined, quiet);
-      const deps = { ...base, events: queue, jobs: queue };
+      const deps = withOneRequestPerEvent(base);
       const workloads = await loadWorkloads();
       const result = await measureHandlerPath(deps, workloads, request.plan, true, () => void send({ type: 'sample' }));
       await send({ type: 'result', result });

@@ -73,6 +73,17 @@ function freshIdLike(id: string): string {
   return id.slice(0, cut) + body;
 }
 
+/**
+ * The deps with a stand-in for EventBridge's PutEvents (and SQS's SendMessage): one table write per event or job, a
+ * request through an AWS SDK client as on Lambda, and nothing after it: no queue polls, fan-outs or deletes run in
+ * the measured process.
+ */
+export function withOneRequestPerEvent(deps: CoreDeps): CoreDeps {
+  let n = 0;
+  const put = (body: object) => deps.table.put({ pk: 'BENCH#EVENTS', sk: `${process.pid}#${++n}`, body }).then(() => undefined);
+  return { ...deps, events: { publish: (event) => put(event) }, jobs: { enqueue: (job) => put(job) } };
+}
+
 async function deliverOnce(deps: CoreDeps, raw: Buffer): Promise<{ messageIds: string[] }> {
   const messageId = newSesMessageId();
   await deps.blobs.put(`${deps.settings.inboundPrefix}${messageId}`, withFreshMessageId(raw), 'message/rfc822');

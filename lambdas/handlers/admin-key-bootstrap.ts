@@ -1,13 +1,12 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { onAdminKeyBootstrapEvent, type AdminKeyBootstrapProperties } from '../adapters/aws/admin-key-bootstrap';
-import { DynamoDbTable } from '../adapters/aws/dynamodb-table';
+import { DynamoDbTable, tableClient } from '../adapters/aws/dynamodb-table';
 import { tableNameFromEnv } from '../config';
 
 const deps = {
-  table: new DynamoDbTable(new DynamoDBClient({}), tableNameFromEnv()),
+  table: new DynamoDbTable(tableClient(), tableNameFromEnv()),
   clock: { now: () => new Date() },
   secrets: new SecretsManagerClient({}),
 };

@@ -1,6 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { DynamoDbTable } from '../adapters/aws/dynamodb-table';
+import { DynamoDbTable, tableClient } from '../adapters/aws/dynamodb-table';
 import { S3Blobs } from '../adapters/aws/s3-blobs';
 import { httpWebhookSender } from '../adapters/http-webhook-sender';
 import { AWS_EVENT_SETTLE_MS, type RuntimeConfig } from '../config';
@@ -48,10 +47,10 @@ export function coreDepsFor(
   const unwired = notWiredHere(wiring.functionName ?? 'this');
   const common = { region: endpoints.region, credentials: endpoints.credentials };
   // Nothing changes the S3 client's middleware after it is built, so each command's stack is resolved once, not per
-  // call (about 0.5 ms of CPU less per request). The document client does not allow this for DynamoDB.
+  // call (about 0.5 ms of CPU less per request), as for the table's client.
   const s3 = () => new S3Client({ ...common, endpoint: endpoints.s3, forcePathStyle: endpoints.s3 !== undefined, cacheMiddleware: true });
   return {
-    table: wiring.table ?? new DynamoDbTable(new DynamoDBClient({ ...common, endpoint: endpoints.dynamodb }), config.tableName),
+    table: wiring.table ?? new DynamoDbTable(tableClient({ ...common, endpoint: endpoints.dynamodb }), config.tableName),
     blobs: wiring.blobs ?? new S3Blobs(s3(), config.bucketName),
     clock: { now: () => new Date() },
     log: telemetry.log,

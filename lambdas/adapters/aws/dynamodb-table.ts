@@ -1,15 +1,21 @@
-import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
-  BatchWriteCommand,
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+  GetItemCommand,
+  PutItemCommand,
   QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type TransactWriteItem,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { TransactionConditionsFailed } from '../../core/errors';
 import { opCondition } from '../write-op-conditions';
 import type { ItemKey } from '../../core/table-keys';
@@ -44,37 +50,47 @@ async function conditionHeld(write: Promise<unknown>): Promise<boolean> {
   }
 }
 
-/** The single Mailroom table on DynamoDB (or DynamoDB Local: same API, same code). */
-export class DynamoDbTable implements Table {
-  private readonly doc: DynamoDBDocumentClient;
+type Attributes = Record<string, AttributeValue>;
+/** Items and values in DynamoDB's attribute form; attributes left undefined are not written. */
+const toAttributes = (value: Record<string, unknown>): Attributes => marshall(value, { removeUndefinedValues: true, convertClassInstanceToMap: false });
+const fromAttributes = <T>(attributes: Attributes): T => unmarshall(attributes) as T;
+const optionalAttributes = (value: Record<string, unknown> | undefined) => (value ? toAttributes(value) : undefined);
 
+/** A client for the table: nothing changes its middleware once built, so each command's stack is resolved once. */
+export const tableClient = (config: DynamoDBClientConfig = {}) => new DynamoDBClient({ ...config, cacheMiddleware: true });
+
+/**
+ * The single Mailroom table on DynamoDB (or DynamoDB Local: same API, same code). It marshals items itself instead of
+ * going through the document client, which cannot use a `tableClient`'s cached middleware: resolving each command's
+ * middleware once, not per call, halves the client's CPU per request (measured by the parse benchmark).
+ */
+export class DynamoDbTable implements Table {
   constructor(
-    client: DynamoDBClient,
+    private readonly client: DynamoDBClient,
     private readonly tableName: string,
-  ) {
-    this.doc = DynamoDBDocumentClient.from(client, {
-      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-    });
-  }
+  ) {}
 
   async get<T extends Item>(key: ItemKey): Promise<T | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keyOf(key), ConsistentRead: true }));
-    return out.Item as T | undefined;
+    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyAttributes(key), ConsistentRead: true }));
+    return out.Item && fromAttributes<T>(out.Item);
   }
 
   async getAll<T extends Item>(keys: ItemKey[]): Promise<(T | undefined)[]> {
     // DynamoDB refuses a batch naming one key twice.
-    const distinct = [...new Map(keys.map((k) => [keyId(k), keyOf(k)])).values()];
+    const distinct = [...new Map(keys.map((k) => [keyId(k), keyAttributes(k)])).values()];
     const found = new Map<string, T>();
-    const readBatch = async (batch: ItemKey[]) => {
+    const readBatch = async (batch: Attributes[]) => {
       let pending = batch;
       // Keys left unprocessed (throttling, or 16 MB of items) are asked for again, after a growing pause.
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt === MAX_BATCH_ATTEMPTS) throw new Error(`${pending.length} of ${keys.length} batched reads were still unprocessed after ${attempt} attempts`);
         if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-        const out = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
-        for (const item of out.Responses?.[this.tableName] ?? []) found.set(keyId(item as ItemKey), item as T);
-        pending = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as ItemKey[];
+        const out = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
+        for (const attributes of out.Responses?.[this.tableName] ?? []) {
+          const item = fromAttributes<T>(attributes);
+          found.set(keyId(item), item);
+        }
+        pending = out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
       }
     };
     // The batches need nothing from one another, so they go together.
@@ -85,23 +101,23 @@ export class DynamoDbTable implements Table {
 
   async put(item: Item, options: { ifNotExists?: boolean; ifUnchanged?: { attribute: string; value: unknown } } = {}): Promise<boolean> {
     const condition = options.ifNotExists ? { ConditionExpression: NOT_EXISTS } : options.ifUnchanged ? unchangedCondition(options.ifUnchanged) : {};
-    return conditionHeld(this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ...condition })));
+    return conditionHeld(this.client.send(new PutItemCommand({ TableName: this.tableName, Item: toAttributes(item), ...attributeForm(condition) })));
   }
 
   async update<T extends Item>(key: ItemKey, set: Record<string, unknown>, remove: string[] = []): Promise<T | undefined> {
     const expression = updateExpression(set, remove);
     if (!expression) return this.get<T>(key);
     try {
-      const out = await this.doc.send(
-        new UpdateCommand({
+      const out = await this.client.send(
+        new UpdateItemCommand({
           TableName: this.tableName,
-          Key: keyOf(key),
-          ...expression,
+          Key: keyAttributes(key),
+          ...attributeForm(expression),
           ConditionExpression: EXISTS,
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return out.Attributes as T;
+      return fromAttributes<T>(out.Attributes!);
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return undefined;
       throw err;
@@ -110,34 +126,34 @@ export class DynamoDbTable implements Table {
 
   async delete(key: ItemKey, options: { ifUnchanged?: { attribute: string; value: unknown } } = {}): Promise<boolean> {
     const condition = options.ifUnchanged ? unchangedCondition(options.ifUnchanged) : {};
-    return conditionHeld(this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: keyOf(key), ...condition })));
+    return conditionHeld(this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: keyAttributes(key), ...attributeForm(condition) })));
   }
 
   async putAll(items: Item[]): Promise<void> {
     if (items.length > MAX_BATCH_WRITE) throw new Error(`putAll takes at most ${MAX_BATCH_WRITE} items, not ${items.length}`);
-    let requests = items.map((item) => ({ PutRequest: { Item: item } }));
+    let requests: WriteRequest[] = items.map((item) => ({ PutRequest: { Item: toAttributes(item) } }));
     // DynamoDB may leave some writes unprocessed when throttled: those are sent again, after a growing pause.
     for (let attempt = 0; requests.length > 0; attempt++) {
       if (attempt === MAX_BATCH_ATTEMPTS) throw new Error(`${requests.length} of ${items.length} batched writes were still unprocessed after ${attempt} attempts`);
       if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-      const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
-      requests = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+      const out = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: requests } }));
+      requests = out.UnprocessedItems?.[this.tableName] ?? [];
     }
   }
 
   async query<T extends Item>(input: QueryInput): Promise<QueryPage<T>> {
-    const out = await this.doc.send(
+    const out = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        ...keyCondition(input),
+        ...attributeForm(keyCondition(input)),
         Limit: input.limit,
-        ExclusiveStartKey: input.startAfter ? keyOf(input.startAfter) : undefined,
+        ExclusiveStartKey: input.startAfter ? keyAttributes(input.startAfter) : undefined,
         ScanIndexForward: !input.newestFirst,
         ConsistentRead: true,
       }),
     );
-    const lastKey = out.LastEvaluatedKey as ItemKey | undefined;
-    return { items: (out.Items ?? []) as T[], lastKey: lastKey ? keyOf(lastKey) : undefined };
+    const lastKey = out.LastEvaluatedKey && fromAttributes<ItemKey>(out.LastEvaluatedKey);
+    return { items: (out.Items ?? []).map((attributes) => fromAttributes<T>(attributes)), lastKey: lastKey ? keyOf(lastKey) : undefined };
   }
 
   async transactWrite(ops: WriteOp[]): Promise<void> {
@@ -145,7 +161,7 @@ export class DynamoDbTable implements Table {
     const TransactItems = ops.map((op) => this.transactItem(op));
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.doc.send(new TransactWriteCommand({ TransactItems }));
+        await this.client.send(new TransactWriteItemsCommand({ TransactItems }));
         return;
       } catch (err) {
         if (!(err instanceof TransactionCanceledException)) throw err;
@@ -161,31 +177,41 @@ export class DynamoDbTable implements Table {
     }
   }
 
-  private transactItem(op: WriteOp) {
+  private transactItem(op: WriteOp): TransactWriteItem {
     const TableName = this.tableName;
     const when = opCondition(op);
-    if ('put' in op) return { Put: { TableName, Item: op.put, ...conditionExpression(when) } };
-    if ('delete' in op) return { Delete: { TableName, Key: keyOf(op.delete), ...conditionExpression(when) } };
-    if ('check' in op) return { ConditionCheck: { TableName, Key: keyOf(op.check), ...withCondition(undefined, when), ConditionExpression: conditionExpression(when).ConditionExpression! } };
-    return { Update: { TableName, Key: keyOf(op.update), ...withCondition(fullUpdateExpression(op), when) } };
+    if ('put' in op) return { Put: { TableName, Item: toAttributes(op.put), ...attributeForm(conditionExpression(when)) } };
+    if ('delete' in op) return { Delete: { TableName, Key: keyAttributes(op.delete), ...attributeForm(conditionExpression(when)) } };
+    if ('check' in op) {
+      return { ConditionCheck: { TableName, Key: keyAttributes(op.check), ...attributeForm(withCondition(undefined, when)), ConditionExpression: conditionExpression(when).ConditionExpression! } };
+    }
+    return { Update: { TableName, Key: keyAttributes(op.update), ...attributeForm(withCondition(fullUpdateExpression(op), when)) } };
   }
 
   async increment(key: ItemKey, attribute: string, by: number, options: { expiresAt?: number } = {}): Promise<number> {
-    const out = await this.doc.send(
-      new UpdateCommand({
+    const out = await this.client.send(
+      new UpdateItemCommand({
         TableName: this.tableName,
-        Key: keyOf(key),
+        Key: keyAttributes(key),
         UpdateExpression: options.expiresAt === undefined ? 'ADD #a :by' : 'ADD #a :by SET #e = if_not_exists(#e, :e)',
         ExpressionAttributeNames: { '#a': attribute, ...(options.expiresAt === undefined ? {} : { '#e': 'expiresAt' }) },
-        ExpressionAttributeValues: { ':by': by, ...(options.expiresAt === undefined ? {} : { ':e': options.expiresAt }) },
+        ExpressionAttributeValues: toAttributes({ ':by': by, ...(options.expiresAt === undefined ? {} : { ':e': options.expiresAt }) }),
         ReturnValues: 'UPDATED_NEW',
       }),
     );
-    return Number(out.Attributes?.[attribute] ?? by);
+    const updated = out.Attributes && fromAttributes<Record<string, unknown>>(out.Attributes);
+    return Number(updated?.[attribute] ?? by);
   }
 }
 
 const keyOf = (key: ItemKey): ItemKey => ({ pk: key.pk, sk: key.sk });
+const keyAttributes = (key: ItemKey): Attributes => ({ pk: { S: key.pk }, sk: { S: key.sk } });
+
+/** An expression with its values in attribute form, as the low-level client sends them. */
+function attributeForm<E extends object>(expression: E): Omit<E, 'ExpressionAttributeValues'> & { ExpressionAttributeValues?: Attributes } {
+  const { ExpressionAttributeValues, ...rest } = expression as E & { ExpressionAttributeValues?: Record<string, unknown> };
+  return { ...rest, ExpressionAttributeValues: optionalAttributes(ExpressionAttributeValues) };
+}
 const keyId = (key: ItemKey) => JSON.stringify([key.pk, key.sk]);
 
 /** SET for defined values, REMOVE for the named attributes; undefined when there is nothing to change. */
