@@ -62,7 +62,7 @@ export const tableClient = (config: DynamoDBClientConfig = {}) => new DynamoDBCl
 /**
  * The single Mailroom table on DynamoDB (or DynamoDB Local: same API, same code). It marshals items itself instead of
  * going through the document client, which cannot use a `tableClient`'s cached middleware: resolving each command's
- * middleware once, not per call, halves the client's CPU per request (measured by the parse benchmark).
+ * middleware once, not per call, more than halves the client's CPU for a GetItem (1.7 ms to 0.7 ms on DynamoDB Local).
  */
 export class DynamoDbTable implements Table {
   constructor(
@@ -183,7 +183,8 @@ export class DynamoDbTable implements Table {
     if ('put' in op) return { Put: { TableName, Item: toAttributes(op.put), ...attributeForm(conditionExpression(when)) } };
     if ('delete' in op) return { Delete: { TableName, Key: keyAttributes(op.delete), ...attributeForm(conditionExpression(when)) } };
     if ('check' in op) {
-      return { ConditionCheck: { TableName, Key: keyAttributes(op.check), ...attributeForm(withCondition(undefined, when)), ConditionExpression: conditionExpression(when).ConditionExpression! } };
+      const condition = attributeForm(conditionExpression(when));
+      return { ConditionCheck: { TableName, Key: keyAttributes(op.check), ...condition, ConditionExpression: condition.ConditionExpression! } };
     }
     return { Update: { TableName, Key: keyAttributes(op.update), ...attributeForm(withCondition(fullUpdateExpression(op), when)) } };
   }
@@ -206,13 +207,13 @@ export class DynamoDbTable implements Table {
 
 const keyOf = (key: ItemKey): ItemKey => ({ pk: key.pk, sk: key.sk });
 const keyAttributes = (key: ItemKey): Attributes => ({ pk: { S: key.pk }, sk: { S: key.sk } });
+const keyId = (key: ItemKey) => JSON.stringify([key.pk, key.sk]);
 
 /** An expression with its values in attribute form, as the low-level client sends them. */
 function attributeForm<E extends object>(expression: E): Omit<E, 'ExpressionAttributeValues'> & { ExpressionAttributeValues?: Attributes } {
   const { ExpressionAttributeValues, ...rest } = expression as E & { ExpressionAttributeValues?: Record<string, unknown> };
   return { ...rest, ExpressionAttributeValues: optionalAttributes(ExpressionAttributeValues) };
 }
-const keyId = (key: ItemKey) => JSON.stringify([key.pk, key.sk]);
 
 /** SET for defined values, REMOVE for the named attributes; undefined when there is nothing to change. */
 function updateExpression(set: Record<string, unknown>, remove: string[]) {
