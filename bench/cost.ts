@@ -9,7 +9,8 @@ import { generateApiKey } from '../lambdas/core/api-keys';
 import { LATE_MAIL_MS } from '../lambdas/core/messages/wait-for-message';
 import { SEARCH_READ_AHEAD } from '../lambdas/core/messages/messages';
 import { registerApiKey } from '../lambdas/core/key-registry';
-import { DEFAULT_ORG_ID, eventLogKey, messageKey } from '../lambdas/core/table-keys';
+import { DEFAULT_ORG_ID, messageKey } from '../lambdas/core/table-keys';
+import { eventLogItem } from '../lambdas/core/events/event-log';
 import { dynamoItemSize } from '../lambdas/local/embedded/dynamodb-item-size';
 import { createApi } from '../lambdas/http/api';
 import { MAILROOM_VERSION } from '../lambdas/version';
@@ -175,8 +176,7 @@ export const run: Section = async ({ progress, quick }) => {
         publish: (event) => {
           if (meter.phase === 'parser') {
             published++;
-            const logged = { ...eventLogKey(event.orgId, `${new Date().toISOString()}#${event.id}`), type: 'event', event, expiresAt: 0 };
-            eventLogUnits += writeUnits(dynamoItemSize(logged));
+            eventLogUnits += writeUnits(dynamoItemSize(eventLogItem(event, new Date())));
           }
           return backends.deps.events.publish(event);
         },

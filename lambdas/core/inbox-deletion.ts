@@ -1,4 +1,5 @@
-import type { Item, MailroomEvent } from '../ports';
+import type { Item } from '../ports';
+import { forgetEventsOfInbox } from './events/event-log';
 import type { Actor } from './audit';
 import type { ApiKeyRecord } from './auth';
 import type { CoreDeps } from './deps';
@@ -14,7 +15,6 @@ import {
   apiKeyListPrefix,
   blobKeys,
   deliveryListPrefix,
-  eventLogPrefix,
   inboxKey,
   messageListPrefix,
   messagePartition,
@@ -59,12 +59,7 @@ export async function purgeInboxContents(deps: CoreDeps, orgId: string, inboxId:
       { update: apiKeyByHash(key.keyHash), set },
     ]);
   }
-  // What the org's event log says about it (message summaries), page by page: the log holds days of the org's events.
-  for (let startAfter: ItemKey | undefined, first = true; first || startAfter; first = false) {
-    const page = await deps.table.query<Item & { event: MailroomEvent }>({ ...eventLogPrefix(orgId), limit: 1000, startAfter });
-    await Promise.all(page.items.filter((item) => item.event.inboxId === inboxId).map((item) => deps.table.delete(item)));
-    startAfter = page.lastKey;
-  }
+  await forgetEventsOfInbox(deps, orgId, inboxId);
   // The raw objects its messages point at (kept where the receipt rule wrote them), before the messages go.
   for (let startAfter: ItemKey | undefined, first = true; first || startAfter; first = false) {
     const page = await deps.table.query<MessageItem>({ ...messageListPrefix(orgId, inboxId), limit: 1000, startAfter });

@@ -2,7 +2,9 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { generateApiKey } from '../../lambdas/core/api-keys';
 import type { Scope } from '../../lambdas/core/auth';
 import { registerApiKey } from '../../lambdas/core/key-registry';
-import { DEFAULT_ORG_ID } from '../../lambdas/core/table-keys';
+import { eventLogItem, type EventLogItem } from '../../lambdas/core/events/event-log';
+import { DEFAULT_ORG_ID, eventLogPrefix } from '../../lambdas/core/table-keys';
+import { dynamoItemSize } from '../../lambdas/local/embedded/dynamodb-item-size';
 import { createApi } from '../../lambdas/http/api';
 import type { ApiResult } from '../../lambdas/http/api-core';
 import { apiCaller } from '../support/api-client';
@@ -151,5 +153,46 @@ describe('GET /v1/events (Server-Sent Events)', () => {
     const before = `${new Date(Date.parse(seen.id!.split('#')[0]) - 1).toISOString()}#evt_00000000000000000000000000`;
     const after = eventFrames(await readFrames((await open({}, { 'Last-Event-ID': before })).stream!, () => false, 1500));
     expect(after.filter((f) => f.data.inboxId === inbox.id)).toEqual([]);
+  });
+
+  describe('its log', () => {
+    const entriesOf = async (inboxId: string) =>
+      (await backends.deps.table.query<EventLogItem>({ ...eventLogPrefix(DEFAULT_ORG_ID), limit: 1000 })).items.filter((item) => item.inboxId === inboxId || item.event?.inboxId === inboxId);
+
+    it('keeps a received message’s event gzipped, in an entry under the kilobyte one write unit covers', async () => {
+      const inbox = await newInbox();
+      const reading = events(await open({ inboxIds: inbox.id }), 1);
+      const text = 'Your verification code is 482913. It expires in ten minutes. If you did not ask for it, ignore this message. '.repeat(4);
+      const mail = await compose({ to: inbox.address, from: 'Someone With A Name <someone.with.a.name@example.com>', subject: 'Your verification code for the account you opened today', text });
+      await deliver(backends.deps, mail, [inbox.address]);
+      const [seen] = await reading;
+
+      const [entry] = await entriesOf(inbox.id);
+      expect(entry).toMatchObject({ type: 'event', inboxId: inbox.id, packed: expect.any(Uint8Array) });
+      expect(entry.event).toBeUndefined();
+      const { packed, ...rest } = entry;
+      expect(dynamoItemSize({ ...rest, event: seen.data })).toBeGreaterThan(1024);
+      expect(dynamoItemSize(entry)).toBeLessThanOrEqual(1024);
+      expect(packed).toBeDefined();
+    });
+
+    it('streams entries logged before events were packed (the event as a map), and deletes them with their inbox', async () => {
+      const inbox = await newInbox();
+      const at = new Date();
+      const event = { id: `evt_01JZ${'0'.repeat(22)}`, type: 'message.received', timestamp: at.toISOString(), orgId: DEFAULT_ORG_ID, inboxId: inbox.id, data: { id: 'msg_old', subject: 'logged plain' } };
+      const entry: Record<string, unknown> = { ...eventLogItem(event, at), event };
+      delete entry.packed;
+      delete entry.inboxId;
+      await backends.deps.table.put(entry as EventLogItem);
+
+      const before = `${new Date(at.getTime() - 1).toISOString()}#evt_00000000000000000000000000`;
+      const seen = await events(await open({ inboxIds: inbox.id }, { 'Last-Event-ID': before }), 1);
+      const { orgId, ...streamed } = event;
+      expect(seen.map((f) => [f.event, f.data])).toEqual([['message.received', streamed]]);
+      expect(orgId).toBe(DEFAULT_ORG_ID);
+
+      expect((await call('DELETE', `/v1/inboxes/${inbox.id}`, { key })).status).toBe(204);
+      expect(await entriesOf(inbox.id)).toEqual([]);
+    });
   });
 });

@@ -2,7 +2,8 @@ import type { Item, MailroomEvent } from '../../ports';
 import type { CoreDeps } from '../deps';
 import { invalid } from '../errors';
 import { isLive } from '../listing';
-import { eventLogKey, eventLogPrefix } from '../table-keys';
+import { packJson, unpackJson } from '../packed-json';
+import { eventLogKey, eventLogPrefix, type ItemKey } from '../table-keys';
 
 /** How long the log keeps an event: a live stream can resume (Last-Event-ID) without a gap within this time. */
 export const EVENT_RETENTION_HOURS = 72;
@@ -15,21 +16,46 @@ export const EVENT_RETENTION_HOURS = 72;
 export type EventCursor = string;
 const CURSOR = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z(#evt_[0-9A-HJKMNP-TV-Z]{26})?$/;
 
-interface EventLogItem extends Item {
+/**
+ * The event gzipped: a message.received event carries the message's summary, which packed keeps its entry under
+ * the 1 KB a write unit covers (plain, about 2). Entries logged before packing hold the event as a map.
+ */
+export interface EventLogItem extends Item {
   type: 'event';
-  event: MailroomEvent;
+  /** Beside the packed event, for deleting an inbox's entries without unpacking the org's. */
+  inboxId?: string;
+  packed?: Uint8Array;
+  event?: MailroomEvent;
   expiresAt: number;
 }
 
+function eventOf(item: EventLogItem): MailroomEvent {
+  if (item.packed) return unpackJson<MailroomEvent>(item.packed);
+  if (item.event) return item.event;
+  throw new Error(`event log entry ${item.sk} holds no event`);
+}
+
+/** An event's entry in its org's log, logged at `at`. */
+export const eventLogItem = (event: MailroomEvent, at: Date): EventLogItem => ({
+  ...eventLogKey(event.orgId, `${at.toISOString()}#${event.id}`),
+  type: 'event',
+  ...(event.inboxId ? { inboxId: event.inboxId } : {}),
+  packed: packJson(JSON.stringify(event)),
+  expiresAt: Math.floor(at.getTime() / 1000) + EVENT_RETENTION_HOURS * 3600,
+});
+
 /** Appends an event to its org's log, logged at `at` (the caller's clock by default). */
 export async function logEvent(deps: Pick<CoreDeps, 'table' | 'clock'>, event: MailroomEvent, at = deps.clock.now()): Promise<void> {
-  const item: EventLogItem = {
-    ...eventLogKey(event.orgId, `${at.toISOString()}#${event.id}`),
-    type: 'event',
-    event,
-    expiresAt: Math.floor(at.getTime() / 1000) + EVENT_RETENTION_HOURS * 3600,
-  };
-  await deps.table.put(item);
+  await deps.table.put(eventLogItem(event, at));
+}
+
+/** Deletes what the org's log says about an inbox (its message summaries), page by page: the log holds days of events. */
+export async function forgetEventsOfInbox(deps: Pick<CoreDeps, 'table'>, orgId: string, inboxId: string): Promise<void> {
+  for (let startAfter: ItemKey | undefined, first = true; first || startAfter; first = false) {
+    const page = await deps.table.query<EventLogItem>({ ...eventLogPrefix(orgId), limit: 1000, startAfter });
+    await Promise.all(page.items.filter((item) => (item.inboxId ?? item.event?.inboxId) === inboxId).map((item) => deps.table.delete(item)));
+    startAfter = page.lastKey;
+  }
 }
 
 export function parseCursor(value: string): EventCursor {
@@ -63,7 +89,8 @@ export async function eventsAfter(deps: Pick<CoreDeps, 'table' | 'clock'>, orgId
   });
   return page.items
     .filter(isLive(deps.clock.now()))
-    .map((item) => ({ cursor: item.sk.slice(prefix.skPrefix.length), event: item.event }))
+    .map((item) => ({ cursor: item.sk.slice(prefix.skPrefix.length), item }))
     .filter((logged) => logged.cursor > after)
-    .slice(0, limit);
+    .slice(0, limit)
+    .map(({ cursor, item }) => ({ cursor, event: eventOf(item) }));
 }

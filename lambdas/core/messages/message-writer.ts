@@ -12,7 +12,7 @@ import {
   boundedReferences,
   INLINE_ATTACHMENT_LIST_BYTES,
 } from './message-bounds';
-import { packContentJson } from './message-content-packing';
+import { packJson } from '../packed-json';
 import { cutParts } from '../mail/mime-parts';
 import type { AttachmentMeta, DeliveryStatus, MessageContent, MessageContentItem, MessageItem, Verdicts } from './messages';
 import { TransactionConditionsFailed } from '../errors';
@@ -112,7 +112,7 @@ export async function writeMessage(deps: CoreDeps, m: MessageToWrite): Promise<{
   const expiresAt = inbox.expiresAt ? Math.min(inbox.expiresAt, retainedUntil) : retainedUntil;
 
   const contentJson = JSON.stringify(content);
-  const packed = contentJson.length <= LARGEST_JSON_WORTH_PACKING ? packContentJson(contentJson) : undefined;
+  const packed = contentJson.length <= LARGEST_JSON_WORTH_PACKING ? packJson(contentJson) : undefined;
   const contentIn = packed && packed.length <= INLINE_PACKED_CONTENT_BYTES ? 'table' : 'bucket';
   const rawKey = 'bytes' in m.raw ? blobKeys.raw(orgId, inboxId, id) : m.raw.storedAt;
   // What goes to the bucket is written before the transaction that makes the message visible, with the thread's lookup.
