@@ -170,10 +170,8 @@ describe('GET /v1/events (Server-Sent Events)', () => {
       const [entry] = await entriesOf(inbox.id);
       expect(entry).toMatchObject({ type: 'event', inboxId: inbox.id, packed: expect.any(Uint8Array) });
       expect(entry.event).toBeUndefined();
-      const { packed, ...rest } = entry;
-      expect(dynamoItemSize({ ...rest, event: seen.data })).toBeGreaterThan(1024);
+      expect(dynamoItemSize({ ...entry, packed: undefined, event: seen.data })).toBeGreaterThan(1024);
       expect(dynamoItemSize(entry)).toBeLessThanOrEqual(1024);
-      expect(packed).toBeDefined();
     });
 
     it('streams entries logged before events were packed (the event as a map), and deletes them with their inbox', async () => {
@@ -187,9 +185,8 @@ describe('GET /v1/events (Server-Sent Events)', () => {
 
       const before = `${new Date(at.getTime() - 1).toISOString()}#evt_00000000000000000000000000`;
       const seen = await events(await open({ inboxIds: inbox.id }, { 'Last-Event-ID': before }), 1);
-      const { orgId, ...streamed } = event;
-      expect(seen.map((f) => [f.event, f.data])).toEqual([['message.received', streamed]]);
-      expect(orgId).toBe(DEFAULT_ORG_ID);
+      // A stream's events leave out the org, which its key already names.
+      expect(seen.map((f) => [f.event, f.data])).toEqual([['message.received', { ...event, orgId: undefined }]]);
 
       expect((await call('DELETE', `/v1/inboxes/${inbox.id}`, { key })).status).toBe(204);
       expect(await entriesOf(inbox.id)).toEqual([]);

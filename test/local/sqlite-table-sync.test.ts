@@ -4,23 +4,29 @@ import { join } from 'node:path';
 import { SqliteTable } from '../../lambdas/local/embedded/sqlite-table';
 import Database from 'better-sqlite3';
 
-describe('the embedded table on disk', () => {
-  let dir: string;
+/** A table file in a directory of its own for each test, removed after it. */
+function tableFilePerTest(): () => string {
+  let dir = '';
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'mailroom-sqlite-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  return () => join(dir, 'table.sqlite');
+}
+
+describe('the embedded table on disk', () => {
+  const tableFile = tableFilePerTest();
 
   it('syncs the commits of callers who wait together in two fsyncs at most (the one running, the next), and keeps them after a reopen', async () => {
     // Prepare
-    const table = new SqliteTable(join(dir, 'table.sqlite'));
+    const table = new SqliteTable(tableFile());
     await Promise.all(Array.from({ length: 20 }, (_, i) => table.put({ pk: 'P', sk: `s${i}` })));
 
     // Act
     const waits = Array.from({ length: 20 }, () => table.synced());
     await Promise.all(waits);
     table.close();
-    const reopened = new SqliteTable(join(dir, 'table.sqlite'));
+    const reopened = new SqliteTable(tableFile());
 
     // Assess
     expect(new Set(waits).size).toBeLessThanOrEqual(2);
@@ -30,25 +36,21 @@ describe('the embedded table on disk', () => {
 
   it('lets one table at a time use its file, so two stacks never share a data dir', () => {
     // Prepare
-    const first = new SqliteTable(join(dir, 'table.sqlite'));
+    const first = new SqliteTable(tableFile());
     first.put({ pk: 'P', sk: 'one' });
 
     // Act, Assess
-    expect(() => new SqliteTable(join(dir, 'table.sqlite')).put({ pk: 'P', sk: 'two' })).toThrow('database is locked');
+    expect(() => new SqliteTable(tableFile()).put({ pk: 'P', sk: 'two' })).toThrow('database is locked');
     first.close();
   });
 });
 
 describe('a table file made by an earlier Mailroom', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'mailroom-sqlite-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const tableFile = tableFilePerTest();
 
   it('keeps its layout (keyed by pk and sk, without a rowid) and serves what it holds alongside new writes', async () => {
     // Prepare: the file as it was written before, one message summary in it.
-    const file = join(dir, 'table.sqlite');
+    const file = tableFile();
     const earlier = new Database(file);
     earlier.exec(`
       CREATE TABLE items (
@@ -78,7 +80,7 @@ describe('a table file made by an earlier Mailroom', () => {
 
   it('is made anew in the compact layout: a row per item, found through a unique index on its key', async () => {
     // Prepare, Act
-    const file = join(dir, 'table.sqlite');
+    const file = tableFile();
     const table = new SqliteTable(file);
     await table.put({ pk: 'P', sk: 'M#1', text: 'x'.repeat(3000) });
     await table.put({ pk: 'P', sk: 'M#1', text: 'y'.repeat(3000) });
